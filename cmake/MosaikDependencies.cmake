@@ -1,0 +1,15 @@
+# Every third-party dependency, found once, as imported targets (Debian packages only;
+# scripts/setup installs them). mosaikConfig.cmake repeats these lookups for consumers.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(msgpack-cxx REQUIRED)
+pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium)
+
+# Standalone Asio is header-only; Debian ships no CMake config for it.
+if(NOT TARGET mosaik_asio)
+  add_library(mosaik_asio INTERFACE)
+  target_compile_definitions(mosaik_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+  target_link_libraries(mosaik_asio INTERFACE Threads::Threads)
+endif()
