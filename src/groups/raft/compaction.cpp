@@ -1,0 +1,42 @@
+// The log compaction hook and the state-sync signal: after the state machine snapshots at
+// an applied index, the prefix is dropped; a follower behind it is sent StateSync and
+// resumes after the shell installs state (state_synced).
+#include "core.hpp"
+
+#include <fmt/format.h>
+
+namespace mosaik::groups::raft {
+
+SnapshotPoint Core::applied_point() const {
+  return {Cursor{log_.term_at(applied_).value_or(Term(0)), applied_}, configs_.at(applied_)};
+}
+
+std::expected<SnapshotPoint, CompactError> Core::compact(Index up_to) {
+  if (up_to > applied_)
+    return std::unexpected(CompactError{fmt::format("index {} is not applied yet ({})", up_to, applied_)});
+  if (up_to <= log_.base().index)
+    return std::unexpected(CompactError{fmt::format("index {} is already compacted", up_to)});
+  log_.compact(up_to);
+  configs_.compact(up_to);
+  if (unstable_from_ <= up_to) unstable_from_ = up_to.next();
+  return SnapshotPoint{log_.base(), configs_.at(up_to)};
+}
+
+void Core::state_synced(const SnapshotPoint& point) {
+  state_sync_requested_ = false;
+  if (point.cursor.index <= commit_) return;  // replication caught us up meanwhile
+  log_.reset(point.cursor);
+  configs_.reset(point.membership);
+  commit_ = point.cursor.index;
+  applied_ = point.cursor.index;
+  unstable_from_ = log_.last_index().next();
+  ready_.snapshot = point;
+  resolve_pending_commits();
+  if (leader_ && role_ == Role::Follower) {
+    auto r = make(MessageType::AppendResponse, *leader_);
+    r.index = point.cursor.index;
+    send(std::move(r));
+  }
+}
+
+}  // namespace mosaik::groups::raft

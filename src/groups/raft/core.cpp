@@ -1,0 +1,192 @@
+// Construction, input dispatch (validation, incarnation, term rules) and Ready assembly.
+#include "core.hpp"
+
+#include <stdexcept>
+
+#include "membership_codec.hpp"
+
+namespace mosaik::groups::raft {
+
+Core::Core(CoreOptions options, DurableState durable, Time now)
+    : options_(std::move(options)),
+      hard_(durable.hard),
+      log_(durable.base.cursor, {}),
+      configs_(durable.base.membership),
+      now_(now) {
+  if (!options_.random) throw std::invalid_argument("raft::Core needs a random generator");
+  if (auto ok = options_.config.validate(); !ok) throw std::invalid_argument(ok.error().message);
+  if (options_.max_entries_per_append == 0 || options_.max_inflight_appends == 0)
+    throw std::invalid_argument("raft::Core: batching bounds must be positive");
+  for (auto& e : durable.entries) append_local(std::move(e));
+  commit_ = applied_ = log_.base().index;
+  unstable_from_ = log_.last_index().next();
+  reset_election_deadline();
+}
+
+void Core::ignore(const Message&, const char*) { ++ignored_messages_; }
+
+Message Core::make(MessageType type, const NodeId& to) const {
+  Message m;
+  m.type = static_cast<std::uint8_t>(type);
+  m.incarnation = hard_.incarnation;
+  m.from = options_.id;
+  m.to = to;
+  m.term = hard_.term;
+  return m;
+}
+
+void Core::send(Message m) { ready_.messages.push_back(std::move(m)); }
+
+void Core::notify_role() { role_dirty_ = true; }
+
+void Core::append_local(Entry e) {
+  const bool membership = e.entry_kind() == EntryKind::Membership;
+  log_.append(std::move(e));
+  if (membership) on_membership_entry(log_.at(log_.last_index()));
+}
+
+void Core::truncate_local(Index from) {
+  log_.truncate_from(from);
+  configs_.truncate_from(from);
+  if (from < unstable_from_) unstable_from_ = from;
+}
+
+void Core::tick(Time now) {
+  if (now > now_) now_ = now;
+  if (role_ == Role::Leader) {
+    tick_leader();
+  } else if (now_ >= election_deadline_) {
+    on_election_timeout();
+  }
+  expire_forwards();
+  expire_reads();
+}
+
+void Core::step_bytes(std::span<const std::uint8_t> bytes) {
+  auto m = decode_message(bytes);
+  if (!m) {
+    ++ignored_messages_;
+    return;
+  }
+  step(std::move(*m));
+}
+
+void Core::step(Message m) {
+  if (auto ok = validate(m); !ok) return ignore(m, "invalid");
+  if (m.to != options_.id) return ignore(m, "not addressed to us");
+  if (!accept_incarnation(m)) return;
+  if (!handle_term(m)) return;
+  dispatch(m);
+}
+
+bool Core::accept_incarnation(const Message& m) {
+  if (hard_.incarnation != 0) {
+    if (m.incarnation != hard_.incarnation) {
+      ignore(m, "other incarnation");
+      return false;
+    }
+    return true;
+  }
+  if (m.incarnation == 0) return true;  // genesis election traffic
+  const auto type = m.message_type();
+  if (type == MessageType::Append || type == MessageType::Heartbeat || type == MessageType::StateSync) {
+    adopt_incarnation(m);
+    return true;
+  }
+  // A group already exists around us: wait for its leader instead of founding another.
+  reset_election_deadline();
+  ignore(m, "pre-genesis");
+  return false;
+}
+
+bool Core::handle_term(const Message& m) {
+  const auto type = m.message_type();
+  // Forwarded work is valid across terms: acks and confirmations name their own terms.
+  const bool term_free = type == MessageType::Forward || type == MessageType::ForwardResponse ||
+                         type == MessageType::ReadIndex || type == MessageType::ReadIndexResponse;
+  if (m.term > hard_.term) {
+    switch (type) {
+      case MessageType::PreVote: return true;  // a pre-vote never moves terms
+      case MessageType::PreVoteResponse:
+        if (!m.reject) return true;
+        become_follower(m.term, std::nullopt);
+        return false;
+      case MessageType::Vote:
+        if (in_lease()) {  // CheckQuorum: a live leader is not disrupted
+          ignore(m, "vote in lease");
+          return false;
+        }
+        become_follower(m.term, std::nullopt);
+        return true;
+      case MessageType::Append:
+      case MessageType::Heartbeat:
+      case MessageType::StateSync: become_follower(m.term, m.from); return true;
+      default: become_follower(m.term, std::nullopt); return true;
+    }
+  }
+  if (m.term < hard_.term && !term_free) {
+    if (type == MessageType::Append || type == MessageType::Heartbeat) {
+      // Tell a stale leader about the newer term so it steps down.
+      send(make(MessageType::AppendResponse, m.from));
+    } else if (type == MessageType::PreVote) {
+      auto r = make(MessageType::PreVoteResponse, m.from);
+      r.reject = true;
+      send(std::move(r));
+    }
+    ignore(m, "stale term");
+    return false;
+  }
+  return true;
+}
+
+void Core::dispatch(const Message& m) {
+  switch (m.message_type()) {
+    case MessageType::PreVote:
+    case MessageType::Vote: return handle_vote_request(m);
+    case MessageType::PreVoteResponse:
+    case MessageType::VoteResponse: return handle_vote_response(m);
+    case MessageType::Append: return handle_append(m);
+    case MessageType::Heartbeat: return handle_heartbeat(m);
+    case MessageType::StateSync: return handle_state_sync(m);
+    case MessageType::AppendResponse:
+      if (role_ == Role::Leader) handle_append_response(m);
+      return;
+    case MessageType::HeartbeatResponse:
+      if (role_ == Role::Leader) handle_heartbeat_response(m);
+      return;
+    case MessageType::Forward: return handle_forward(m);
+    case MessageType::ForwardResponse: return handle_forward_response(m);
+    case MessageType::ReadIndex: return handle_read_index(m);
+    case MessageType::ReadIndexResponse: return handle_read_index_response(m);
+  }
+}
+
+bool Core::has_ready() const {
+  return hard_dirty_ || role_dirty_ || unstable_from_ <= log_.last_index() || applied_ < commit_ ||
+         !ready_.empty() || (role_ == Role::Leader && (commit_broadcast_pending_ || read_broadcast_pending_));
+}
+
+Ready Core::take_ready() {
+  if (role_ == Role::Leader) flush_leader_broadcasts();
+  Ready out = std::move(ready_);
+  ready_ = Ready{};
+  if (hard_dirty_) {
+    out.hard_state = hard_;
+    hard_dirty_ = false;
+  }
+  if (unstable_from_ <= log_.last_index()) {
+    out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX);
+    unstable_from_ = log_.last_index().next();
+  }
+  if (applied_ < commit_) {
+    out.committed = log_.slice(applied_.next(), commit_, SIZE_MAX);
+    applied_ = commit_;
+  }
+  if (role_dirty_) {
+    out.role_change = RoleChange{role_, hard_.term, leader_};
+    role_dirty_ = false;
+  }
+  return out;
+}
+
+}  // namespace mosaik::groups::raft

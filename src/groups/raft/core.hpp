@@ -1,0 +1,280 @@
+#pragma once
+// The consensus core of one group member: sans-IO Raft with PreVote, CheckQuorum,
+// ReadIndex, forwarding, self-managed membership and a compaction hook. It reads no clock,
+// owns no socket or thread and draws randomness only from the injected generator.
+//
+//   Core core(options, durable_state, now);
+//   core.step(message); core.tick(now); core.propose(request_id, {payload});
+//   Ready r = core.take_ready();   // persist r.snapshot, r.hard_state, r.entries; then send
+//                                  // r.messages; then apply r.committed in order
+//
+// The shell (network groups, or the simulator) owns time, persistence and transport; the
+// core owns every decision. Inputs are never trusted: a message that fails validate() or
+// names another incarnation is counted in ignored_messages() and otherwise ignored.
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <mosaik/groups/consensus_config.hpp>
+#include <mosaik/groups/leadership_preference.hpp>
+
+#include "config_history.hpp"
+#include "log.hpp"
+#include "messages.hpp"
+#include "progress.hpp"
+#include "types.hpp"
+
+namespace mosaik::groups::raft {
+
+struct CoreOptions {
+  NodeId id;
+  ConsensusConfig config;
+  LeadershipPreference preference = LeadershipPreference::normal();
+  std::function<std::uint64_t()> random;      // required: every random choice comes from here
+  std::size_t max_entries_per_append = 1024;  // batching: entries in one Append
+  std::size_t max_inflight_appends = 64;      // pipelining: unacknowledged Appends per member
+  std::size_t max_pending_proposals = 1 << 16;
+  std::size_t max_pending_reads = 1 << 12;
+};
+
+// Why a proposal or read did not succeed, and what the caller may conclude.
+enum class FailReason : std::uint8_t {
+  NoLeader,  // no leader known or it refused: certainly not appended
+  Busy,      // a bound was reached: certainly not appended
+  Timeout,   // forward_timeout / query_timeout passed: outcome unknown
+  Dropped,   // its entries were overwritten: certainly never committed
+  Unknown,   // skipped by a state sync: outcome unknown
+};
+
+struct ProposalOutcome {
+  enum class Kind : std::uint8_t { Accepted, Committed, Failed };
+  std::uint64_t request = 0;
+  Kind kind = Kind::Failed;
+  IndexRange range;  // Accepted, Committed
+  Term term;         // Accepted, Committed: the term its entries were appended in
+  FailReason reason = FailReason::Unknown;
+};
+
+struct ReadOutcome {
+  std::uint64_t request = 0;
+  bool ok = false;
+  Index index;  // ok: serve the read once the state machine has applied this index
+  FailReason reason = FailReason::Unknown;
+};
+
+struct RoleChange {
+  Role role;
+  Term term;
+  std::optional<NodeId> leader;
+};
+
+// The leader's log starts after `point`: fetch state at or after it, then call state_synced.
+struct StateSyncRequest {
+  NodeId leader;
+  SnapshotPoint point;
+};
+
+struct Ready {
+  std::optional<SnapshotPoint> snapshot;  // persist first: the log restarts after this point
+  std::optional<HardState> hard_state;    // persist
+  std::vector<Entry> entries;             // persist: replaces the log from entries.front().index
+  std::vector<Message> messages;          // send after persisting
+  std::vector<Entry> committed;           // apply in order
+  std::vector<ProposalOutcome> proposals;
+  std::vector<ReadOutcome> reads;
+  std::optional<RoleChange> role_change;
+  std::optional<StateSyncRequest> state_sync;
+
+  [[nodiscard]] bool empty() const {
+    return !snapshot && !hard_state && entries.empty() && messages.empty() && committed.empty() &&
+           proposals.empty() && reads.empty() && !role_change && !state_sync;
+  }
+};
+
+struct CompactError {
+  std::string message;
+};
+
+class Core {
+ public:
+  Core(CoreOptions options, DurableState durable, Time now);
+
+  // ---- inputs
+  void tick(Time now);
+  void step(Message m);
+  void step_bytes(std::span<const std::uint8_t> bytes);
+  // Appends (leader) or forwards (follower) `commands` as one batch tracked by `request`.
+  void propose(std::uint64_t request, std::vector<Bytes> commands);
+  // A linearizable read: reports the index to read at once a quorum confirmed leadership.
+  void read(std::uint64_t request);
+  // Bond events from the shell: who is reachable now, who left for good.
+  void bond_up(const NodeId& peer);
+  void bond_down(const NodeId& peer);
+  void peer_departed(const NodeId& peer);
+  // The state machine holds a snapshot at `up_to` (<= applied): drop the log up to it.
+  [[nodiscard]] std::expected<SnapshotPoint, CompactError> compact(Index up_to);
+  // The shell installed state at `point` (after a StateSyncRequest).
+  void state_synced(const SnapshotPoint& point);
+
+  // ---- outputs
+  [[nodiscard]] bool has_ready() const;
+  [[nodiscard]] Ready take_ready();
+
+  // ---- status
+  [[nodiscard]] const NodeId& id() const { return options_.id; }
+  [[nodiscard]] Role role() const { return role_; }
+  [[nodiscard]] Term term() const { return hard_.term; }
+  [[nodiscard]] std::optional<NodeId> leader() const { return leader_; }
+  [[nodiscard]] Index commit_index() const { return commit_; }
+  [[nodiscard]] Index applied_index() const { return applied_; }
+  [[nodiscard]] std::uint64_t incarnation() const { return hard_.incarnation; }
+  [[nodiscard]] const Membership& membership() const { return configs_.current(); }
+  [[nodiscard]] const RaftLog& log() const { return log_; }
+  // The applied position and the membership in force there: what a snapshot taken now covers.
+  [[nodiscard]] SnapshotPoint applied_point() const;
+  [[nodiscard]] std::uint64_t ignored_messages() const { return ignored_messages_; }
+
+ private:
+  struct PendingCommit {
+    std::uint64_t request;
+    IndexRange range;
+    Term term;
+  };
+  struct PendingForward {
+    std::size_t count;
+    Time deadline;
+  };
+  struct PendingRead {
+    std::uint64_t request;
+    std::optional<NodeId> origin;  // nullopt: this node's own read
+    Index index;
+    std::uint64_t round;
+    Time deadline;
+  };
+  struct Bond {
+    bool up = false;
+    bool departed = false;
+    Time down_since{};
+  };
+
+  // core.cpp
+  void ignore(const Message& m, const char* why);
+  void send(Message m);
+  void hard_state_changed() { hard_dirty_ = true; }
+  void notify_role();
+  [[nodiscard]] Message make(MessageType type, const NodeId& to) const;
+  [[nodiscard]] bool accept_incarnation(const Message& m);
+  [[nodiscard]] bool handle_term(const Message& m);
+  void dispatch(const Message& m);
+  void append_local(Entry e);
+  void truncate_local(Index from);
+
+  // election.cpp
+  [[nodiscard]] Time randomized_election_timeout() const;
+  void reset_election_deadline();
+  [[nodiscard]] bool promotable() const;
+  [[nodiscard]] bool in_lease() const;
+  void become_follower(Term term, std::optional<NodeId> leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void on_election_timeout();
+  void campaign_genesis();
+  void handle_vote_request(const Message& m);
+  void handle_vote_response(const Message& m);
+  void tally(const NodeId& from, bool granted);
+  void adopt_incarnation(const Message& m);
+
+  // replication.cpp
+  void tick_leader();
+  void send_append(const NodeId& to, Progress& pr);
+  void broadcast_append();
+  void broadcast_heartbeat(std::uint64_t round);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_append_response(const Message& m);
+  void handle_heartbeat_response(const Message& m);
+  void handle_state_sync(const Message& m);
+  void maybe_commit();
+  void flush_leader_broadcasts();
+  void commit_to(Index index);
+  [[nodiscard]] bool committed_in_current_term() const;
+
+  // proposals.cpp
+  void append_commands(std::uint64_t request, std::vector<Bytes> commands,
+                       std::optional<NodeId> origin);
+  void handle_forward(const Message& m);
+  void handle_forward_response(const Message& m);
+  void resolve_pending_commits();
+  void fail_proposal(std::uint64_t request, FailReason reason);
+  void expire_forwards();
+
+  // read_index.cpp
+  void start_read(std::uint64_t request, std::optional<NodeId> origin, Time deadline);
+  void handle_read_index(const Message& m);
+  void handle_read_index_response(const Message& m);
+  void release_confirmed_reads();
+  void start_reads_waiting_for_term();
+  void finish_read(const PendingRead& r, bool ok, FailReason reason);
+  void expire_reads();
+  void fail_all_leader_reads();
+
+  // membership.cpp
+  void maybe_change_membership();
+  void append_membership(Membership next);
+  void on_membership_entry(const Entry& e);
+
+  CoreOptions options_;
+  HardState hard_;
+  RaftLog log_;
+  ConfigHistory configs_;
+  Time now_;
+
+  Role role_ = Role::Follower;
+  std::optional<NodeId> leader_;
+  Index commit_;
+  Index applied_;
+  Index unstable_from_;  // first entry not yet handed out for persistence
+  bool hard_dirty_ = false;
+  bool role_dirty_ = true;
+  std::uint64_t ignored_messages_ = 0;
+
+  // timers
+  Time election_deadline_{};
+  Time heartbeat_deadline_{};
+  Time check_quorum_deadline_{};
+  Time last_leader_contact_{};
+  bool heard_from_leader_ = false;
+
+  // elections: who answered this (pre-)campaign, and how
+  std::map<NodeId, bool> votes_;
+  std::vector<NodeId> genesis_voters_;
+
+  // leader
+  ProgressTracker progress_;
+  std::uint64_t read_round_ = 0;
+  bool commit_broadcast_pending_ = false;  // coalesced per Ready: followers learn the commit
+  bool read_broadcast_pending_ = false;    // coalesced per Ready: one heartbeat round for reads
+  Time leader_since_{};
+  std::deque<PendingRead> leader_reads_;           // in round order
+  std::deque<PendingRead> reads_waiting_for_term_;  // until the leader commits in its term
+
+  // proposals and reads this node was asked for
+  std::multimap<Index, PendingCommit> pending_commits_;  // by last index of the range
+  std::map<std::uint64_t, PendingForward> pending_forwards_;
+  std::map<std::uint64_t, Time> pending_remote_reads_;
+
+  std::map<NodeId, Bond> bonds_;
+  bool state_sync_requested_ = false;
+
+  Ready ready_;
+};
+
+}  // namespace mosaik::groups::raft

@@ -1,0 +1,89 @@
+// Self-managed membership, decided by the leader one change at a time through the log:
+// remove a member that departed or whose bond stayed down past member_timeout, then
+// promote a caught-up learner to voter, then add a bonded non-member as a learner.
+// A change is proposed only once the previous one committed and the leader committed an
+// entry of its own term (the single-server change rule with its known fix).
+#include <algorithm>
+
+#include "core.hpp"
+#include "membership_codec.hpp"
+
+namespace mosaik::groups::raft {
+
+void Core::bond_up(const NodeId& peer) {
+  if (peer == options_.id) return;
+  auto& b = bonds_[peer];
+  b.up = true;
+  b.departed = false;
+}
+
+void Core::bond_down(const NodeId& peer) {
+  if (peer == options_.id) return;
+  auto& b = bonds_[peer];
+  if (b.up || b.down_since == Time{}) b.down_since = now_;
+  b.up = false;
+}
+
+void Core::peer_departed(const NodeId& peer) {
+  if (peer == options_.id) return;
+  auto& b = bonds_[peer];
+  if (b.up || b.down_since == Time{}) b.down_since = now_;
+  b.up = false;
+  b.departed = true;
+}
+
+void Core::maybe_change_membership() {
+  if (configs_.last_change() > commit_ || !committed_in_current_term()) return;
+  const Membership& current = membership();
+  const auto timeout = options_.config.member_timeout;
+
+  auto gone = [&](const NodeId& member) {
+    if (member == options_.id) return false;
+    auto it = bonds_.find(member);
+    if (it == bonds_.end()) return now_ - leader_since_ >= timeout;  // never bonded to us
+    const auto& b = it->second;
+    return !b.up && (b.departed || now_ - std::max(b.down_since, leader_since_) >= timeout);
+  };
+  for (const auto& list : {&current.voters, &current.learners}) {
+    for (const auto& member : *list) {
+      if (!gone(member)) continue;
+      Membership next = current;
+      std::erase(next.voters, member);
+      std::erase(next.learners, member);
+      if (next.voters.empty()) continue;
+      return append_membership(std::move(next));
+    }
+  }
+  for (const auto& learner : current.learners) {
+    const auto* pr = progress_.find(learner);
+    auto bond = bonds_.find(learner);
+    if (!pr || !pr->recent_active || pr->match < commit_ || bond == bonds_.end() || !bond->second.up)
+      continue;
+    Membership next = current;
+    std::erase(next.learners, learner);
+    next.voters.insert(std::upper_bound(next.voters.begin(), next.voters.end(), learner), learner);
+    return append_membership(std::move(next));
+  }
+  for (const auto& [peer, bond] : bonds_) {
+    if (!bond.up || current.contains(peer)) continue;
+    Membership next = current;
+    next.learners.insert(std::upper_bound(next.learners.begin(), next.learners.end(), peer), peer);
+    return append_membership(std::move(next));
+  }
+}
+
+void Core::append_membership(Membership next) {
+  append_local(Entry{hard_.term, log_.last_index().next(), static_cast<std::uint8_t>(EntryKind::Membership),
+                     encode_membership(next)});
+  broadcast_append();
+  maybe_commit();
+}
+
+void Core::on_membership_entry(const Entry& e) {
+  auto m = decode_membership(e.data);
+  if (!m) return;  // validate() refuses such entries before they reach the log
+  configs_.record(e.index, std::move(*m));
+  if (role_ == Role::Leader) progress_.sync(membership(), options_.id, e.index.prev());
+}
+
+}  // namespace mosaik::groups::raft

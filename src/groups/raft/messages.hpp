@@ -1,0 +1,77 @@
+#pragma once
+// The consensus protocol's messages: one flat, msgpack-encoded struct (as etcd's raftpb),
+// checked by validate() before the core looks at any field.
+//
+//   Bytes wire = encode_message(m);
+//   auto back = decode_message(wire);   // expected<Message, MessageError>; never throws
+
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "types.hpp"
+
+namespace mosaik::groups::raft {
+
+enum class MessageType : std::uint8_t {
+  PreVote = 1,          // index/log_term: candidate's last entry; term: the term it would take
+  PreVoteResponse,      // reject
+  Vote,                 // as PreVote; voters: proposed genesis membership when incarnation == 0
+  VoteResponse,         // reject
+  Append,               // index/log_term: entry before `entries`; commit: leader commit
+  AppendResponse,       // index: match (or rejected prev index when reject); hint: follower's hint
+  Heartbeat,            // commit: min(match, commit); request: read-index round
+  HeartbeatResponse,    // request: round echoed back
+  Forward,              // request: id; entries: commands to append (kind/term/index ignored)
+  ForwardResponse,      // request; index..hint: assigned range; log_term: its term; reject
+  ReadIndex,            // request
+  ReadIndexResponse,    // request; index: read index; reject
+  StateSync,            // index/log_term: leader's log start; membership there
+};
+inline constexpr std::uint8_t kMaxMessageType = static_cast<std::uint8_t>(MessageType::StateSync);
+
+struct Message {
+  std::uint8_t type = 0;          // MessageType
+  std::uint64_t incarnation = 0;  // group incarnation; 0 only for genesis votes
+  NodeId from;
+  NodeId to;
+  Term term;
+  Term log_term;
+  Index index;
+  Index commit;
+  Index hint;
+  bool reject = false;
+  std::uint64_t request = 0;
+  std::vector<Entry> entries;
+  std::vector<NodeId> voters;
+  Membership membership;
+
+  [[nodiscard]] MessageType message_type() const { return static_cast<MessageType>(type); }
+  MSGPACK_DEFINE(type, incarnation, from, to, term, log_term, index, commit, hint, reject,
+                 request, entries, voters, membership);
+};
+
+// Bounds a well-formed message stays within; anything beyond is nonsense and ignored.
+inline constexpr std::uint64_t kMaxSaneIndex = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t kMaxSaneTerm = std::uint64_t{1} << 62;
+inline constexpr std::size_t kMaxEntriesPerMessage = 1 << 16;
+inline constexpr std::size_t kMaxVotersPerMessage = 1024;
+inline constexpr std::size_t kMaxEncodedMessageBytes = 64 << 20;
+
+struct MessageError {
+  std::string reason;
+};
+
+// Checks the fields every type relies on (ranges, contiguity, sortedness). Does not know the
+// receiver's state: incarnation and addressing are checked by the core.
+[[nodiscard]] std::expected<void, MessageError> validate(const Message& m);
+
+[[nodiscard]] Bytes encode_message(const Message& m);
+// Decodes and validates; bounded allocation on arbitrary input; never throws.
+[[nodiscard]] std::expected<Message, MessageError> decode_message(std::span<const std::uint8_t> bytes);
+
+}  // namespace mosaik::groups::raft

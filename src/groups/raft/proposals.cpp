@@ -1,0 +1,112 @@
+// Proposals: appended by the leader, forwarded by followers (forward_timeout), and reported
+// committed only after a term check at their index (an overwritten entry is Dropped).
+#include "core.hpp"
+
+namespace mosaik::groups::raft {
+
+void Core::propose(std::uint64_t request, std::vector<Bytes> commands) {
+  auto fail = [&](FailReason reason) { fail_proposal(request, reason); };
+  if (commands.empty() || commands.size() > kMaxEntriesPerMessage) return fail(FailReason::Busy);
+  if (hard_.incarnation == 0) return fail(FailReason::NoLeader);
+  if (pending_commits_.size() + pending_forwards_.size() >= options_.max_pending_proposals)
+    return fail(FailReason::Busy);
+  if (role_ == Role::Leader) return append_commands(request, std::move(commands), std::nullopt);
+  if (!leader_) return fail(FailReason::NoLeader);
+  if (pending_forwards_.contains(request)) return fail(FailReason::Busy);
+  auto m = make(MessageType::Forward, *leader_);
+  m.request = request;
+  m.entries.reserve(commands.size());
+  for (auto& c : commands) {
+    Entry e;
+    e.kind = static_cast<std::uint8_t>(EntryKind::Command);
+    e.data = std::move(c);
+    m.entries.push_back(std::move(e));
+  }
+  pending_forwards_.emplace(request, PendingForward{m.entries.size(), now_ + options_.config.forward_timeout});
+  send(std::move(m));
+}
+
+void Core::append_commands(std::uint64_t request, std::vector<Bytes> commands,
+                           std::optional<NodeId> origin) {
+  const Index first = log_.last_index().next();
+  for (auto& c : commands) log_.append_new(hard_.term, EntryKind::Command, std::move(c));
+  const IndexRange range{first, log_.last_index()};
+  if (origin) {
+    auto r = make(MessageType::ForwardResponse, *origin);
+    r.request = request;
+    r.index = range.first;
+    r.hint = range.last;
+    r.log_term = hard_.term;
+    send(std::move(r));
+  } else {
+    ready_.proposals.push_back({request, ProposalOutcome::Kind::Accepted, range, hard_.term, {}});
+    pending_commits_.emplace(range.last, PendingCommit{request, range, hard_.term});
+  }
+  broadcast_append();
+  maybe_commit();
+}
+
+void Core::handle_forward(const Message& m) {
+  if (role_ != Role::Leader || m.entries.empty()) {
+    auto r = make(MessageType::ForwardResponse, m.from);
+    r.request = m.request;
+    r.reject = true;
+    return send(std::move(r));
+  }
+  std::vector<Bytes> commands;
+  commands.reserve(m.entries.size());
+  for (const auto& e : m.entries) commands.push_back(e.data);
+  append_commands(m.request, std::move(commands), m.from);
+}
+
+void Core::handle_forward_response(const Message& m) {
+  auto it = pending_forwards_.find(m.request);
+  if (it == pending_forwards_.end()) return;  // late or duplicated
+  if (m.reject) {
+    pending_forwards_.erase(it);
+    return fail_proposal(m.request, FailReason::NoLeader);
+  }
+  const IndexRange range{m.index, m.hint};
+  if (range.size() != it->second.count) return ignore(m, "range does not match the batch");
+  pending_forwards_.erase(it);
+  ready_.proposals.push_back({m.request, ProposalOutcome::Kind::Accepted, range, m.log_term, {}});
+  pending_commits_.emplace(range.last, PendingCommit{m.request, range, m.log_term});
+  resolve_pending_commits();
+}
+
+void Core::resolve_pending_commits() {
+  while (!pending_commits_.empty() && pending_commits_.begin()->first <= commit_) {
+    const PendingCommit p = pending_commits_.begin()->second;
+    pending_commits_.erase(pending_commits_.begin());
+    // The term check: the index is committed, but is it still our entry?
+    const auto term = log_.term_at(p.range.last);
+    if (!term) {
+      fail_proposal(p.request, FailReason::Unknown);
+    } else if (*term == p.term) {
+      ready_.proposals.push_back({p.request, ProposalOutcome::Kind::Committed, p.range, p.term, {}});
+    } else {
+      fail_proposal(p.request, FailReason::Dropped);
+    }
+  }
+}
+
+void Core::fail_proposal(std::uint64_t request, FailReason reason) {
+  ProposalOutcome o;
+  o.request = request;
+  o.kind = ProposalOutcome::Kind::Failed;
+  o.reason = reason;
+  ready_.proposals.push_back(o);
+}
+
+void Core::expire_forwards() {
+  for (auto it = pending_forwards_.begin(); it != pending_forwards_.end();) {
+    if (it->second.deadline <= now_) {
+      fail_proposal(it->first, FailReason::Timeout);
+      it = pending_forwards_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace mosaik::groups::raft

@@ -1,0 +1,212 @@
+// Log replication: the leader's appends, heartbeats and commit rule; the follower's side.
+#include <algorithm>
+
+#include "core.hpp"
+
+namespace mosaik::groups::raft {
+
+void Core::tick_leader() {
+  if (!membership().is_voter(options_.id)) {
+    become_follower(hard_.term, std::nullopt);
+    return;
+  }
+  if (now_ >= check_quorum_deadline_) {
+    // CheckQuorum: a leader cut off from a quorum steps down instead of serving stale reads.
+    if (!progress_.quorum_active(membership(), options_.id)) {
+      become_follower(hard_.term, std::nullopt);
+      return;
+    }
+    progress_.clear_recent_active();
+    check_quorum_deadline_ = now_ + options_.config.election_timeout;
+  }
+  if (now_ >= heartbeat_deadline_) {
+    broadcast_heartbeat(read_round_);
+    const auto& c = options_.config;
+    const auto jitter_max = static_cast<std::uint64_t>(c.heartbeat_jitter.count());
+    const auto jitter = jitter_max == 0 ? 0 : options_.random() % (jitter_max + 1);
+    heartbeat_deadline_ = now_ + c.heartbeat_interval - Time(static_cast<Time::rep>(jitter));
+  }
+  maybe_change_membership();
+}
+
+void Core::send_append(const NodeId& to, Progress& pr) {
+  if (pr.paused(options_.max_inflight_appends)) return;
+  const Index prev = pr.next.prev();
+  const auto prev_term = log_.term_at(prev);
+  if (!prev_term) {
+    // The entries it needs were compacted away: it must state-sync from a snapshot.
+    auto m = make(MessageType::StateSync, to);
+    m.index = log_.base().index;
+    m.log_term = log_.base().term;
+    m.membership = configs_.at(log_.base().index);
+    pr.state = Progress::State::StateSync;
+    send(std::move(m));
+    return;
+  }
+  auto m = make(MessageType::Append, to);
+  m.index = prev;
+  m.log_term = *prev_term;
+  m.commit = commit_;
+  m.entries = log_.slice(pr.next, log_.last_index(), options_.max_entries_per_append);
+  if (pr.state == Progress::State::Replicate && !m.entries.empty()) {
+    pr.next = m.entries.back().index.next();
+    pr.inflight.push_back(m.entries.back().index);
+  } else if (pr.state == Progress::State::Probe) {
+    pr.probe_sent = true;
+  }
+  send(std::move(m));
+}
+
+void Core::broadcast_append() {
+  for (auto& [id, pr] : progress_.all()) {
+    if (pr.next <= log_.last_index() || pr.state == Progress::State::Probe) send_append(id, pr);
+  }
+}
+
+void Core::broadcast_heartbeat(std::uint64_t round) {
+  for (auto& [id, pr] : progress_.all()) {
+    auto m = make(MessageType::Heartbeat, id);
+    m.commit = std::min(pr.match, commit_);
+    m.request = round;
+    send(std::move(m));
+  }
+  commit_broadcast_pending_ = false;
+  read_broadcast_pending_ = false;
+}
+
+void Core::flush_leader_broadcasts() {
+  if (read_broadcast_pending_) {
+    broadcast_heartbeat(read_round_);
+    return;
+  }
+  if (!commit_broadcast_pending_) return;
+  commit_broadcast_pending_ = false;
+  for (auto& [id, pr] : progress_.all()) {
+    if (pr.next <= log_.last_index() && !pr.paused(options_.max_inflight_appends)) {
+      send_append(id, pr);  // carries the new commit with the next entries
+    } else if (pr.match > Index(0)) {
+      auto m = make(MessageType::Heartbeat, id);
+      m.commit = std::min(pr.match, commit_);
+      m.request = read_round_;
+      send(std::move(m));
+    }
+  }
+}
+
+void Core::handle_append(const Message& m) {
+  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
+  heard_from_leader_ = true;
+  last_leader_contact_ = now_;
+  reset_election_deadline();
+  auto r = make(MessageType::AppendResponse, m.from);
+  if (m.index < commit_) {
+    r.index = commit_;  // our committed prefix matches the leader's: resume after it
+    return send(std::move(r));
+  }
+  if (!log_.matches(m.index, m.log_term)) {
+    r.reject = true;
+    r.index = m.index;
+    r.hint = log_.find_conflict_by_term(std::min(m.index, log_.last_index()), m.log_term);
+    return send(std::move(r));
+  }
+  for (const auto& e : m.entries) {
+    if (e.index <= log_.last_index()) {
+      if (log_.term_at(e.index) == e.term) continue;
+      if (e.index <= commit_) return ignore(m, "conflicts with a committed entry");
+      truncate_local(e.index);
+    }
+    append_local(e);
+  }
+  const Index last_new = Index(m.index.value + m.entries.size());
+  commit_to(std::min(m.commit, last_new));
+  r.index = last_new;
+  send(std::move(r));
+}
+
+void Core::handle_heartbeat(const Message& m) {
+  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
+  heard_from_leader_ = true;
+  last_leader_contact_ = now_;
+  reset_election_deadline();
+  // The leader sends min(match, commit): our log matches its log up to there.
+  commit_to(std::min(m.commit, log_.last_index()));
+  auto r = make(MessageType::HeartbeatResponse, m.from);
+  r.request = m.request;
+  send(std::move(r));
+}
+
+void Core::handle_state_sync(const Message& m) {
+  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
+  heard_from_leader_ = true;
+  last_leader_contact_ = now_;
+  reset_election_deadline();
+  if (m.index <= commit_) {
+    auto r = make(MessageType::AppendResponse, m.from);
+    r.index = commit_;
+    return send(std::move(r));
+  }
+  if (state_sync_requested_) return;
+  state_sync_requested_ = true;
+  ready_.state_sync = StateSyncRequest{m.from, SnapshotPoint{{m.log_term, m.index}, m.membership}};
+}
+
+void Core::handle_append_response(const Message& m) {
+  auto* pr = progress_.find(m.from);
+  if (!pr) return;
+  pr->recent_active = true;
+  if (m.reject) {
+    if (pr->on_reject(m.index, m.hint)) send_append(m.from, *pr);
+    return;
+  }
+  if (m.index > log_.last_index()) return ignore(m, "match beyond our log");
+  const bool advanced = pr->on_success(m.index);
+  if (pr->state != Progress::State::Replicate) pr->become_replicate();
+  if (advanced) maybe_commit();
+  // Fill the pipeline: bounded by max_inflight_appends in Replicate.
+  while (pr->next <= log_.last_index() && !pr->paused(options_.max_inflight_appends)) {
+    const Index before = pr->next;
+    send_append(m.from, *pr);
+    if (pr->next == before) break;
+  }
+}
+
+void Core::handle_heartbeat_response(const Message& m) {
+  auto* pr = progress_.find(m.from);
+  if (!pr) return;
+  pr->recent_active = true;
+  pr->probe_sent = false;
+  if (pr->state == Progress::State::Replicate && pr->inflight.size() >= options_.max_inflight_appends)
+    pr->inflight.pop_front();  // a lost append must not stall the pipeline forever
+  if (pr->state == Progress::State::StateSync) pr->become_probe();  // re-send the StateSync
+  if (pr->match < log_.last_index()) send_append(m.from, *pr);
+  if (m.request > pr->read_ack) {
+    pr->read_ack = std::min(m.request, read_round_);
+    release_confirmed_reads();
+  }
+}
+
+bool Core::committed_in_current_term() const { return log_.term_at(commit_) == hard_.term; }
+
+void Core::maybe_commit() {
+  if (role_ != Role::Leader) return;
+#ifdef MOSAIK_RAFT_PLANTED_BUG_COMMIT_WITHOUT_QUORUM
+  // Planted bug for the simulator's self-test: commits whatever the leader has.
+  const Index candidate = log_.last_index();
+#else
+  const Index candidate = progress_.quorum_match(membership(), options_.id, log_.last_index());
+#endif
+  // §5.4.2: only an entry of the current term is committed by counting replicas.
+  if (candidate <= commit_ || log_.term_at(candidate) != hard_.term) return;
+  const bool first_in_term = !committed_in_current_term();
+  commit_to(candidate);
+  commit_broadcast_pending_ = true;
+  if (first_in_term) start_reads_waiting_for_term();
+}
+
+void Core::commit_to(Index index) {
+  if (index <= commit_) return;
+  commit_ = index;
+  resolve_pending_commits();
+}
+
+}  // namespace mosaik::groups::raft
