@@ -8,3 +8,4 @@
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/primitives/wire.hpp"
+#include "mosaik/transport/endpoint_addr.hpp"
