@@ -9,3 +9,4 @@
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
+#include "mosaik/primitives/persistent_map.hpp"
