@@ -15,6 +15,8 @@
 #include <expected>
 #include <string>
 
+#include <mosaik/primitives/digest.hpp>
+
 namespace mosaik::groups {
 
 // Returned by ConsensusConfig::Builder::try_build when the parameters cannot work together.
@@ -55,7 +57,7 @@ class ConsensusConfig {
   [[nodiscard]] std::expected<void, ConfigError> validate() const;
 
   // BLAKE3 of the shared parameters in a fixed order: the config's part of the GroupId.
-  [[nodiscard]] std::array<std::uint8_t, 32> digest() const;
+  [[nodiscard]] Digest digest() const;
 
   friend bool operator==(const ConsensusConfig&, const ConsensusConfig&) = default;
 };

@@ -15,6 +15,7 @@
 #include <msgpack.hpp>
 
 #include <mosaik/groups/index.hpp>
+#include <mosaik/primitives/digest.hpp>
 #include <mosaik/groups/leadership_preference.hpp>
 
 namespace mosaik::groups {
@@ -46,7 +47,7 @@ concept StateMachine =
     WireMessage<typename M::QueryResult> &&
     requires(M& m, const M& cm, typename M::Command cmd, const typename M::Query& q,
              const ApplyContext& ctx) {
-      cm.signature();
+      { cm.signature() } -> std::convertible_to<UniqueId>;
       m.apply(std::move(cmd), ctx);
       { cm.query(q) } -> std::convertible_to<typename M::QueryResult>;
     };
@@ -94,7 +95,7 @@ struct NoOp {
   using Command = Unit;
   using Query = Unit;
   using QueryResult = Unit;
-  [[nodiscard]] const char* signature() const { return "mosaik.groups.noop"; }
+  [[nodiscard]] UniqueId signature() const { return unique_id("mosaik.groups.noop"); }
   void apply(Command, const ApplyContext&) {}
   [[nodiscard]] QueryResult query(const Query&) const { return {}; }
 };

@@ -25,11 +25,18 @@ std::expected<SnapshotPoint, CompactError> Core::compact(Index up_to) {
 void Core::state_synced(const SnapshotPoint& point) {
   state_sync_requested_ = false;
   if (point.cursor.index <= commit_) return;  // replication caught us up meanwhile
-  log_.reset(point.cursor);
-  configs_.reset(point.membership);
+  if (log_.matches(point.cursor.index, point.cursor.term) && point.cursor.index > log_.base().index) {
+    // Raft's InstallSnapshot rule: entries after the point may have been acknowledged to
+    // the leader and counted in a quorum; keep them.
+    log_.compact(point.cursor.index);
+    configs_.compact(point.cursor.index);
+  } else {
+    log_.reset(point.cursor);
+    configs_.reset(point.membership);
+  }
   commit_ = point.cursor.index;
   applied_ = point.cursor.index;
-  unstable_from_ = log_.last_index().next();
+  if (unstable_from_ <= point.cursor.index) unstable_from_ = point.cursor.index.next();
   ready_.snapshot = point;
   resolve_pending_commits();
   if (leader_ && role_ == Role::Follower) {

@@ -2,12 +2,7 @@
 
 #include <stdexcept>
 
-// blake3.hpp (main) trips g++ 12's -Wextra enum/int conditional warning at line 187;
-// reported to the lead. TODO(raft): drop once fixed on main.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wextra"
 #include <mosaik/primitives/blake3.hpp>
-#pragma GCC diagnostic pop
 
 namespace mosaik::groups {
 
@@ -35,7 +30,7 @@ std::expected<void, ConfigError> ConsensusConfig::validate() const {
   return {};
 }
 
-std::array<std::uint8_t, 32> ConsensusConfig::digest() const {
+Digest ConsensusConfig::digest() const {
   blake3::Hasher h;
   h.update(std::string_view{"mosaik.groups.consensus_config.v1"});
   auto put = [&h](std::uint64_t v) {
@@ -54,7 +49,7 @@ std::array<std::uint8_t, 32> ConsensusConfig::digest() const {
   put(ns(query_timeout));
   put(bootstrap_expect);
   put(ns(member_timeout));
-  return h.finalize();
+  return Digest::from_bytes(h.finalize());
 }
 
 std::expected<ConsensusConfig, ConfigError> ConsensusConfig::Builder::try_build() const {

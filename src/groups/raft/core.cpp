@@ -19,6 +19,7 @@ Core::Core(CoreOptions options, DurableState durable, Time now)
     throw std::invalid_argument("raft::Core: batching bounds must be positive");
   for (auto& e : durable.entries) append_local(std::move(e));
   commit_ = applied_ = log_.base().index;
+  incarnation_contact_ = now_;
   unstable_from_ = log_.last_index().next();
   reset_election_deadline();
 }
@@ -55,8 +56,9 @@ void Core::tick(Time now) {
   if (now > now_) now_ = now;
   if (role_ == Role::Leader) {
     tick_leader();
-  } else if (now_ >= election_deadline_) {
-    on_election_timeout();
+  } else {
+    maybe_abandon_incarnation();
+    if (now_ >= election_deadline_) on_election_timeout();
   }
   expire_forwards();
   expire_reads();
@@ -90,7 +92,14 @@ bool Core::accept_incarnation(const Message& m) {
   if (m.incarnation == 0) return true;  // genesis election traffic
   const auto type = m.message_type();
   if (type == MessageType::Append || type == MessageType::Heartbeat || type == MessageType::StateSync) {
-    adopt_incarnation(m);
+    if (adopt_incarnation(m)) return true;
+    ignore(m, "older term of an abandoned incarnation");
+    return false;
+  }
+  if (type == MessageType::PreVote || type == MessageType::Vote) {
+    // Only voters of the candidate's membership are asked: we were named at that group's
+    // genesis but never heard its leader. Join it and vote, or it can never elect again.
+    join_incarnation_to_vote(m);
     return true;
   }
   // A group already exists around us: wait for its leader instead of founding another.

@@ -82,7 +82,9 @@ struct StateSyncRequest {
 };
 
 struct Ready {
-  std::optional<SnapshotPoint> snapshot;  // persist first: the log restarts after this point
+  // Persist first: the log now starts after this point. Entries after it stay if the stored
+  // entry at the point has the point's term; otherwise the stored log is dropped entirely.
+  std::optional<SnapshotPoint> snapshot;
   std::optional<HardState> hard_state;    // persist
   std::vector<Entry> entries;             // persist: replaces the log from entries.front().index
   std::vector<Message> messages;          // send after persisting
@@ -161,6 +163,7 @@ class Core {
   struct Bond {
     bool up = false;
     bool departed = false;
+    bool unresponsive = false;  // removed for silence; re-added only after the bond flaps
     Time down_since{};
   };
 
@@ -190,7 +193,10 @@ class Core {
   void handle_vote_request(const Message& m);
   void handle_vote_response(const Message& m);
   void tally(const NodeId& from, bool granted);
-  void adopt_incarnation(const Message& m);
+  [[nodiscard]] bool adopt_incarnation(const Message& m);
+  void join_incarnation_to_vote(const Message& m);
+  void maybe_abandon_incarnation();
+  [[nodiscard]] const AbandonedIncarnation* abandoned(std::uint64_t incarnation) const;
 
   // replication.cpp
   void tick_leader();
@@ -251,11 +257,14 @@ class Core {
   Time heartbeat_deadline_{};
   Time check_quorum_deadline_{};
   Time last_leader_contact_{};
+  Time incarnation_contact_{};  // last sign of life of our incarnation's leader
   bool heard_from_leader_ = false;
 
   // elections: who answered this (pre-)campaign, and how
   std::map<NodeId, bool> votes_;
   std::vector<NodeId> genesis_voters_;
+  std::optional<NodeId> genesis_promise_;  // the genesis candidate we last voted for
+  Time genesis_promise_at_{};
 
   // leader
   ProgressTracker progress_;
@@ -269,6 +278,14 @@ class Core {
   // proposals and reads this node was asked for
   std::multimap<Index, PendingCommit> pending_commits_;  // by last index of the range
   std::map<std::uint64_t, PendingForward> pending_forwards_;
+  // Forwards this node appended, so a duplicated Forward is answered, not appended twice.
+  struct ForwardAck {
+    IndexRange range;
+    Term term;
+  };
+  static constexpr std::size_t kForwardDedupEntries = 4096;
+  std::map<std::pair<NodeId, std::uint64_t>, ForwardAck> forwarded_;
+  std::deque<std::pair<NodeId, std::uint64_t>> forwarded_order_;
   std::map<std::uint64_t, Time> pending_remote_reads_;
 
   std::map<NodeId, Bond> bonds_;

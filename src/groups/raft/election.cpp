@@ -123,15 +123,56 @@ void Core::on_election_timeout() {
   reset_election_deadline();
 }
 
-void Core::adopt_incarnation(const Message& m) {
+const AbandonedIncarnation* Core::abandoned(std::uint64_t incarnation) const {
+  for (const auto& a : hard_.abandoned)
+    if (a.incarnation == incarnation) return &a;
+  return nullptr;
+}
+
+void Core::maybe_abandon_incarnation() {
+  // Joined a group but never received one of its entries, and its leader is gone for long:
+  // nothing of it is here to lose, so wait for (or found) a group again. Without this, a
+  // genesis leader that lost its disk leaves the others bound to a group nobody can lead.
+  if (hard_.incarnation == 0 || !log_.last_index().is_zero()) return;
+  const auto& c = options_.config;
+  if (now_ - incarnation_contact_ < c.bootstrap_delay + 4 * c.election_timeout) return;
+  if (hard_.abandoned.size() >= kMaxAbandonedIncarnations) hard_.abandoned.erase(hard_.abandoned.begin());
+  hard_.abandoned.push_back({hard_.incarnation, hard_.term, hard_.vote});
+  hard_.incarnation = 0;
+  hard_state_changed();
+  become_follower(hard_.term, std::nullopt);
+}
+
+bool Core::adopt_incarnation(const Message& m) {
   // A pre-genesis node joins the group whose leader reached it: its earlier genesis votes
   // belonged to no group, and voting for this term's leader cannot elect anyone else.
+  const auto* before = abandoned(m.incarnation);
+  if (before && m.term < before->term) return false;
   hard_.incarnation = m.incarnation;
+  hard_.vote = before && m.term == before->term ? before->vote : std::optional<NodeId>(m.from);
   hard_.term = m.term;
-  hard_.vote = m.from;
+  incarnation_contact_ = now_;
   hard_state_changed();
   role_ = Role::Follower;
   leader_ = m.from;
+  notify_role();
+  votes_.clear();
+  genesis_voters_.clear();
+  reset_election_deadline();
+  return true;
+}
+
+void Core::join_incarnation_to_vote(const Message& m) {
+  // Our log is empty: from the term and vote we last had in this incarnation (none if it
+  // is new to us) we are a plain Raft voter. handle_term then moves us to the candidate's term.
+  const auto* before = abandoned(m.incarnation);
+  hard_.incarnation = m.incarnation;
+  hard_.term = before ? before->term : Term(0);
+  hard_.vote = before ? before->vote : std::nullopt;
+  incarnation_contact_ = now_;
+  hard_state_changed();
+  role_ = Role::Follower;
+  leader_.reset();
   notify_role();
   votes_.clear();
   genesis_voters_.clear();
@@ -143,7 +184,11 @@ void Core::handle_vote_request(const Message& m) {
   bool grant = false;
   if (m.incarnation == 0) {
     // Genesis: only for a proposal that names us, from a node that waited as we would.
-    grant = !pre && m.term == hard_.term && (!hard_.vote || *hard_.vote == m.from) &&
+    // A genesis vote is also a promise for two election timeouts, so that the winner's first
+    // Append arrives before a rival genesis in a later term can split the founders.
+    const bool promised_elsewhere = genesis_promise_ && *genesis_promise_ != m.from &&
+                                    now_ - genesis_promise_at_ < 2 * options_.config.election_timeout;
+    grant = !pre && !promised_elsewhere && m.term == hard_.term && (!hard_.vote || *hard_.vote == m.from) &&
             std::binary_search(m.voters.begin(), m.voters.end(), options_.id) &&
             std::binary_search(m.voters.begin(), m.voters.end(), m.from) &&
             m.voters.size() >= options_.config.bootstrap_expect;
@@ -151,6 +196,10 @@ void Core::handle_vote_request(const Message& m) {
     const bool can_vote = pre ? (m.term > hard_.term && !in_lease())
                               : (hard_.vote == m.from || (!hard_.vote && !leader_));
     grant = can_vote && log_.is_up_to_date({m.log_term, m.index});
+  }
+  if (grant && m.incarnation == 0) {
+    genesis_promise_ = m.from;
+    genesis_promise_at_ = now_;
   }
   if (grant && !pre) {
     hard_.vote = m.from;
@@ -200,7 +249,7 @@ void Core::become_leader() {
   votes_.clear();
   leader_since_ = now_;
   read_round_ = 0;
-  progress_.reset_all(membership(), options_.id, log_.last_index());
+  progress_.reset_all(membership(), options_.id, log_.last_index(), now_);
   if (genesis) {
     Membership first{genesis_voters_, {}};
     genesis_voters_.clear();

@@ -15,6 +15,7 @@ void Core::bond_up(const NodeId& peer) {
   auto& b = bonds_[peer];
   b.up = true;
   b.departed = false;
+  b.unresponsive = false;
 }
 
 void Core::bond_down(const NodeId& peer) {
@@ -39,6 +40,11 @@ void Core::maybe_change_membership() {
 
   auto gone = [&](const NodeId& member) {
     if (member == options_.id) return false;
+    // Bonded but silent (paused, or stranded in another incarnation) counts as down too.
+    if (const auto* pr = progress_.find(member); pr && now_ - pr->last_heard >= timeout) {
+      bonds_[member].unresponsive = true;
+      return true;
+    }
     auto it = bonds_.find(member);
     if (it == bonds_.end()) return now_ - leader_since_ >= timeout;  // never bonded to us
     const auto& b = it->second;
@@ -65,7 +71,7 @@ void Core::maybe_change_membership() {
     return append_membership(std::move(next));
   }
   for (const auto& [peer, bond] : bonds_) {
-    if (!bond.up || current.contains(peer)) continue;
+    if (!bond.up || bond.unresponsive || current.contains(peer)) continue;
     Membership next = current;
     next.learners.insert(std::upper_bound(next.learners.begin(), next.learners.end(), peer), peer);
     return append_membership(std::move(next));
@@ -83,7 +89,7 @@ void Core::on_membership_entry(const Entry& e) {
   auto m = decode_membership(e.data);
   if (!m) return;  // validate() refuses such entries before they reach the log
   configs_.record(e.index, std::move(*m));
-  if (role_ == Role::Leader) progress_.sync(membership(), options_.id, e.index.prev());
+  if (role_ == Role::Leader) progress_.sync(membership(), options_.id, e.index.prev(), now_);
 }
 
 }  // namespace mosaik::groups::raft

@@ -1,28 +1,15 @@
 #include "membership_codec.hpp"
 
-#include <msgpack.hpp>
+#include <mosaik/primitives/wire.hpp>
 
 namespace mosaik::groups::raft {
 
-Bytes encode_membership(const Membership& m) {
-  msgpack::sbuffer buffer;
-  msgpack::pack(buffer, m);
-  const auto* p = reinterpret_cast<const std::uint8_t*>(buffer.data());
-  return Bytes(p, p + buffer.size());
-}
+Bytes encode_membership(const Membership& m) { return wire::encode(m); }
 
 std::optional<Membership> decode_membership(const Bytes& bytes) {
-  const msgpack::unpack_limit limit(4096, 64, 1 << 20, 1 << 20, 4096, 8);
-  Membership m;
-  try {
-    auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(),
-                                  nullptr, nullptr, limit);
-    handle.get().convert(m);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (!m.well_formed() || m.voters.empty()) return std::nullopt;
-  return m;
+  auto m = wire::decode<Membership>(bytes);
+  if (!m || !m->well_formed() || m->voters.empty()) return std::nullopt;
+  return std::move(*m);
 }
 
 }  // namespace mosaik::groups::raft

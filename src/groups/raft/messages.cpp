@@ -67,28 +67,14 @@ std::expected<void, MessageError> validate(const Message& m) {
   return validate_entries(m);
 }
 
-Bytes encode_message(const Message& m) {
-  msgpack::sbuffer buffer;
-  msgpack::pack(buffer, m);
-  return Bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()),
-               reinterpret_cast<const std::uint8_t*>(buffer.data()) + buffer.size());
-}
+Bytes encode_message(const Message& m) { return wire::encode(m); }
 
 std::expected<Message, MessageError> decode_message(std::span<const std::uint8_t> bytes) {
   if (bytes.size() > kMaxEncodedMessageBytes) return std::unexpected(MessageError{"too large"});
-  // Bounds every container msgpack may allocate for, whatever lengths the input claims.
-  const msgpack::unpack_limit limit(kMaxEntriesPerMessage + 16, 64, kMaxEncodedMessageBytes,
-                                    kMaxEncodedMessageBytes, 1 << 20, 16);
-  Message m;
-  try {
-    auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(),
-                                  nullptr, nullptr, limit);
-    handle.get().convert(m);
-  } catch (const std::exception& e) {
-    return std::unexpected(MessageError{fmt::format("undecodable: {}", e.what())});
-  }
-  if (auto ok = validate(m); !ok) return std::unexpected(ok.error());
-  return m;
+  auto m = wire::decode<Message>(bytes);
+  if (!m) return std::unexpected(MessageError{fmt::format("undecodable: {}", m.error().message())});
+  if (auto ok = validate(*m); !ok) return std::unexpected(ok.error());
+  return std::move(*m);
 }
 
 }  // namespace mosaik::groups::raft

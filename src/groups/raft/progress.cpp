@@ -54,22 +54,23 @@ bool Progress::paused(std::size_t max_inflight) const {
   return true;
 }
 
-void ProgressTracker::sync(const Membership& m, const NodeId& self, Index last_index) {
+void ProgressTracker::sync(const Membership& m, const NodeId& self, Index last_index, Time now) {
   std::erase_if(peers_, [&](const auto& p) { return !m.contains(p.first); });
   auto add = [&](const NodeId& id) {
     if (id == self || peers_.contains(id)) return;
     Progress p;
     p.next = last_index.next();
     p.recent_active = true;  // a new member gets one CheckQuorum round of grace
+    p.last_heard = now;
     peers_.emplace(id, p);
   };
   for (const auto& v : m.voters) add(v);
   for (const auto& l : m.learners) add(l);
 }
 
-void ProgressTracker::reset_all(const Membership& m, const NodeId& self, Index last_index) {
+void ProgressTracker::reset_all(const Membership& m, const NodeId& self, Index last_index, Time now) {
   peers_.clear();
-  sync(m, self, last_index);
+  sync(m, self, last_index, now);
 }
 
 Progress* ProgressTracker::find(const NodeId& id) {

@@ -26,6 +26,7 @@ struct Progress {
   bool probe_sent = false;      // Probe: an append is in flight, wait before sending another
   bool recent_active = false;   // heard from since the last CheckQuorum round
   std::uint64_t read_ack = 0;   // highest read-index round this member confirmed
+  Time last_heard{};            // when it last answered this leader
   std::deque<Index> inflight;   // last index of each unacknowledged pipelined append
 
   // A success for `index`: advances match/next, frees acknowledged inflight slots.
@@ -40,8 +41,8 @@ struct Progress {
 class ProgressTracker {
  public:
   // Adds members of `m` not tracked yet (next = last + 1), drops those no longer in it.
-  void sync(const Membership& m, const NodeId& self, Index last_index);
-  void reset_all(const Membership& m, const NodeId& self, Index last_index);
+  void sync(const Membership& m, const NodeId& self, Index last_index, Time now);
+  void reset_all(const Membership& m, const NodeId& self, Index last_index, Time now);
   [[nodiscard]] Progress* find(const NodeId& id);
   [[nodiscard]] std::map<NodeId, Progress>& all() { return peers_; }
   // The highest index a quorum of voters has (the leader counts `self_last` for itself).

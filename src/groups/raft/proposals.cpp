@@ -53,10 +53,26 @@ void Core::handle_forward(const Message& m) {
     r.reject = true;
     return send(std::move(r));
   }
+  const auto key = std::make_pair(m.from, m.request);
+  if (auto it = forwarded_.find(key); it != forwarded_.end()) {
+    auto r = make(MessageType::ForwardResponse, m.from);  // a duplicate: answer it again
+    r.request = m.request;
+    r.index = it->second.range.first;
+    r.hint = it->second.range.last;
+    r.log_term = it->second.term;
+    return send(std::move(r));
+  }
   std::vector<Bytes> commands;
   commands.reserve(m.entries.size());
   for (const auto& e : m.entries) commands.push_back(e.data);
+  const Index first = log_.last_index().next();
   append_commands(m.request, std::move(commands), m.from);
+  forwarded_.emplace(key, ForwardAck{{first, log_.last_index()}, hard_.term});
+  forwarded_order_.push_back(key);
+  if (forwarded_order_.size() > kForwardDedupEntries) {
+    forwarded_.erase(forwarded_order_.front());
+    forwarded_order_.pop_front();
+  }
 }
 
 void Core::handle_forward_response(const Message& m) {

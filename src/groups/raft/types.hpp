@@ -14,11 +14,13 @@
 
 #include <mosaik/groups/index.hpp>
 
+#include <mosaik/primitives/wire.hpp>
+
 #include "node_id.hpp"
 
 namespace mosaik::groups::raft {
 
-using Bytes = std::vector<std::uint8_t>;
+using Bytes = wire::Bytes;
 // Virtual or real monotonic time, passed in by the shell: the core reads no clock.
 using Time = std::chrono::nanoseconds;
 
@@ -61,14 +63,26 @@ struct Membership {
   MSGPACK_DEFINE(voters, learners);
 };
 
+// An incarnation this node joined but left again before holding a single entry of it
+// (its genesis leader vanished): remembered so that rejoining it never votes twice.
+struct AbandonedIncarnation {
+  std::uint64_t incarnation = 0;
+  Term term;
+  std::optional<NodeId> vote;
+  friend bool operator==(const AbandonedIncarnation&, const AbandonedIncarnation&) = default;
+  MSGPACK_DEFINE(incarnation, term, vote);
+};
+inline constexpr std::size_t kMaxAbandonedIncarnations = 8;
+
 // What must be durable before any message of the same Ready is sent.
 struct HardState {
   Term term;
   std::optional<NodeId> vote;
-  std::uint64_t incarnation = 0;  // 0 until the group's genesis; then fixed forever
+  std::uint64_t incarnation = 0;  // 0 until the group's genesis; then fixed once it holds entries
+  std::vector<AbandonedIncarnation> abandoned;
 
   friend bool operator==(const HardState&, const HardState&) = default;
-  MSGPACK_DEFINE(term, vote, incarnation);
+  MSGPACK_DEFINE(term, vote, incarnation, abandoned);
 };
 
 // A point the log starts after (compaction or state sync): its cursor and the membership

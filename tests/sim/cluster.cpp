@@ -1,0 +1,345 @@
+#include "cluster.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace mosaik::sim {
+
+using groups::raft::DurableState;
+using groups::raft::Ready;
+using groups::raft::Role;
+
+SimCluster::SimCluster(std::uint64_t seed, ClusterConfig config, std::size_t nodes, SafetyChecker& checker,
+                       ClusterHooks hooks)
+    : seed_(seed),
+      config_(std::move(config)),
+      network_(derive_seed(seed, Stream::Network)),
+      checker_(checker),
+      hooks_(std::move(hooks)) {
+  nodes_.resize(nodes);
+  for (std::uint32_t s = 0; s < nodes; ++s) start(s);
+  refresh_bonds();
+}
+
+NodeId SimCluster::make_id(std::uint32_t slot, std::uint32_t generation) const {
+  return NodeId::from_u64((std::uint64_t{slot} << 20) | generation);
+}
+
+void SimCluster::start(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  n.epoch += 1;
+  n.id = make_id(slot, n.generation);
+  slot_by_id_[n.id] = slot;
+  groups::raft::CoreOptions o;
+  o.id = n.id;
+  o.config = config_.consensus;
+  auto rng = std::make_shared<SimRng>(derive_seed(seed_, Stream::NodeBase + slot * 1000 + n.generation));
+  o.random = [rng] { return rng->next(); };
+  DurableState d{n.disk.hard, n.disk.base, n.disk.entries};
+  n.core = std::make_unique<Core>(std::move(o), std::move(d), now_);
+  n.kv = n.disk.base_state;
+  n.applied = n.disk.base.cursor.index;
+  n.gets.clear();
+  n.bonded.clear();
+  n.sync_wanted.reset();
+  n.paused = false;
+  // Desynchronise ticks across nodes.
+  n.next_tick = now_ + Time(static_cast<Time::rep>(rng->below(static_cast<std::uint64_t>(config_.tick_interval.count()))));
+}
+
+void SimCluster::stop(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  n.core.reset();
+  n.gets.clear();
+  n.held.clear();
+  n.paused = false;
+  n.sync_wanted.reset();
+  if (hooks_.on_crash) hooks_.on_crash(slot);
+}
+
+void SimCluster::crash(std::uint32_t slot) {
+  if (!nodes_[slot].core) return;
+  if (std::getenv("SIM_TRACE")) fmt::print("{} n{} CRASH\n", std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), slot);
+  stop(slot);
+  refresh_bonds();
+}
+
+void SimCluster::restart(std::uint32_t slot) {
+  if (nodes_[slot].core || nodes_[slot].departed) return;
+  if (std::getenv("SIM_TRACE")) fmt::print("{} n{} RESTART\n", std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), slot);
+  start(slot);
+  refresh_bonds();
+}
+
+void SimCluster::restart_fresh(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  if (n.departed) return;
+  if (n.core) stop(slot);
+  slot_by_id_.erase(n.id);
+  n.disk = Disk{};
+  n.generation += 1;
+  start(slot);
+  refresh_bonds();
+}
+
+void SimCluster::pause(std::uint32_t slot) {
+  if (!nodes_[slot].core) return;
+  nodes_[slot].paused = true;
+  refresh_bonds();
+}
+
+void SimCluster::resume(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  if (!n.core || !n.paused) return;
+  n.paused = false;
+  refresh_bonds();
+  auto held = std::move(n.held);
+  n.held.clear();
+  for (auto& d : held) deliver(std::move(d));
+}
+
+void SimCluster::depart(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  if (n.departed) return;
+  const NodeId id = n.id;
+  if (n.core) stop(slot);
+  n.departed = true;
+  slot_by_id_.erase(id);
+  for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
+    if (!nodes_[s].core) continue;
+    nodes_[s].core->peer_departed(id);
+    nodes_[s].bonded.erase(id);
+  }
+  refresh_bonds();
+}
+
+std::uint32_t SimCluster::join() {
+  nodes_.emplace_back();
+  const auto slot = static_cast<std::uint32_t>(nodes_.size() - 1);
+  start(slot);
+  refresh_bonds();
+  return slot;
+}
+
+void SimCluster::refresh_bonds() {
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    Node& n = nodes_[i];
+    if (!n.core) continue;
+    std::set<NodeId> want;
+    for (std::uint32_t j = 0; j < nodes_.size(); ++j) {
+      if (j == i) continue;
+      const Node& m = nodes_[j];
+      if (m.core && !m.paused && !n.paused && network_.connected(i, j)) want.insert(m.id);
+    }
+    for (const auto& id : n.bonded)
+      if (!want.contains(id)) n.core->bond_down(id);
+    for (const auto& id : want)
+      if (!n.bonded.contains(id)) n.core->bond_up(id);
+    n.bonded = std::move(want);
+  }
+}
+
+std::optional<std::uint32_t> SimCluster::slot_of(const NodeId& id) const {
+  auto it = slot_by_id_.find(id);
+  if (it == slot_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SimCluster::advance_to(Time t) {
+  for (std::uint64_t guard = 0; guard < 100'000'000; ++guard) {
+    Time next = t;
+    if (auto due = network_.next_due(); due && *due < next) next = *due;
+    for (const auto& n : nodes_)
+      if (n.core && !n.paused && n.next_tick < next) next = n.next_tick;
+    if (next > t) break;
+    now_ = std::max(now_, next);
+    while (auto d = network_.pop_due(now_)) deliver(std::move(*d));
+    for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
+      Node& n = nodes_[s];
+      if (!n.core || n.paused || n.next_tick > now_) continue;
+      n.next_tick = now_ + config_.tick_interval;
+      n.core->tick(now_);
+      if (n.sync_wanted) try_state_sync(s);
+      drain(s);
+    }
+    if (next == t) break;
+  }
+  now_ = std::max(now_, t);
+}
+
+void SimCluster::deliver(Delivery d) {
+  if (d.to >= nodes_.size()) return;
+  Node& n = nodes_[d.to];
+  if (!n.core) return;
+  if (n.id != d.message.to || n.epoch != d.to_epoch) return;  // sent to a previous life of this slot
+  if (n.paused) {
+    if (n.held.size() < 10'000) n.held.push_back(std::move(d));
+    return;
+  }
+  static const bool trace_messages = std::getenv("SIM_TRACE_MESSAGES") != nullptr;
+  if (trace_messages) {
+    const auto& m = d.message;
+    fmt::print("{} n{}<-n{} type {} term {} index {} log_term {} commit {} hint {} reject {} req {} entries {}\n",
+               std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), d.to, d.from, m.type, m.term,
+               m.index, m.log_term, m.commit, m.hint, m.reject, m.request, m.entries.size());
+  }
+  n.core->step(std::move(d.message));
+  drain(d.to);
+}
+
+void SimCluster::persist(Node& n, Ready& r) {
+  if (r.snapshot) {
+    const auto at = r.snapshot->cursor;
+    auto& es = n.disk.entries;
+    const bool keeps = std::any_of(es.begin(), es.end(), [&](const auto& e) { return e.index == at.index && e.term == at.term; });
+    if (keeps) {
+      std::erase_if(es, [&](const auto& e) { return e.index <= at.index; });
+    } else {
+      es.clear();
+    }
+    n.disk.base = *r.snapshot;
+    n.disk.base_state = n.kv;
+  }
+  if (r.hard_state) n.disk.hard = *r.hard_state;
+  if (!r.entries.empty()) {
+    const auto first = r.entries.front().index;
+    auto& es = n.disk.entries;
+    while (!es.empty() && es.back().index >= first) es.pop_back();
+    for (auto& e : r.entries) es.push_back(std::move(e));
+  }
+}
+
+void SimCluster::drain(std::uint32_t slot) {
+  for (int rounds = 0; rounds < 64; ++rounds) {
+    Node& n = nodes_[slot];
+    if (!n.core || !n.core->has_ready()) return;
+    Ready r = n.core->take_ready();
+    persist(n, r);
+    for (auto& m : r.messages) {
+      auto to = slot_of(m.to);
+      if (!to) continue;
+      network_.send(now_, slot, *to, nodes_[*to].epoch, std::move(m));
+    }
+    static const bool trace = std::getenv("SIM_TRACE") != nullptr;
+    if (trace) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_).count();
+      if (r.role_change)
+        fmt::print("{} n{} role {} term {} leader {}\n", ms, slot, static_cast<int>(r.role_change->role),
+                   r.role_change->term, r.role_change->leader ? fmt::format("{}", *r.role_change->leader) : "-");
+      for (const auto& e : r.committed)
+        if (auto p = decode_put(e.data))
+          fmt::print("{} n{} apply {}@{} key {} value {}\n", ms, slot, e.index, e.term, p->key, p->value);
+      for (const auto& p : r.proposals)
+        fmt::print("{} n{} proposal {} kind {} range {}-{} term {} reason {}\n", ms, slot, p.request,
+                   static_cast<int>(p.kind), p.range.first, p.range.last, p.term, static_cast<int>(p.reason));
+      for (const auto& rd : r.reads)
+        fmt::print("{} n{} read {} ok {} index {} applied {} commit {}\n", ms, slot, rd.request, rd.ok, rd.index,
+                   n.applied, n.core->commit_index());
+      if (r.snapshot) fmt::print("{} n{} snapshot {}\n", ms, slot, r.snapshot->cursor);
+    }
+    for (const auto& e : r.committed) {
+      checker_.on_apply(slot, e, n.applied.next(), n.core->term());
+      n.kv.apply(e);
+      n.applied = e.index;
+    }
+    if (r.role_change && r.role_change->role == Role::Leader) checker_.on_leader(n.id, *n.core);
+    for (const auto& p : r.proposals)
+      if (hooks_.on_proposal) hooks_.on_proposal(slot, p);
+    for (const auto& rd : r.reads) {
+      if (!rd.ok) {
+        if (hooks_.on_read_failed) hooks_.on_read_failed(slot, rd.request);
+      } else {
+        n.gets.push_back({rd.request, rd.index});
+      }
+    }
+    if (r.state_sync) n.sync_wanted = r.state_sync;
+    if (!nodes_[slot].core) return;  // a hook may not stop nodes, but stay safe
+    serve_gets(slot);
+    maybe_compact(nodes_[slot]);
+    if (nodes_[slot].sync_wanted) try_state_sync(slot);
+  }
+}
+
+void SimCluster::serve_gets(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  for (std::size_t i = 0; i < n.gets.size();) {
+    if (n.gets[i].index <= n.applied) {
+      const auto g = n.gets[i];
+      n.gets.erase(n.gets.begin() + static_cast<std::ptrdiff_t>(i));
+      // The key travels in the request id's low bits (see schedule.cpp).
+      if (std::getenv("SIM_TRACE"))
+        fmt::print("{} n{} serve read {} at applied {} value {}\n",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), slot, g.request, n.applied,
+                   n.kv.values[g.request % kKeys]);
+      if (hooks_.on_read) hooks_.on_read(slot, g.request, n.kv.values[g.request % kKeys]);
+    } else {
+      ++i;
+    }
+  }
+}
+
+void SimCluster::maybe_compact(Node& n) {
+  if (config_.compact_after == 0 || !n.core) return;
+  if (n.applied.value < n.core->log().base().index.value + config_.compact_after) return;
+  auto point = n.core->compact(n.applied);
+  if (!point) return;
+  n.disk.base = *point;
+  n.disk.base_state = n.kv;
+  std::erase_if(n.disk.entries, [&](const auto& e) { return e.index <= point->cursor.index; });
+}
+
+void SimCluster::try_state_sync(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  const auto want = *n.sync_wanted;
+  if (want.point.cursor.index <= n.core->commit_index()) {
+    n.sync_wanted.reset();
+    return;
+  }
+  // Prefer the leader that asked; any live member of the same group that applied far enough will do.
+  std::optional<std::uint32_t> source;
+  if (auto s = slot_of(want.leader); s && alive(*s) && nodes_[*s].applied >= want.point.cursor.index) source = s;
+  for (std::uint32_t s = 0; !source && s < nodes_.size(); ++s) {
+    if (s != slot && alive(s) && nodes_[s].core->incarnation() == n.core->incarnation() &&
+        nodes_[s].applied >= want.point.cursor.index && network_.connected(s, slot))
+      source = s;
+  }
+  if (!source) return;  // retried on the next tick
+  const auto point = nodes_[*source].core->applied_point();
+  n.sync_wanted.reset();
+  n.kv = nodes_[*source].kv;
+  n.applied = point.cursor.index;
+  n.core->state_synced(point);
+  drain(slot);
+}
+
+std::optional<std::uint32_t> SimCluster::leader() const {
+  std::optional<std::uint32_t> best;
+  for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
+    if (!alive(s) || nodes_[s].core->role() != Role::Leader) continue;
+    if (!best || nodes_[s].core->term() > nodes_[*best].core->term()) best = s;
+  }
+  return best;
+}
+
+std::vector<const Core*> SimCluster::live_cores() const {
+  std::vector<const Core*> out;
+  for (const auto& n : nodes_)
+    if (n.core) out.push_back(n.core.get());
+  return out;
+}
+
+void SimCluster::propose(std::uint32_t slot, std::uint64_t request, Put put) {
+  if (!alive(slot)) return;
+  nodes_[slot].core->propose(request, {encode_put(put)});
+  drain(slot);
+}
+
+void SimCluster::read(std::uint32_t slot, std::uint64_t request) {
+  if (!alive(slot)) return;
+  nodes_[slot].core->read(request);
+  drain(slot);
+}
+
+}  // namespace mosaik::sim
