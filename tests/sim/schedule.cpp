@@ -94,7 +94,7 @@ class Run {
   void finish(std::uint64_t request, Outcome outcome, std::uint64_t value);
   void drive_clients();
   void nemesis_step();
-  std::size_t down_voters(std::size_t* voters_out) const;
+  bool may_take_one_more() const;
   void heal();
   bool settled_probe(Time& probe_retry);
   std::string describe() const;
@@ -196,33 +196,37 @@ void Run::drive_clients() {
   }
 }
 
-// Voters of the newest committed membership that are not running (crashed, paused,
-// departed, or an identity whose state was lost).
-std::size_t Run::down_voters(std::size_t* voters_out) const {
-  const groups::raft::Core* best = nullptr;
+// Whether one more voter may go down (crash, pause, lost state) and every membership any
+// live node holds (committed or not) still keeps a live majority once the faults heal.
+bool Run::may_take_one_more() const {
+  bool any_config = false;
   for (std::uint32_t s = 0; s < cluster_->size(); ++s) {
     const auto* core = cluster_->core(s);
-    if (core && (!best || core->commit_index() > best->commit_index())) best = core;
-  }
-  if (!best || best->membership().voters.empty()) {
+    if (!core || core->membership().voters.empty()) continue;
+    any_config = true;
+    const auto& voters = core->membership().voters;
     std::size_t down = 0;
-    for (std::uint32_t s = 0; s < cluster_->size(); ++s) down += cluster_->alive(s) ? 0 : 1;
-    *voters_out = params_.nodes;
-    return down;
+    for (const auto& v : voters) {
+      auto slot = cluster_->slot_of(v);
+      if (!slot || !cluster_->alive(*slot)) ++down;
+    }
+    if (down + 1 > (voters.size() - 1) / 2) return false;
   }
-  std::size_t down = 0;
-  for (const auto& v : best->membership().voters) {
-    auto s = cluster_->slot_of(v);
-    if (!s || !cluster_->alive(*s)) ++down;
-  }
-  *voters_out = best->membership().voters.size();
-  return down;
+  if (any_config) return true;
+  std::size_t down = 0;  // before genesis: the founders
+  for (std::uint32_t s = 0; s < cluster_->size(); ++s) down += cluster_->alive(s) ? 0 : 1;
+  return down + 1 <= (params_.nodes - 1) / 2;
 }
 
 void Run::nemesis_step() {
-  std::size_t voters = 0;
-  const std::size_t down = down_voters(&voters);
-  const bool may_take_one = down + 1 <= (voters - 1) / 2;
+  // Node faults start once the group exists: before genesis they only postpone it, since
+  // genesis waits for all bootstrap_expect founders (partitions still hit genesis itself).
+  const bool born = [&] {
+    for (std::uint32_t s = 0; s < cluster_->size(); ++s)
+      if (cluster_->core(s) && !cluster_->core(s)->log().last_index().is_zero()) return true;
+    return false;
+  }();
+  const bool may_take_one = born && may_take_one_more();
   const auto n = static_cast<std::uint32_t>(cluster_->size());
   auto pick = [&](auto pred) -> std::optional<std::uint32_t> {
     std::vector<std::uint32_t> c;
@@ -273,14 +277,14 @@ void Run::nemesis_step() {
       if (auto s = pick([&](auto s) { return cluster_->crashed(s); })) cluster_->restart(*s);
       break;
     case 6:
-      if (params_.state_loss && down == 0 && voters >= 3 && cluster_->now() - last_state_loss_ > 4s)
+      if (params_.state_loss && may_take_one && cluster_->now() - last_state_loss_ > 4s)
         if (auto s = pick([&](auto s) { return cluster_->core(s) != nullptr; })) {
           cluster_->restart_fresh(*s);
           last_state_loss_ = cluster_->now();
         }
       break;
     case 7:
-      if (params_.pauses) {
+      if (params_.pauses && born) {
         if (auto s = pick([&](auto s) { return cluster_->paused(s); })) {
           cluster_->resume(*s);
         } else if (may_take_one) {
@@ -289,8 +293,8 @@ void Run::nemesis_step() {
       }
       break;
     case 8:
-      if (params_.churn && down == 0 && voters >= 3 && cluster_->now() - last_state_loss_ > 4s) {
-        if (nemesis_.chance(0.5) && voters > 3) {
+      if (params_.churn && may_take_one && cluster_->now() - last_state_loss_ > 4s) {
+        if (nemesis_.chance(0.5)) {
           if (auto s = pick([&](auto s) { return cluster_->alive(s); })) cluster_->depart(*s);
         } else if (cluster_->size() < params_.nodes + 4) {
           cluster_->join();
@@ -337,7 +341,7 @@ ScheduleResult Run::run() {
     drive_clients();
     if (cluster_->now() >= next_fault) {
       nemesis_step();
-      next_fault = cluster_->now() + Time(static_cast<Time::rep>(nemesis_.between(100'000'000, 900'000'000)));
+      next_fault = cluster_->now() + Time(static_cast<Time::rep>(nemesis_.between(200'000'000, 1'500'000'000)));
     }
     if (cluster_->now() - last_log_check >= 200ms) {
       checker_.check_log_matching(cluster_->live_cores());

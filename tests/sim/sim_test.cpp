@@ -33,7 +33,7 @@ void expect_clean(const ScheduleResult& r) {
 void run_shard(std::uint64_t shard) {
   if (env_u64("SIM_SEED")) GTEST_SKIP() << "SIM_SEED set: only the replay test runs";
   const std::uint64_t base = env_u64("SIM_SEED_BASE").value_or(0x5EED0000);
-  std::size_t ops = 0, committed = 0, unknown = 0;
+  std::size_t ops = 0, committed = 0, unknown = 0, ok = 0, faults = 0;
   double sim_seconds = 0;
   const auto started = std::chrono::steady_clock::now();
   for (std::uint64_t k = 0; k < kSchedulesPerShard; ++k) {
@@ -45,13 +45,15 @@ void run_shard(std::uint64_t shard) {
     ops += r.ops;
     committed += r.committed;
     unknown += r.ops_unknown;
+    ok += r.ops_ok;
+    faults += r.faults;
     sim_seconds += r.sim_seconds;
   }
   const auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  fmt::print("shard {}: seeds {}..{}: {} schedules, {} client ops ({} unknown), {} entries committed, "
-             "{:.0f}s simulated in {:.1f}s\n",
+  fmt::print("shard {}: seeds {}..{}: {} schedules, {} client ops ({} ok, {} unknown), {} faults, {} entries "
+             "committed, {:.0f}s simulated in {:.1f}s, 0 violations\n",
              shard, base + shard * kSchedulesPerShard, base + (shard + 1) * kSchedulesPerShard - 1,
-             kSchedulesPerShard, ops, unknown, committed, sim_seconds, wall);
+             kSchedulesPerShard, ops, ok, unknown, faults, committed, sim_seconds, wall);
 }
 
 class Simulation : public ::testing::TestWithParam<std::uint64_t> {};

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include <algorithm>
+
 #include "membership_codec.hpp"
 
 namespace mosaik::groups::raft {
@@ -19,7 +21,6 @@ Core::Core(CoreOptions options, DurableState durable, Time now)
     throw std::invalid_argument("raft::Core: batching bounds must be positive");
   for (auto& e : durable.entries) append_local(std::move(e));
   commit_ = applied_ = log_.base().index;
-  incarnation_contact_ = now_;
   unstable_from_ = log_.last_index().next();
   reset_election_deadline();
 }
@@ -57,7 +58,6 @@ void Core::tick(Time now) {
   if (role_ == Role::Leader) {
     tick_leader();
   } else {
-    maybe_abandon_incarnation();
     if (now_ >= election_deadline_) on_election_timeout();
   }
   expire_forwards();
@@ -82,30 +82,36 @@ void Core::step(Message m) {
 }
 
 bool Core::accept_incarnation(const Message& m) {
-  if (hard_.incarnation != 0) {
-    if (m.incarnation != hard_.incarnation) {
-      ignore(m, "other incarnation");
-      return false;
-    }
-    return true;
-  }
-  if (m.incarnation == 0) return true;  // genesis election traffic
-  const auto type = m.message_type();
-  if (type == MessageType::Append || type == MessageType::Heartbeat || type == MessageType::StateSync) {
-    if (adopt_incarnation(m)) return true;
-    ignore(m, "older term of an abandoned incarnation");
+  if (m.incarnation == hard_.incarnation) return true;
+  if (!unbound()) {
+    ignore(m, "other incarnation");
     return false;
   }
-  if (type == MessageType::PreVote || type == MessageType::Vote) {
-    // Only voters of the candidate's membership are asked: we were named at that group's
-    // genesis but never heard its leader. Join it and vote, or it can never elect again.
-    join_incarnation_to_vote(m);
-    return true;
+  // We hold no entry of any group yet, so we may join whichever group reaches us.
+  switch (m.message_type()) {
+    case MessageType::Append:
+    case MessageType::Heartbeat:
+    case MessageType::StateSync:
+      switch_incarnation(m.incarnation);
+      return true;
+    case MessageType::PreVote:
+    case MessageType::Vote:
+      // A genesis vote must name us and its incarnation must be the one its set defines;
+      // a vote without a set comes from a group whose genesis named us (only voters are asked).
+      if (!m.voters.empty() &&
+          (incarnation_of(m.voters) != m.incarnation ||
+           !std::binary_search(m.voters.begin(), m.voters.end(), options_.id))) {
+        ignore(m, "genesis vote not for us");
+        return false;
+      }
+      switch_incarnation(m.incarnation);
+      return true;
+    default:
+      // A group exists around us: wait for its leader instead of founding another.
+      reset_election_deadline();
+      ignore(m, "unbound");
+      return false;
   }
-  // A group already exists around us: wait for its leader instead of founding another.
-  reset_election_deadline();
-  ignore(m, "pre-genesis");
-  return false;
 }
 
 bool Core::handle_term(const Message& m) {

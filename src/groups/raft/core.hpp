@@ -142,6 +142,9 @@ class Core {
   // The applied position and the membership in force there: what a snapshot taken now covers.
   [[nodiscard]] SnapshotPoint applied_point() const;
   [[nodiscard]] std::uint64_t ignored_messages() const { return ignored_messages_; }
+  // The incarnation a genesis with these founders creates: the same set gives the same
+  // group on every node, so rival genesis candidates are just candidates of different terms.
+  [[nodiscard]] static std::uint64_t incarnation_of(const std::vector<NodeId>& founders);
 
  private:
   struct PendingCommit {
@@ -193,10 +196,9 @@ class Core {
   void handle_vote_request(const Message& m);
   void handle_vote_response(const Message& m);
   void tally(const NodeId& from, bool granted);
-  [[nodiscard]] bool adopt_incarnation(const Message& m);
-  void join_incarnation_to_vote(const Message& m);
-  void maybe_abandon_incarnation();
-  [[nodiscard]] const AbandonedIncarnation* abandoned(std::uint64_t incarnation) const;
+  [[nodiscard]] bool unbound() const { return log_.last_index().is_zero(); }
+  void switch_incarnation(std::uint64_t incarnation);
+  [[nodiscard]] const std::vector<NodeId>& electorate() const;
 
   // replication.cpp
   void tick_leader();
@@ -257,14 +259,11 @@ class Core {
   Time heartbeat_deadline_{};
   Time check_quorum_deadline_{};
   Time last_leader_contact_{};
-  Time incarnation_contact_{};  // last sign of life of our incarnation's leader
   bool heard_from_leader_ = false;
 
   // elections: who answered this (pre-)campaign, and how
   std::map<NodeId, bool> votes_;
-  std::vector<NodeId> genesis_voters_;
-  std::optional<NodeId> genesis_promise_;  // the genesis candidate we last voted for
-  Time genesis_promise_at_{};
+  std::vector<NodeId> genesis_voters_;  // the founding set this node campaigns with
 
   // leader
   ProgressTracker progress_;

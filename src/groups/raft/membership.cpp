@@ -1,6 +1,7 @@
 // Self-managed membership, decided by the leader one change at a time through the log:
-// remove a member that departed or whose bond stayed down past member_timeout, then
-// promote a caught-up learner to voter, then add a bonded non-member as a learner.
+// remove a member that departed, drop a silent learner, promote a caught-up learner, drop
+// a voter silent past member_timeout (keeping at least three), add a bonded non-member as a
+// learner.
 // A change is proposed only once the previous one committed and the leader committed an
 // entry of its own term (the single-server change rule with its known fix).
 #include <algorithm>
@@ -9,6 +10,10 @@
 #include "membership_codec.hpp"
 
 namespace mosaik::groups::raft {
+
+namespace {
+constexpr std::size_t kMinVotersAfterRemoval = 3;
+}  // namespace
 
 void Core::bond_up(const NodeId& peer) {
   if (peer == options_.id) return;
@@ -50,16 +55,26 @@ void Core::maybe_change_membership() {
     const auto& b = it->second;
     return !b.up && (b.departed || now_ - std::max(b.down_since, leader_since_) >= timeout);
   };
-  for (const auto& list : {&current.voters, &current.learners}) {
-    for (const auto& member : *list) {
-      if (!gone(member)) continue;
-      Membership next = current;
-      std::erase(next.voters, member);
-      std::erase(next.learners, member);
-      if (next.voters.empty()) continue;
-      return append_membership(std::move(next));
-    }
-  }
+  auto departed = [&](const NodeId& member) {
+    auto it = bonds_.find(member);
+    return member != options_.id && it != bonds_.end() && !it->second.up && it->second.departed;
+  };
+  auto without = [&](const NodeId& member) {
+    Membership next = current;
+    std::erase(next.voters, member);
+    std::erase(next.learners, member);
+    return next;
+  };
+  // 1. A member that said goodbye leaves at once (but never the last voter).
+  for (const auto& list : {&current.voters, &current.learners})
+    for (const auto& member : *list)
+      if (departed(member) && (current.voters.size() > 1 || !current.is_voter(member)))
+        return append_membership(without(member));
+  // 2. A silent learner leaves; it counts for no quorum.
+  for (const auto& learner : current.learners)
+    if (gone(learner)) return append_membership(without(learner));
+  // 3. A caught-up learner becomes a voter before any silent voter is dropped, so a
+  //    replacement restores fault tolerance first.
   for (const auto& learner : current.learners) {
     const auto* pr = progress_.find(learner);
     auto bond = bonds_.find(learner);
@@ -70,6 +85,11 @@ void Core::maybe_change_membership() {
     next.voters.insert(std::upper_bound(next.voters.begin(), next.voters.end(), learner), learner);
     return append_membership(std::move(next));
   }
+  // 4. A silent voter leaves only while at least kMinVotersAfterRemoval remain: dropping
+  //    the third voter buys no fault tolerance and bars its return (docs/decisions/0100).
+  if (current.voters.size() > kMinVotersAfterRemoval)
+    for (const auto& voter : current.voters)
+      if (gone(voter)) return append_membership(without(voter));
   for (const auto& [peer, bond] : bonds_) {
     if (!bond.up || bond.unresponsive || current.contains(peer)) continue;
     Membership next = current;

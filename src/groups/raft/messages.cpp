@@ -58,9 +58,7 @@ std::expected<void, MessageError> validate(const Message& m) {
   if (m.voters.size() > kMaxVotersPerMessage) return fail("too many voters");
   if (!std::is_sorted(m.voters.begin(), m.voters.end())) return fail("voters not sorted");
   if (!m.membership.well_formed()) return fail("malformed membership");
-  if (m.incarnation == 0 && m.message_type() != MessageType::Vote &&
-      m.message_type() != MessageType::VoteResponse)
-    return fail("no incarnation outside genesis");
+  if (m.incarnation == 0) return fail("no incarnation");
   if (m.message_type() == MessageType::ForwardResponse && !m.reject &&
       (m.hint < m.index || m.index.is_zero()))
     return fail("forward response with an empty range");

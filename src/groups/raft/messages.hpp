@@ -20,7 +20,7 @@ namespace mosaik::groups::raft {
 enum class MessageType : std::uint8_t {
   PreVote = 1,          // index/log_term: candidate's last entry; term: the term it would take
   PreVoteResponse,      // reject
-  Vote,                 // as PreVote; voters: proposed genesis membership when incarnation == 0
+  Vote,                 // as PreVote; voters: the founding set of a genesis vote (else empty)
   VoteResponse,         // reject
   Append,               // index/log_term: entry before `entries`; commit: leader commit
   AppendResponse,       // index: match (or rejected prev index when reject); hint: follower's hint
@@ -36,7 +36,7 @@ inline constexpr std::uint8_t kMaxMessageType = static_cast<std::uint8_t>(Messag
 
 struct Message {
   std::uint8_t type = 0;          // MessageType
-  std::uint64_t incarnation = 0;  // group incarnation; 0 only for genesis votes
+  std::uint64_t incarnation = 0;  // the group's incarnation (never 0)
   NodeId from;
   NodeId to;
   Term term;

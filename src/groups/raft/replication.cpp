@@ -96,7 +96,7 @@ void Core::flush_leader_broadcasts() {
 void Core::handle_append(const Message& m) {
   if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
   heard_from_leader_ = true;
-  last_leader_contact_ = incarnation_contact_ = now_;
+  last_leader_contact_ = now_;
   reset_election_deadline();
   auto r = make(MessageType::AppendResponse, m.from);
   if (m.index < commit_) {
@@ -126,7 +126,7 @@ void Core::handle_append(const Message& m) {
 void Core::handle_heartbeat(const Message& m) {
   if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
   heard_from_leader_ = true;
-  last_leader_contact_ = incarnation_contact_ = now_;
+  last_leader_contact_ = now_;
   reset_election_deadline();
   // The leader sends min(match, commit): our log matches its log up to there.
   commit_to(std::min(m.commit, log_.last_index()));
@@ -138,7 +138,7 @@ void Core::handle_heartbeat(const Message& m) {
 void Core::handle_state_sync(const Message& m) {
   if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
   heard_from_leader_ = true;
-  last_leader_contact_ = incarnation_contact_ = now_;
+  last_leader_contact_ = now_;
   reset_election_deadline();
   if (m.index <= commit_) {
     auto r = make(MessageType::AppendResponse, m.from);

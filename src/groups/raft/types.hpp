@@ -63,8 +63,8 @@ struct Membership {
   MSGPACK_DEFINE(voters, learners);
 };
 
-// An incarnation this node joined but left again before holding a single entry of it
-// (its genesis leader vanished): remembered so that rejoining it never votes twice.
+// An incarnation this node joined but left again before holding a single entry of it:
+// its term and vote there are remembered so that rejoining it never votes twice.
 struct AbandonedIncarnation {
   std::uint64_t incarnation = 0;
   Term term;
@@ -78,7 +78,7 @@ inline constexpr std::size_t kMaxAbandonedIncarnations = 8;
 struct HardState {
   Term term;
   std::optional<NodeId> vote;
-  std::uint64_t incarnation = 0;  // 0 until the group's genesis; then fixed once it holds entries
+  std::uint64_t incarnation = 0;  // 0 before any group; fixed once the log holds an entry
   std::vector<AbandonedIncarnation> abandoned;
 
   friend bool operator==(const HardState&, const HardState&) = default;
