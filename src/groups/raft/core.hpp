@@ -282,7 +282,7 @@ class Core {
     IndexRange range;
     Term term;
   };
-  static constexpr std::size_t kForwardDedupEntries = 4096;
+  static constexpr std::size_t kForwardDedupEntries = 1 << 16;  // >> forwards per forward_timeout
   std::map<std::pair<NodeId, std::uint64_t>, ForwardAck> forwarded_;
   std::deque<std::pair<NodeId, std::uint64_t>> forwarded_order_;
   std::map<std::uint64_t, Time> pending_remote_reads_;

@@ -47,19 +47,21 @@ void Core::append_commands(std::uint64_t request, std::vector<Bytes> commands,
 }
 
 void Core::handle_forward(const Message& m) {
-  if (role_ != Role::Leader || m.entries.empty()) {
-    auto r = make(MessageType::ForwardResponse, m.from);
-    r.request = m.request;
-    r.reject = true;
-    return send(std::move(r));
-  }
+  // A duplicate is answered with its first ack even if we no longer lead: a refusal would
+  // tell the follower "certainly not appended", which would be false.
   const auto key = std::make_pair(m.from, m.request);
   if (auto it = forwarded_.find(key); it != forwarded_.end()) {
-    auto r = make(MessageType::ForwardResponse, m.from);  // a duplicate: answer it again
+    auto r = make(MessageType::ForwardResponse, m.from);
     r.request = m.request;
     r.index = it->second.range.first;
     r.hint = it->second.range.last;
     r.log_term = it->second.term;
+    return send(std::move(r));
+  }
+  if (role_ != Role::Leader || m.entries.empty()) {
+    auto r = make(MessageType::ForwardResponse, m.from);
+    r.request = m.request;
+    r.reject = true;
     return send(std::move(r));
   }
   std::vector<Bytes> commands;
