@@ -4,7 +4,6 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
-find_package(msgpack-cxx REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium)
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.
@@ -12,4 +11,10 @@ if(NOT TARGET mosaik_asio)
   add_library(mosaik_asio INTERFACE)
   target_compile_definitions(mosaik_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
   target_link_libraries(mosaik_asio INTERFACE Threads::Threads)
+endif()
+
+# msgpack-cxx header-only without Boost (its CMake package would pull Boost in).
+if(NOT TARGET mosaik_msgpack)
+  add_library(mosaik_msgpack INTERFACE)
+  target_compile_definitions(mosaik_msgpack INTERFACE MSGPACK_NO_BOOST MSGPACK_DEFAULT_API_VERSION=3)
 endif()

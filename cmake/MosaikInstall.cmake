@@ -3,7 +3,7 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/mosaik DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS ${MOSAIK_INSTALL_TARGETS} mosaik_asio
+install(TARGETS ${MOSAIK_INSTALL_TARGETS} mosaik_asio mosaik_msgpack
         EXPORT mosaikTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -33,15 +33,14 @@ inline constexpr std::array<std::uint32_t, 8> kIv = {0x6A09E667, 0xBB67AE85, 0x3
 inline constexpr std::array<std::size_t, 16> kMsgPermutation = {2, 6,  3,  10, 7, 0,  4,  13,
                                                                 1, 11, 12, 5,  9, 14, 15, 8};
 
-enum Flag : std::uint32_t {
-  kChunkStart = 1 << 0,
-  kChunkEnd = 1 << 1,
-  kParent = 1 << 2,
-  kRoot = 1 << 3,
-  kKeyedHash = 1 << 4,
-  kDeriveKeyContext = 1 << 5,
-  kDeriveKeyMaterial = 1 << 6,
-};
+// Domain separation flags of the specification.
+inline constexpr std::uint32_t kChunkStart = 1u << 0;
+inline constexpr std::uint32_t kChunkEnd = 1u << 1;
+inline constexpr std::uint32_t kParent = 1u << 2;
+inline constexpr std::uint32_t kRoot = 1u << 3;
+inline constexpr std::uint32_t kKeyedHash = 1u << 4;
+inline constexpr std::uint32_t kDeriveKeyContext = 1u << 5;
+inline constexpr std::uint32_t kDeriveKeyMaterial = 1u << 6;
 
 using Words8 = std::array<std::uint32_t, 8>;
 using Words16 = std::array<std::uint32_t, 16>;
