@@ -1,0 +1,83 @@
+#pragma once
+// Notifier: a thread-safe version counter that coroutines can wait on. It is the one
+// wake-up mechanism behind Watch, Broadcast and the when() conditions.
+//
+//   auto seen = n.version();  ...  co_await n.wait_change(seen);   // elsewhere: n.notify();
+//
+// A waiter must run on a single-threaded executor (a node's io_context, block_on's
+// context, or a strand): notify() posts the wake-up to that executor, and the ordering of
+// handlers on it is what makes a concurrent notify() impossible to miss.
+
+#include <asio/awaitable.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+namespace mosaik {
+
+class Notifier {
+ public:
+  Notifier() = default;
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  std::uint64_t version() const {
+    std::lock_guard lock(mutex_);
+    return version_;
+  }
+
+  // Bumps the version and wakes every waiter.
+  void notify() {
+    std::vector<std::weak_ptr<asio::steady_timer>> waiters;
+    {
+      std::lock_guard lock(mutex_);
+      ++version_;
+      waiters.swap(waiters_);
+    }
+    for (auto& weak : waiters) {
+      if (auto timer = weak.lock()) {
+        asio::post(timer->get_executor(), [weak] {
+          if (auto t = weak.lock()) t->cancel();
+        });
+      }
+    }
+  }
+
+  // Completes once version() differs from `seen`. Throws asio's operation_aborted when the
+  // awaiting coroutine is cancelled (by a timeout or its task group).
+  asio::awaitable<void> wait_change(std::uint64_t seen) {
+    auto executor = co_await asio::this_coro::executor;
+    for (;;) {
+      auto timer = std::make_shared<asio::steady_timer>(executor);
+      timer->expires_at(asio::steady_timer::time_point::max());
+      {
+        std::lock_guard lock(mutex_);
+        if (version_ != seen) co_return;
+        std::erase_if(waiters_, [](const auto& w) { return w.expired(); });
+        waiters_.push_back(timer);
+      }
+      std::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) {
+        throw std::system_error(asio::error::operation_aborted);
+      }
+      // Woken by notify() (or spuriously): the loop re-checks the version.
+    }
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::uint64_t version_ = 0;
+  std::vector<std::weak_ptr<asio::steady_timer>> waiters_;
+};
+
+}  // namespace mosaik

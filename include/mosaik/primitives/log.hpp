@@ -1,0 +1,33 @@
+#pragma once
+// Logging: one spdlog logger per module ("transport", "discovery", ...), all levels set
+// from a spec string such as "info" or "warn,transport=debug,discovery=trace".
+// Programs read it from MOSAIK_LOG; the test harness from TEST_TRACE.
+//
+//   mosaik::log::init_from_env();              // once, in main
+//   mosaik::log::get("transport")->debug("dialing {}", peer);
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace mosaik::log {
+
+// Modules whose output is noisy at debug/trace (packet-level transport and TLS details):
+// a spec's global level does not apply to them unless `unmute` is set; an explicit
+// `module=level` entry always does.
+inline constexpr std::string_view kNoisyModules[] = {"quic.packet", "tls"};
+
+// The logger of `module`, created on first use with the configured level.
+std::shared_ptr<spdlog::logger> get(std::string_view module);
+
+// Applies a spec to every existing and future logger. Unknown level names are ignored
+// (and reported once on stderr) rather than failing the program.
+void configure(std::string_view spec, bool unmute = false);
+
+// configure() from the environment variable `var` when it is set. Without it, warnings and
+// errors are shown and nothing else.
+void init_from_env(const char* var = "MOSAIK_LOG");
+
+}  // namespace mosaik::log

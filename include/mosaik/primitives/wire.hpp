@@ -1,0 +1,87 @@
+#pragma once
+// Wire encoding: every protocol message and user type travels as msgpack (the C++
+// counterpart of the seed's postcard). Decoding untrusted bytes never throws and never
+// allocates more than a small multiple of the input: every declared container length is
+// bounded by the bytes actually present.
+//
+//   wire::Bytes b = wire::encode(msg);
+//   auto back = wire::decode<Msg>(b);   // std::expected<Msg, wire::DecodeError>
+
+#include <msgpack.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <new>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mosaik::wire {
+
+using Bytes = std::vector<std::uint8_t>;
+
+enum class DecodeErrc {
+  kTruncated,      // the input ends inside a value
+  kMalformed,      // not msgpack at all
+  kTypeMismatch,   // msgpack, but not the shape of the requested type
+  kTrailingBytes,  // a complete value followed by extra bytes
+  kLimitExceeded,  // nesting too deep or a length beyond what the input can hold
+};
+
+struct DecodeError {
+  DecodeErrc code;
+  std::string detail;  // what the decoder said, for logs
+
+  [[nodiscard]] std::string message() const;
+};
+
+[[nodiscard]] std::string_view to_string(DecodeErrc code);
+
+// Deepest nesting accepted from the network; real messages stay far below it.
+inline constexpr std::size_t kMaxDecodeDepth = 64;
+
+namespace detail {
+
+// msgpack's packer writes through any type with write(const char*, size_t).
+struct ByteSink {
+  Bytes& out;
+  void write(const char* data, std::size_t size) {
+    out.insert(out.end(), reinterpret_cast<const std::uint8_t*>(data),
+               reinterpret_cast<const std::uint8_t*>(data) + size);
+  }
+};
+
+// Unpacks one msgpack object, with limits derived from the input size. Throws msgpack errors.
+msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes);
+
+DecodeError classify_current_exception();
+
+}  // namespace detail
+
+// Appends the encoding of `value` to `out`.
+template <class T>
+void encode_into(Bytes& out, const T& value) {
+  detail::ByteSink sink{out};
+  msgpack::pack(sink, value);
+}
+
+template <class T>
+[[nodiscard]] Bytes encode(const T& value) {
+  Bytes out;
+  encode_into(out, value);
+  return out;
+}
+
+// Decodes exactly one value of type T that fills all of `bytes`.
+template <class T>
+[[nodiscard]] std::expected<T, DecodeError> decode(std::span<const std::uint8_t> bytes) noexcept {
+  try {
+    msgpack::object_handle handle = detail::unpack_bounded(bytes);
+    return handle.get().as<T>();
+  } catch (...) {
+    return std::unexpected(detail::classify_current_exception());
+  }
+}
+
+}  // namespace mosaik::wire

@@ -1,0 +1,153 @@
+#include "mosaik/primitives/keys.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "mosaik/primitives/digest.hpp"
+#include "mosaik/primitives/format.hpp"
+
+namespace mosaik {
+namespace {
+
+// libsodium must be initialised once before use; sodium_init is idempotent and thread-safe.
+void ensure_sodium() {
+  static const bool ready = [] {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    return true;
+  }();
+  (void)ready;
+}
+
+template <std::size_t N>
+std::expected<std::array<std::uint8_t, N>, KeyError> hex_to_bytes(std::string_view text) {
+  if (text.size() != 2 * N) return std::unexpected(KeyError::kInvalidLength);
+  std::array<std::uint8_t, N> out{};
+  std::size_t written = 0;
+  if (sodium_hex2bin(out.data(), N, text.data(), text.size(), nullptr, &written, nullptr) != 0 ||
+      written != N) {
+    return std::unexpected(KeyError::kInvalidHex);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(KeyError e) {
+  switch (e) {
+    case KeyError::kInvalidLength:
+      return "invalid length for key material";
+    case KeyError::kInvalidHex:
+      return "invalid hex in key material";
+    case KeyError::kInvalidPublicKey:
+      return "not a valid Ed25519 public key";
+  }
+  return "unknown key error";
+}
+
+std::expected<Signature, KeyError> Signature::from_slice(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kSize) return std::unexpected(KeyError::kInvalidLength);
+  Bytes out;
+  std::memcpy(out.data(), bytes.data(), kSize);
+  return from_bytes(out);
+}
+
+std::string Signature::to_hex() const { return detail::to_hex(bytes_); }
+
+std::expected<PeerId, KeyError> PeerId::from_slice(std::span<const std::uint8_t> bytes) {
+  ensure_sodium();
+  if (bytes.size() != kSize) return std::unexpected(KeyError::kInvalidLength);
+  // Small-order and non-canonical points would make any signature check meaningless.
+  if (crypto_core_ed25519_is_valid_point(bytes.data()) != 1) {
+    return std::unexpected(KeyError::kInvalidPublicKey);
+  }
+  Bytes out;
+  std::memcpy(out.data(), bytes.data(), kSize);
+  return from_bytes(out);
+}
+
+std::expected<PeerId, KeyError> PeerId::parse(std::string_view text) {
+  auto bytes = hex_to_bytes<kSize>(text);
+  if (!bytes) return std::unexpected(bytes.error());
+  return from_slice(*bytes);
+}
+
+bool PeerId::verify(std::span<const std::uint8_t> message, const Signature& signature) const {
+  ensure_sodium();
+  return crypto_sign_verify_detached(signature.as_bytes().data(), message.data(), message.size(),
+                                     bytes_.data()) == 0;
+}
+
+std::string PeerId::to_string() const { return detail::to_hex(bytes_); }
+
+SecretKey SecretKey::from_bytes(const Bytes& seed) {
+  ensure_sodium();
+  SecretKey key;
+  key.seed_ = seed;
+  PeerId::Bytes pk;
+  crypto_sign_seed_keypair(pk.data(), key.expanded_.data(), key.seed_.data());
+  key.public_key_ = PeerId::from_bytes(pk);
+  return key;
+}
+
+SecretKey SecretKey::generate() {
+  ensure_sodium();
+  Bytes seed;
+  randombytes_buf(seed.data(), seed.size());
+  SecretKey key = from_bytes(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return key;
+}
+
+SecretKey SecretKey::from_seed(std::string_view text) { return from_bytes(Digest(text).as_bytes()); }
+
+std::expected<SecretKey, KeyError> SecretKey::from_slice(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kSize) return std::unexpected(KeyError::kInvalidLength);
+  Bytes seed;
+  std::memcpy(seed.data(), bytes.data(), kSize);
+  SecretKey key = from_bytes(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return key;
+}
+
+std::expected<SecretKey, KeyError> SecretKey::parse(std::string_view text) {
+  auto bytes = hex_to_bytes<kSize>(text);
+  if (!bytes) return std::unexpected(bytes.error());
+  SecretKey key = from_bytes(*bytes);
+  sodium_memzero(bytes->data(), bytes->size());
+  return key;
+}
+
+SecretKey::SecretKey(const SecretKey& other)
+    : seed_(other.seed_), expanded_(other.expanded_), public_key_(other.public_key_) {}
+
+SecretKey& SecretKey::operator=(const SecretKey& other) {
+  if (this != &other) {
+    seed_ = other.seed_;
+    expanded_ = other.expanded_;
+    public_key_ = other.public_key_;
+  }
+  return *this;
+}
+
+SecretKey::~SecretKey() { wipe(); }
+
+void SecretKey::wipe() {
+  sodium_memzero(seed_.data(), seed_.size());
+  sodium_memzero(expanded_.data(), expanded_.size());
+}
+
+Signature SecretKey::sign(std::span<const std::uint8_t> message) const {
+  Signature::Bytes sig;
+  crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), expanded_.data());
+  return Signature::from_bytes(sig);
+}
+
+std::string SecretKey::expose_secret_hex() const { return detail::to_hex(seed_); }
+
+bool SecretKey::operator==(const SecretKey& other) const {
+  return sodium_memcmp(seed_.data(), other.seed_.data(), kSize) == 0;
+}
+
+}  // namespace mosaik

@@ -1,0 +1,73 @@
+#include "mosaik/primitives/wire.hpp"
+
+#include <fmt/format.h>
+
+namespace mosaik::wire {
+
+std::string_view to_string(DecodeErrc code) {
+  switch (code) {
+    case DecodeErrc::kTruncated:
+      return "truncated input";
+    case DecodeErrc::kMalformed:
+      return "malformed msgpack";
+    case DecodeErrc::kTypeMismatch:
+      return "unexpected type or shape";
+    case DecodeErrc::kTrailingBytes:
+      return "trailing bytes after the value";
+    case DecodeErrc::kLimitExceeded:
+      return "size or depth limit exceeded";
+  }
+  return "unknown decode error";
+}
+
+std::string DecodeError::message() const {
+  if (detail.empty()) return std::string(to_string(code));
+  return fmt::format("{}: {}", to_string(code), detail);
+}
+
+namespace detail {
+namespace {
+
+struct TrailingBytes {
+  std::size_t extra;
+};
+
+}  // namespace
+
+msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes) {
+  // Every array element takes at least one byte and every map entry two, so no honest
+  // length exceeds the input size: this caps what the unpacker may allocate up front.
+  const std::size_t n = bytes.size();
+  msgpack::unpack_limit limit(n, n / 2, n, n, n, kMaxDecodeDepth);
+  std::size_t offset = 0;
+  msgpack::object_handle handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), n,
+                                                  offset, nullptr, nullptr, limit);
+  if (offset != n) throw TrailingBytes{n - offset};
+  return handle;
+}
+
+DecodeError classify_current_exception() {
+  try {
+    throw;
+  } catch (const TrailingBytes& t) {
+    return {DecodeErrc::kTrailingBytes, fmt::format("{} extra bytes", t.extra)};
+  } catch (const msgpack::insufficient_bytes& e) {
+    return {DecodeErrc::kTruncated, e.what()};
+  } catch (const msgpack::size_overflow& e) {  // includes depth_size_overflow
+    return {DecodeErrc::kLimitExceeded, e.what()};
+  } catch (const msgpack::unpack_error& e) {
+    return {DecodeErrc::kMalformed, e.what()};
+  } catch (const msgpack::type_error& e) {
+    return {DecodeErrc::kTypeMismatch, e.what()};
+  } catch (const std::bad_alloc&) {
+    return {DecodeErrc::kLimitExceeded, "allocation failed"};
+  } catch (const std::exception& e) {
+    // A user type's adaptor may throw its own error: still a value of the wrong shape.
+    return {DecodeErrc::kTypeMismatch, e.what()};
+  } catch (...) {
+    return {DecodeErrc::kMalformed, "unknown exception while decoding"};
+  }
+}
+
+}  // namespace detail
+}  // namespace mosaik::wire

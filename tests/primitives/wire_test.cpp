@@ -1,0 +1,139 @@
+#include "mosaik/primitives/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mosaik/primitives/digest.hpp"
+
+namespace mosaik {
+namespace {
+
+struct Reading {
+  std::uint64_t sensor_id = 0;
+  double temperature = 0;
+  std::string label;
+  std::vector<std::uint32_t> samples;
+  bool operator==(const Reading&) const = default;
+  MSGPACK_DEFINE(sensor_id, temperature, label, samples);
+};
+
+struct Envelope {
+  Digest stream;
+  std::map<std::string, Reading> readings;
+  std::optional<std::string> note;
+  bool operator==(const Envelope&) const = default;
+  MSGPACK_DEFINE(stream, readings, note);
+};
+
+Envelope sample() {
+  return Envelope{Digest("s"),
+                  {{"a", Reading{1, 22.5, "kitchen", {1, 2, 3}}}, {"b", Reading{2, -3.0, "", {}}}},
+                  "hello"};
+}
+
+TEST(Wire, round_trips_nested_user_types) {
+  const Envelope e = sample();
+  EXPECT_EQ(wire::decode<Envelope>(wire::encode(e)).value(), e);
+  Envelope without_note = e;
+  without_note.note.reset();
+  EXPECT_EQ(wire::decode<Envelope>(wire::encode(without_note)).value(), without_note);
+}
+
+TEST(Wire, encode_into_appends) {
+  wire::Bytes out = {0xaa};
+  wire::encode_into(out, std::uint8_t{5});
+  EXPECT_EQ(out, (wire::Bytes{0xaa, 0x05}));
+}
+
+TEST(Wire, empty_input_is_truncated) {
+  EXPECT_EQ(wire::decode<Reading>({}).error().code, wire::DecodeErrc::kTruncated);
+}
+
+TEST(Wire, every_truncation_of_a_valid_message_is_an_error) {
+  const wire::Bytes full = wire::encode(sample());
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    auto r = wire::decode<Envelope>(std::span(full).first(n));
+    ASSERT_FALSE(r.has_value()) << "prefix of " << n << " bytes decoded";
+    // A cut container header may also claim more entries than the bytes left can hold.
+    EXPECT_TRUE(r.error().code == wire::DecodeErrc::kTruncated ||
+                r.error().code == wire::DecodeErrc::kLimitExceeded)
+        << r.error().message();
+  }
+}
+
+TEST(Wire, trailing_bytes_are_refused) {
+  wire::Bytes b = wire::encode(std::uint32_t{7});
+  b.push_back(0x00);
+  EXPECT_EQ(wire::decode<std::uint32_t>(b).error().code, wire::DecodeErrc::kTrailingBytes);
+}
+
+TEST(Wire, a_value_of_the_wrong_shape_is_a_type_mismatch) {
+  EXPECT_EQ(wire::decode<Reading>(wire::encode(std::string("x"))).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+  EXPECT_EQ(wire::decode<std::uint8_t>(wire::encode(std::uint32_t{300})).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+}
+
+TEST(Wire, reserved_byte_is_malformed) {
+  const wire::Bytes reserved = {0xc1};
+  EXPECT_EQ(wire::decode<std::uint32_t>(reserved).error().code, wire::DecodeErrc::kMalformed);
+}
+
+bool refused_as_too_large_or_cut(const wire::DecodeError& e) {
+  return e.code == wire::DecodeErrc::kLimitExceeded || e.code == wire::DecodeErrc::kTruncated;
+}
+
+TEST(Wire, huge_declared_lengths_fail_without_allocating_them) {
+  // array32 / map32 / bin32 / str32 headers claiming ~4 billion entries, with a short body.
+  // (Under ASan an allocation of the declared size would abort the test.)
+  wire::Bytes array32 = {0xdd, 0xff, 0xff, 0xff, 0xff};
+  wire::Bytes map32 = {0xdf, 0xff, 0xff, 0xff, 0xff};
+  wire::Bytes bin32 = {0xc6, 0xff, 0xff, 0xff, 0xff};
+  wire::Bytes str32 = {0xdb, 0xff, 0xff, 0xff, 0xff};
+  for (auto* b : {&array32, &map32, &bin32, &str32}) b->resize(64, 0x01);
+  EXPECT_TRUE(refused_as_too_large_or_cut(wire::decode<std::vector<int>>(array32).error()));
+  EXPECT_TRUE(refused_as_too_large_or_cut(wire::decode<std::map<int, int>>(map32).error()));
+  EXPECT_TRUE(refused_as_too_large_or_cut(wire::decode<std::vector<char>>(bin32).error()));
+  EXPECT_TRUE(refused_as_too_large_or_cut(wire::decode<std::string>(str32).error()));
+}
+
+TEST(Wire, container_longer_than_the_input_is_a_limit_error) {
+  // array16 of 1000 elements followed by only 100 one-byte elements.
+  wire::Bytes b = {0xdc, 0x03, 0xe8};
+  b.resize(103, 0x01);
+  EXPECT_EQ(wire::decode<std::vector<int>>(b).error().code, wire::DecodeErrc::kLimitExceeded);
+}
+
+TEST(Wire, nesting_deeper_than_the_limit_is_refused) {
+  wire::Bytes deep(wire::kMaxDecodeDepth + 10, 0x91);  // fixarray of one element, nested
+  deep.push_back(0x00);
+  EXPECT_EQ(wire::decode<msgpack::type::nil_t>(deep).error().code, wire::DecodeErrc::kLimitExceeded);
+}
+
+TEST(Wire, random_bytes_never_crash_or_throw) {
+  std::mt19937_64 rng(12345);
+  std::size_t decoded = 0;
+  for (int i = 0; i < 20000; ++i) {
+    wire::Bytes b(rng() % 64);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    auto r = wire::decode<Envelope>(b);
+    if (r) ++decoded;
+    else EXPECT_FALSE(r.error().message().empty());
+    (void)wire::decode<std::vector<std::string>>(b);
+    (void)wire::decode<Digest>(b);
+  }
+  EXPECT_LT(decoded, 20000u);
+}
+
+TEST(Wire, error_messages_name_the_problem) {
+  auto r = wire::decode<std::uint32_t>(wire::Bytes{0xc1});
+  EXPECT_NE(r.error().message().find("malformed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mosaik
