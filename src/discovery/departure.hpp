@@ -10,13 +10,13 @@ struct Departure {
   NetworkId network_id;
   PeerId peer_id;
   PeerEntryVersion version;
-  MSGPACK_DEFINE(network_id, peer_id, version);
+  MOSAIK_WIRE_FIELDS(network_id, peer_id, version);
 };
 
 struct SignedDeparture {
   Departure departure;
   Signature signature;
-  MSGPACK_DEFINE(departure, signature);
+  MOSAIK_WIRE_FIELDS(departure, signature);
 
   static SignedDeparture sign(const Departure& d, const SecretKey& key);
   [[nodiscard]] bool verify() const;

@@ -27,7 +27,7 @@ struct Envelope {
   std::vector<std::uint8_t> body;
   std::optional<std::uint64_t> sequence;
   bool operator==(const Envelope&) const = default;
-  MSGPACK_DEFINE(kind, body, sequence);
+  MOSAIK_WIRE_FIELDS(kind, body, sequence);
 };
 
 // Identifiers inside a record, as discovery and groups send them.
@@ -39,7 +39,7 @@ struct Announcement {
   std::map<std::string, std::string> meta;
   std::optional<Envelope> payload;
   bool operator==(const Announcement&) const = default;
-  MSGPACK_DEFINE(network, tags, peer, signature, meta, payload);
+  MOSAIK_WIRE_FIELDS(network, tags, peer, signature, meta, payload);
 };
 
 }  // namespace mosaik::fuzz

@@ -67,7 +67,7 @@ class PeerEntry {
   }
   bool operator==(const PeerEntry&) const = default;
 
-  MSGPACK_DEFINE(network_id_, addr_, tags_, streams_, groups_, version_);
+  MOSAIK_WIRE_FIELDS(network_id_, addr_, tags_, streams_, groups_, version_);
 
  private:
   NetworkId network_id_;
@@ -102,7 +102,7 @@ class SignedPeerEntry {
   const PeerEntryVersion& version() const { return entry_.version(); }
 
   bool operator==(const SignedPeerEntry&) const = default;
-  MSGPACK_DEFINE(entry_, signature_);
+  MOSAIK_WIRE_FIELDS(entry_, signature_);
 
  private:
   PeerEntry entry_;
