@@ -27,6 +27,7 @@ using MessageId = Digest;
 struct Join {
   EndpointAddr sender;
   MOSAIK_WIRE_FIELDS(sender);
+  bool operator==(const Join&) const = default;
 };
 
 // The contact spreads the newcomer through random walks of `ttl` hops (ARWL, PRWL).
@@ -34,6 +35,7 @@ struct ForwardJoin {
   EndpointAddr new_node;
   std::uint8_t ttl = 0;
   MOSAIK_WIRE_FIELDS(new_node, ttl);
+  bool operator==(const ForwardJoin&) const = default;
 };
 
 // "Put me in your active view." High priority must be accepted (the sender has no other
@@ -42,17 +44,20 @@ struct Neighbor {
   EndpointAddr sender;
   bool high_priority = false;
   MOSAIK_WIRE_FIELDS(sender, high_priority);
+  bool operator==(const Neighbor&) const = default;
 };
 
 struct NeighborReply {
   EndpointAddr sender;
   bool accepted = false;
   MOSAIK_WIRE_FIELDS(sender, accepted);
+  bool operator==(const NeighborReply&) const = default;
 };
 
 // "I dropped you from my active view"; the receiver moves the sender to its passive view.
 struct Disconnect {
   MOSAIK_WIRE_FIELDS();
+  bool operator==(const Disconnect&) const = default;
 };
 
 // Periodic exchange that keeps passive views fresh: a random walk carrying the origin,
@@ -62,12 +67,14 @@ struct Shuffle {
   std::uint8_t ttl = 0;
   std::vector<EndpointAddr> peers;
   MOSAIK_WIRE_FIELDS(origin, ttl, peers);
+  bool operator==(const Shuffle&) const = default;
 };
 
 // Sent straight to the origin by the node where the walk ended.
 struct ShuffleReply {
   std::vector<EndpointAddr> peers;
   MOSAIK_WIRE_FIELDS(peers);
+  bool operator==(const ShuffleReply&) const = default;
 };
 
 // --- Plumtree --------------------------------------------------------------------------
@@ -81,12 +88,14 @@ struct GossipItem {
   bool urgent = false;
   wire::Bytes payload;
   MOSAIK_WIRE_FIELDS(id, round, urgent, payload);
+  bool operator==(const GossipItem&) const = default;
 };
 
 // Eager push: every payload for this peer since the last tick, in one message.
 struct Gossip {
   std::vector<GossipItem> items;
   MOSAIK_WIRE_FIELDS(items);
+  bool operator==(const Gossip&) const = default;
 };
 
 struct Announcement {
@@ -94,23 +103,27 @@ struct Announcement {
   std::uint16_t round = 0;
   bool urgent = false;
   MOSAIK_WIRE_FIELDS(id, round, urgent);
+  bool operator==(const Announcement&) const = default;
 };
 
 // Lazy push: ids this peer may be missing, batched per flush.
 struct IHave {
   std::vector<Announcement> ids;
   MOSAIK_WIRE_FIELDS(ids);
+  bool operator==(const IHave&) const = default;
 };
 
 // "Send me these and keep me on your eager path."
 struct Graft {
   std::vector<MessageId> ids;
   MOSAIK_WIRE_FIELDS(ids);
+  bool operator==(const Graft&) const = default;
 };
 
 // "You sent me a duplicate: move me to your lazy set."
 struct Prune {
   MOSAIK_WIRE_FIELDS();
+  bool operator==(const Prune&) const = default;
 };
 
 using Message = std::variant<Join, ForwardJoin, Neighbor, NeighborReply, Disconnect, Shuffle,
