@@ -4,7 +4,8 @@
 // encoded bytes through the real codec, FIFO per (sender, receiver) pair like a QUIC
 // stream, with a random delay and an optional loss probability. A killed node stops; the
 // shell's failure detection is modelled by reporting peer_down to its neighbours (and to
-// anyone who later sends to it) after `failure_detection`.
+// anyone who later sends to it) after `failure_detection`. SIM_SEED=n replays a seed;
+// SIM_DEBUG=1 lists, for an announce that missed nodes, who missed it and their views.
 //
 //   GossipSim sim({.nodes = 64, .seed = 7});
 //   sim.join_all_through_node0(50ms);  sim.run_until(10s);
