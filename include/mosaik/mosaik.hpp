@@ -10,3 +10,7 @@
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
 #include "mosaik/primitives/persistent_map.hpp"
+#include "mosaik/discovery/catalog.hpp"
+#include "mosaik/discovery/config.hpp"
+#include "mosaik/discovery/events.hpp"
+#include "mosaik/discovery/peer_entry.hpp"
