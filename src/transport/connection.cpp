@@ -48,12 +48,20 @@ void Connection::close(const CloseReason& reason) {
 }
 
 asio::awaitable<std::expected<RawLink, LinkError>> Connection::open_link(std::size_t max_frame_size) {
+  if (detail::executor_stopped(impl_->executor())) {
+    co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown,
+                                        false, "the endpoint has shut down"});
+  }
   co_return co_await detail::on_executor(impl_->executor(),
                                          make_link(impl_, keepalive_, true, max_frame_size));
 }
 
 asio::awaitable<std::expected<RawLink, LinkError>> Connection::accept_link(
     std::size_t max_frame_size) {
+  if (detail::executor_stopped(impl_->executor())) {
+    co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown,
+                                        false, "the endpoint has shut down"});
+  }
   co_return co_await detail::on_executor(impl_->executor(),
                                          make_link(impl_, keepalive_, false, max_frame_size));
 }

@@ -11,6 +11,11 @@ namespace {
 
 using detail::LinkState;
 
+LinkError endpoint_gone() {
+  return LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown, false,
+                   "the endpoint has shut down"};
+}
+
 LinkError cancelled() {
   return LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
                    "the operation was cancelled"};
@@ -75,11 +80,13 @@ asio::awaitable<std::expected<void, LinkError>> RawLink::send_frame(
 }
 
 asio::awaitable<std::expected<void, LinkError>> RawLink::send_framed(wire::Bytes frames) {
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(),
                                          send_on_loop(state_, std::move(frames)));
 }
 
 asio::awaitable<std::expected<wire::Bytes, LinkError>> RawLink::recv_frame() {
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(), recv_on_loop(state_));
 }
 

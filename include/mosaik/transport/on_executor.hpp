@@ -8,6 +8,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/io_context.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -19,6 +20,13 @@ namespace mosaik::transport::detail {
 template <class T>
 asio::awaitable<void> store_result(asio::awaitable<T> op, std::optional<T>& out) {
   out.emplace(co_await std::move(op));
+}
+
+// True when `executor` belongs to an io_context that has stopped for good (its endpoint
+// shut down and joined its thread): nothing posted there will ever run.
+inline bool executor_stopped(const asio::any_io_executor& executor) {
+  const auto* io = executor.target<asio::io_context::executor_type>();
+  return io != nullptr && io->context().stopped();
 }
 
 template <class T>
