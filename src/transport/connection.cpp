@@ -28,7 +28,7 @@ asio::awaitable<std::expected<RawLink, LinkError>> make_link(
 }  // namespace
 
 Connection::Connection(std::shared_ptr<detail::QuicConnection> impl, std::shared_ptr<void> keepalive)
-    : impl_(std::move(impl)), keepalive_(std::move(keepalive)) {}
+    : keepalive_(std::move(keepalive)), impl_(std::move(impl)) {}
 
 PeerId Connection::peer_id() const { return PeerId::from_bytes(impl_->peer_key()); }
 const std::string& Connection::alpn() const { return impl_->alpn(); }

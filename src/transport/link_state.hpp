@@ -14,7 +14,7 @@ namespace mosaik::transport::detail {
 struct LinkState {
   LinkState(std::shared_ptr<QuicConnection> c, std::shared_ptr<StreamState> s,
             std::size_t max_frame, std::shared_ptr<void> keep)
-      : conn(std::move(c)), stream(std::move(s)), decoder(max_frame), keepalive(std::move(keep)) {}
+      : keepalive(std::move(keep)), conn(std::move(c)), stream(std::move(s)), decoder(max_frame) {}
   LinkState(const LinkState&) = delete;
   LinkState& operator=(const LinkState&) = delete;
 
@@ -29,10 +29,11 @@ struct LinkState {
     });
   }
 
+  // First member, so destroyed last: the event loop outlives the connection's timers.
+  std::shared_ptr<void> keepalive;
   std::shared_ptr<QuicConnection> conn;
   std::shared_ptr<StreamState> stream;
   wire::FrameDecoder decoder;
-  std::shared_ptr<void> keepalive;
 };
 
 }  // namespace mosaik::transport::detail

@@ -128,6 +128,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
 
   // write loop helpers (quic_streams.cpp)
   std::shared_ptr<StreamState> next_ready_stream();
+  void unblock_streams_with_credit();
   void advance_sent(StreamState& s, std::size_t n);
   std::size_t gather(const StreamState& s, ngtcp2_vec* vecs, std::size_t max) const;
   void on_acked(StreamState& s, std::uint64_t upto);
@@ -158,6 +159,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
 
   std::unordered_map<std::int64_t, std::shared_ptr<StreamState>> streams_;
   std::deque<std::int64_t> ready_streams_;
+  std::vector<std::int64_t> blocked_streams_;  // flow-control blocked, re-checked per flush
   std::deque<std::shared_ptr<StreamState>> incoming_streams_;
   Signal streams_changed_;  // a stream arrived, or we may open more
 

@@ -78,10 +78,30 @@ void QuicConnection::on_acked(StreamState& s, std::uint64_t upto) {
   if (has_send_capacity(s)) s.writable.notify();
 }
 
+// A stream blocked by connection-level flow control gets no callback when MAX_DATA arrives
+// (ngtcp2 0.12 has none): re-check every blocked stream before writing.
+void QuicConnection::unblock_streams_with_credit() {
+  if (blocked_streams_.empty() || ngtcp2_conn_get_max_data_left(conn_.get()) == 0) return;
+  std::erase_if(blocked_streams_, [this](std::int64_t id) {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) return true;
+    auto& s = *it->second;
+    if (!s.flow_blocked) return true;
+    if (ngtcp2_conn_get_max_stream_data_left(conn_.get(), id) == 0) return false;
+    s.flow_blocked = false;
+    if (s.has_unsent() && !s.in_ready_list) {
+      s.in_ready_list = true;
+      ready_streams_.push_back(id);
+    }
+    return true;
+  });
+}
+
 void QuicConnection::flush() {
   if ((state_ != State::kHandshaking && state_ != State::kOpen) || in_flush_) return;
   auto self = shared_from_this();
   in_flush_ = true;
+  unblock_streams_with_credit();
 
   const ngtcp2_tstamp ts = now_ns();
   const std::size_t max_size = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
@@ -117,6 +137,10 @@ void QuicConnection::flush() {
       switch (n) {
         case NGTCP2_ERR_STREAM_DATA_BLOCKED:
           stream->flow_blocked = true;
+          if (std::find(blocked_streams_.begin(), blocked_streams_.end(), stream->id) ==
+              blocked_streams_.end()) {
+            blocked_streams_.push_back(stream->id);
+          }
           continue;
         case NGTCP2_ERR_STREAM_SHUT_WR:
         case NGTCP2_ERR_STREAM_NOT_FOUND:

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <optional>
+#include <random>
 
 #include "transport_fixture.hpp"
 
@@ -179,6 +180,45 @@ TEST(TransportFailure, endpoints_shut_down_with_links_open_and_links_fail_cleanl
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().reason, close_reason::GracefulShutdown) << after.error().message;
   links.clear();  // released after their endpoint: no leak, no use-after-free (ASan)
+}
+
+TEST(TransportFailure, random_datagrams_and_forged_initials_do_not_disturb_the_endpoint) {
+  auto server = bind_or_die(SecretKey::generate());
+  serve_echo(server);
+  const auto target = server.addr().direct_addresses.front();
+
+  // Noise: random bytes, and random bytes dressed as QUIC v1 Initial packets (long header,
+  // version 1, plausible CID lengths) that must be refused without crashing or leaking.
+  asio::io_context io;
+  asio::ip::udp::socket noise(io, UdpEndpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::mt19937_64 rng(42);
+  std::vector<std::uint8_t> packet;
+  for (int i = 0; i < 2000; ++i) {
+    packet.resize(1 + rng() % 1400);
+    for (auto& b : packet) b = static_cast<std::uint8_t>(rng());
+    if (i % 2 == 0 && packet.size() > 1250) {
+      packet.resize(1250);
+      packet[0] = 0xc0;                                // long header, Initial
+      packet[1] = 0; packet[2] = 0; packet[3] = 0; packet[4] = 1;  // version 1
+      packet[5] = 8;                                   // DCID length
+      packet[14] = 8;                                  // SCID length
+    }
+    std::error_code ignored;
+    noise.send_to(asio::buffer(packet), target, 0, ignored);
+  }
+
+  // Still serving: a real client connects and gets its echo.
+  auto client = bind_or_die(SecretKey::generate());
+  auto verdict = run_on(client, [](Endpoint& ep, EndpointAddr to) -> asio::awaitable<std::string> {
+    auto link = co_await Link<Numbered>::open(ep, to);
+    if (!link) co_return "open: " + link.error().message;
+    const Numbered ping{5, "after the noise"};
+    if (!co_await link->send(ping)) co_return "send failed";
+    auto echo = co_await link->recv();
+    if (!echo || echo->seq != 5) co_return "no echo";
+    co_return "";
+  }(client, server.addr()));
+  EXPECT_EQ(verdict, "");
 }
 
 }  // namespace

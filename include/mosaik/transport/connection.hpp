@@ -56,8 +56,9 @@ class Connection {
   const std::shared_ptr<void>& keepalive() const { return keepalive_; }
 
  private:
+  // Declared first, so destroyed last: the endpoint's event loop outlives the connection.
+  std::shared_ptr<void> keepalive_;
   std::shared_ptr<detail::QuicConnection> impl_;
-  std::shared_ptr<void> keepalive_;  // keeps the endpoint's event loop object alive
 };
 
 }  // namespace mosaik::transport
