@@ -9,6 +9,7 @@
 #include <msgpack.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -110,9 +111,12 @@ asio::awaitable<LinkFigures> measure_link(Endpoint& client, EndpointAddr server)
   auto bulk = co_await Link<Blob>::open(client, server);
   auto pings = co_await Link<Blob>::open(client, server);
   if (!bulk || !pings) co_return f;
-  (void)co_await bulk_mbps(*bulk, 1024, 16ull << 20);  // warm-up: congestion window, pages
-  f.mbps_1k = co_await bulk_mbps(*bulk, 1024, 256ull << 20);
-  f.mbps_64k = co_await bulk_mbps(*bulk, 64 * 1024, 512ull << 20);
+  // MOSAIK_BENCH_RTT_ONLY=1 skips the bulk runs (for profiling the round trip alone).
+  if (std::getenv("MOSAIK_BENCH_RTT_ONLY") == nullptr) {
+    (void)co_await bulk_mbps(*bulk, 1024, 16ull << 20);  // warm-up: congestion window, pages
+    f.mbps_1k = co_await bulk_mbps(*bulk, 1024, 256ull << 20);
+    f.mbps_64k = co_await bulk_mbps(*bulk, 64 * 1024, 512ull << 20);
+  }
   (void)co_await link_rtts_us(*pings, 200);  // warm-up
   auto rtts = co_await link_rtts_us(*pings, 5000);
   f.rtt_p50 = percentile(rtts, 0.50);

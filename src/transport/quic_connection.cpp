@@ -402,13 +402,25 @@ void QuicConnection::on_timer() {
 void QuicConnection::arm_timer() {
   if (state_ != State::kHandshaking && state_ != State::kOpen) return;
   const ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_.get());
-  if (expiry == armed_expiry_) return;
-  armed_expiry_ = expiry;
+  // A timer armed earlier than needed just fires early (on_timer re-arms it): re-arming
+  // costs syscalls on every packet, firing early costs one wake-up now and then.
+  if (expiry >= armed_expiry_ && armed_expiry_ != UINT64_MAX) return;
   if (expiry == UINT64_MAX) {
-    timer_.cancel();
+    if (armed_expiry_ != UINT64_MAX) timer_.cancel();
+    armed_expiry_ = UINT64_MAX;
     return;
   }
   const ngtcp2_tstamp now = now_ns();
+  if (expiry <= now && immediate_expiries_ < kMaxImmediateExpiries) {
+    // Already due: run it on the next loop turn rather than through the kernel timer.
+    ++immediate_expiries_;
+    asio::post(executor_, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->on_timer();
+    });
+    return;
+  }
+  if (expiry > now) immediate_expiries_ = 0;
+  armed_expiry_ = expiry;
   timer_.expires_after(std::chrono::nanoseconds(expiry > now ? expiry - now : 0));
   timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
     if (auto self = weak.lock(); self && !ec) self->on_timer();

@@ -164,7 +164,11 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   Signal streams_changed_;  // a stream arrived, or we may open more
 
   asio::steady_timer timer_;
-  std::uint64_t armed_expiry_ = UINT64_MAX;
+  std::uint64_t armed_expiry_ = UINT64_MAX;  // when timer_ fires; UINT64_MAX: not armed
+  // Due expiries handled by posting instead of the timer, in a row; bounded so that an
+  // expiry ngtcp2 keeps in the past cannot spin the loop.
+  static constexpr int kMaxImmediateExpiries = 8;
+  int immediate_expiries_ = 0;
   bool flush_scheduled_ = false;
   bool in_flush_ = false;
   Bytes close_packet_;  // repeated while closing

@@ -190,7 +190,7 @@ void QuicConnection::flush() {
     }
   }
   send_packets({tx_buffer_.data(), batch_bytes}, segment);
-  ngtcp2_conn_update_pkt_tx_time(conn_.get(), ts);
+  if (packets > 0) ngtcp2_conn_update_pkt_tx_time(conn_.get(), ts);
   in_flush_ = false;
   arm_timer();
   if (more) schedule_flush();  // let reads and timers run, then continue
@@ -245,13 +245,20 @@ QuicConnection::accept_stream() {
 std::expected<void, LinkError> QuicConnection::enqueue(StreamState& stream, Bytes bytes) {
   if (stream.send_error) return std::unexpected(*stream.send_error);
   if (bytes.empty()) return {};
+  // Nothing else waiting to go out: send now (a request or reply should not wait a loop
+  // turn). Otherwise the bytes join the flush already due, which fills packets fully.
+  const bool idle = ready_streams_.empty() && !flush_scheduled_;
   stream.queued += bytes.size();
   stream.send_chunks.push_back(std::move(bytes));
   if (!stream.in_ready_list) {
     stream.in_ready_list = true;
     ready_streams_.push_back(stream.id);
   }
-  schedule_flush();
+  if (idle) {
+    flush();
+  } else {
+    schedule_flush();
+  }
   return {};
 }
 
