@@ -108,6 +108,8 @@ TEST(TransportFailure, with_5_percent_loss_and_1_percent_duplication_every_messa
   FaultConfig lossy;
   lossy.drop = 0.05;
   lossy.duplicate = 0.01;
+  lossy.delay = 0.02;  // and some reordering: 2% held back by 2 ms
+  lossy.delay_by = std::chrono::microseconds(2000);
   auto server_config = loopback_config();
   server_config.faults = lossy;
   server_config.faults->seed = 7;

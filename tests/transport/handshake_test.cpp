@@ -1,5 +1,7 @@
 // Handshake and connection behaviour: Ed25519 authentication both ways, the dialer's check
 // of the PeerId, ALPN routing and the TLS exporter.
+#include <asio/use_future.hpp>
+
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
@@ -96,6 +98,35 @@ TEST(TransportHandshake, an_address_list_without_usable_addresses_fails_with_no_
   auto conn = block_on(timeout_s(10, client.connect(empty, std::string(kTestAlpn))));
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().kind, ConnectError::Kind::kNoAddress);
+}
+
+TEST(TransportHandshake, endpoints_on_a_callers_executor_connect_and_shut_down) {
+  asio::io_context context;
+  auto server = Endpoint::bind(SecretKey::generate(), loopback_config(), context.get_executor());
+  auto client = Endpoint::bind(SecretKey::generate(), loopback_config(), context.get_executor());
+  ASSERT_TRUE(server && client);
+  serve_echo(*server);
+
+  auto body = [](Endpoint& c, Endpoint& s) -> asio::awaitable<std::string> {
+    std::string verdict;
+    auto link = co_await Link<Numbered>::open(c, s.addr());
+    if (!link) {
+      verdict = "open: " + link.error().message;
+    } else {
+      const Numbered ping{9, "same loop"};
+      if (!co_await link->send(ping)) verdict = "send failed";
+      auto echo = co_await link->recv();
+      if (!echo || echo->seq != 9) verdict = "no echo";
+    }
+    co_await c.shutdown();
+    co_await s.shutdown();
+    co_return verdict;
+  };
+  auto result = asio::co_spawn(context, mosaik::test::timeout_s(10, body(*client, *server)),
+                               asio::use_future);
+  context.run();  // returns once shutdown released every socket and timer
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(result.get(), "");
 }
 
 }  // namespace

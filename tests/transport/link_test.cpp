@@ -230,6 +230,44 @@ TEST(TransportLink, undecodable_frame_closes_the_link_with_protocol_violation_on
   EXPECT_TRUE(client_error->remote);
 }
 
+TEST(TransportLink, a_frame_header_declaring_4_gib_is_refused_before_its_body_arrives) {
+  auto server = bind_or_die(SecretKey::generate());
+  std::promise<std::optional<LinkError>> server_error;
+  auto server_done = server_error.get_future();
+  server.register_alpn(std::string(kTestAlpn), [&server_error](Connection conn) {
+    auto serve = [](Connection c, std::promise<std::optional<LinkError>>& o) -> asio::awaitable<void> {
+      auto link = co_await Link<Numbered>::accept(c);  // default 16 MiB limit
+      if (!link) co_return;
+      auto got = co_await link->recv();
+      o.set_value(got ? std::nullopt : std::optional<LinkError>(got.error()));
+    };
+    auto executor = conn.executor();
+    asio::co_spawn(executor, serve(conn, server_error), asio::detached);
+  });
+  auto client = bind_or_die(SecretKey::generate());
+
+  // Only the 4-byte header goes out: a decoder that waited for (or allocated) the declared
+  // body would never answer; the check on the header alone closes the link.
+  auto client_error = run_on(client, [](Endpoint& ep, EndpointAddr to)
+                                          -> asio::awaitable<std::optional<LinkError>> {
+    auto conn = co_await ep.connect(to, std::string(kTestAlpn));
+    if (!conn) co_return LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, "connect"};
+    auto raw = co_await conn->open_link();
+    if (!raw) co_return raw.error();
+    wire::Bytes header(4, 0xff);  // named: g++ 12 rejects a braced list inside co_await
+    (void)co_await raw->send_framed(std::move(header));
+    auto got = co_await raw->recv_frame();
+    co_return got ? std::nullopt : std::optional<LinkError>(got.error());
+  }(client, server.addr()));
+
+  ASSERT_EQ(server_done.wait_for(secs(10)), std::future_status::ready);
+  auto seen = server_done.get();
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->reason, close_reason::ProtocolViolation) << seen->message;
+  ASSERT_TRUE(client_error.has_value());
+  EXPECT_EQ(client_error->reason, close_reason::ProtocolViolation) << client_error->message;
+}
+
 inline constexpr CloseReason kInvalidProof = make_close_reason(30405, "InvalidProof");
 
 // Server side of the close tests: echoes the first message, then reports how the next
