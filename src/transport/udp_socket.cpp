@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <asio/post.hpp>
+
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -64,17 +66,30 @@ void UdpSocketPath::arm_read() {
   socket_.async_wait(asio::socket_base::wait_read,
                      [this, alive = std::weak_ptr<int>(alive_)](std::error_code ec) {
                        if (ec || alive.expired()) return;
-                       drain();
-                       if (!alive.expired()) arm_read();
+                       drain_then_rearm();
                      });
 }
 
-void UdpSocketPath::drain() {
+// The reactor is edge-triggered: only an empty socket (EAGAIN) may wait for the next edge.
+// When a burst outlasts one drain, the rest is read on the next loop turn instead, after
+// timers and other sockets had their share.
+void UdpSocketPath::drain_then_rearm() {
+  if (drain()) {
+    arm_read();
+    return;
+  }
+  asio::post(socket_.get_executor(), [this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) drain_then_rearm();
+  });
+}
+
+bool UdpSocketPath::drain() {
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iovs{};
   std::array<sockaddr_storage, kBatch> addrs{};
   // Bounded: a flood yields the loop to other work after this many batches.
   constexpr int kMaxBatchesPerWakeup = 16;
+  bool emptied = false;
   for (int round = 0; round < kMaxBatchesPerWakeup && sink_ != nullptr; ++round) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       iovs[i] = {(*rx_)[i].data(), kMaxDatagram};
@@ -85,14 +100,21 @@ void UdpSocketPath::drain() {
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
     const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) break;
+    if (n <= 0) {
+      emptied = true;  // EAGAIN (or an error that a new edge will report again)
+      break;
+    }
     for (int i = 0; i < n && sink_ != nullptr; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
       sink_->on_packet(from_sockaddr(addrs[i]), {(*rx_)[i].data(), msgs[i].msg_len});
     }
-    if (static_cast<std::size_t>(n) < kBatch) break;
+    if (static_cast<std::size_t>(n) < kBatch) {
+      emptied = true;  // a short batch: the queue is empty now
+      break;
+    }
   }
   if (sink_ != nullptr) sink_->on_batch_end();
+  return emptied || sink_ == nullptr;
 }
 
 void UdpSocketPath::send(const UdpEndpoint& to, std::span<const std::uint8_t> data,

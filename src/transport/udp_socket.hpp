@@ -30,7 +30,9 @@ class UdpSocketPath final : public PacketPath {
  private:
   explicit UdpSocketPath(asio::ip::udp::socket socket);
   void arm_read();
-  void drain();
+  void drain_then_rearm();
+  // Reads a bounded number of batches; true when the socket was left empty.
+  bool drain();
   void send_each(const UdpEndpoint& to, std::span<const std::uint8_t> data,
                  std::size_t segment_size);
 
