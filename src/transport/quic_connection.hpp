@@ -85,9 +85,14 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   asio::awaitable<std::expected<std::shared_ptr<StreamState>, LinkError>> accept_stream();
   // Queues bytes on the stream; the caller waited for has_send_capacity() first.
   [[nodiscard]] std::expected<void, LinkError> enqueue(StreamState& stream, Bytes bytes);
+  // Room for more: below the unacknowledged-bytes bound, and not too far ahead of the wire.
+  // The second bound makes a sender that never waits for anything else yield to the event
+  // loop (socket reads, timers) every kMaxUnsentBytes instead of after the whole buffer.
   bool has_send_capacity(const StreamState& stream) const {
-    return stream.unacked() < options_.send_buffer_bytes;
+    return stream.unacked() < options_.send_buffer_bytes &&
+           stream.queued - stream.sent < kMaxUnsentBytes;
   }
+  static constexpr std::uint64_t kMaxUnsentBytes = 256 * 1024;
   // The link read `bytes` bytes: grant the peer that much more flow-control credit.
   void consumed(StreamState& stream, std::size_t bytes);
   // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).

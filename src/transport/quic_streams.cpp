@@ -51,6 +51,7 @@ std::size_t QuicConnection::gather(const StreamState& s, ngtcp2_vec* vecs, std::
 
 void QuicConnection::advance_sent(StreamState& s, std::size_t n) {
   s.sent += n;
+  if (n > 0 && has_send_capacity(s)) s.writable.notify();
   while (n > 0 && s.cursor_index < s.send_chunks.size()) {
     const std::size_t left = s.send_chunks[s.cursor_index].size() - s.cursor_pos;
     if (n < left) {
