@@ -7,6 +7,7 @@
 
 #include <future>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "endpoint_core.hpp"
@@ -86,7 +87,8 @@ PeerId Endpoint::id() const { return state_->id; }
 
 EndpointAddr Endpoint::addr() const {
   // Local addresses are fixed once bound, so reading them from any thread is safe.
-  return EndpointAddr{state_->id, state_->core->local_addresses(), std::nullopt};
+  const auto local = state_->core->local_addresses();
+  return EndpointAddr(state_->id, std::set<SocketAddr>(local.begin(), local.end()));
 }
 
 asio::any_io_executor Endpoint::executor() const { return state_->executor; }

@@ -137,3 +137,30 @@ TEST(Wire, error_messages_name_the_problem) {
 
 }  // namespace
 }  // namespace mosaik
+
+namespace mosaik {
+namespace {
+
+struct Strict {
+  std::uint32_t a = 0;
+  std::string b;
+  bool operator==(const Strict&) const = default;
+  MOSAIK_WIRE_FIELDS(a, b);
+};
+
+TEST(Wire, strict_fields_round_trip) {
+  const Strict s{7, "x"};
+  EXPECT_EQ(wire::decode<Strict>(wire::encode(s)).value(), s);
+}
+
+TEST(Wire, strict_fields_refuse_missing_or_extra_elements) {
+  EXPECT_EQ(wire::decode<Strict>(wire::encode(std::make_tuple(std::uint32_t{7}))).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+  EXPECT_EQ(wire::decode<Strict>(wire::encode(std::make_tuple(7u, std::string("x"), 1))).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+  EXPECT_EQ(wire::decode<Strict>(wire::encode(std::string("x"))).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+}
+
+}  // namespace
+}  // namespace mosaik

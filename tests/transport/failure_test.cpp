@@ -187,7 +187,7 @@ TEST(TransportFailure, endpoints_shut_down_with_links_open_and_links_fail_cleanl
 TEST(TransportFailure, random_datagrams_and_forged_initials_do_not_disturb_the_endpoint) {
   auto server = bind_or_die(SecretKey::generate());
   serve_echo(server);
-  const auto target = server.addr().direct_addresses.front();
+  const auto target = *server.addr().direct_addresses.begin();
 
   // Noise: random bytes, and random bytes dressed as QUIC v1 Initial packets (long header,
   // version 1, plausible CID lengths) that must be refused without crashing or leaking.

@@ -15,6 +15,7 @@
 #include <new>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mosaik::wire {
@@ -38,6 +39,25 @@ struct DecodeError {
 
 [[nodiscard]] std::string_view to_string(DecodeErrc code);
 
+// MOSAIK_WIRE_FIELDS(a, b, c): like MSGPACK_DEFINE (a struct travels as the array of its
+// fields) but strict: an array with fewer or more elements than fields is a type mismatch.
+// msgpack-cxx's own macro fills missing fields with defaults, so a truncated message would
+// decode into values no sender wrote. Every protocol message uses this one.
+#define MOSAIK_WIRE_FIELDS(...)                                                          \
+  template <typename Packer>                                                             \
+  void msgpack_pack(Packer& packer) const {                                              \
+    msgpack::type::make_define_array(__VA_ARGS__).msgpack_pack(packer);                  \
+  }                                                                                      \
+  void msgpack_unpack(const msgpack::object& object) {                                   \
+    ::mosaik::wire::detail::require_array_of(                                            \
+        object, std::tuple_size_v<decltype(std::tie(__VA_ARGS__))>);                     \
+    msgpack::type::make_define_array(__VA_ARGS__).msgpack_unpack(object);                \
+  }                                                                                      \
+  template <typename MsgpackObject>                                                      \
+  void msgpack_object(MsgpackObject* object, msgpack::zone& zone) const {                \
+    msgpack::type::make_define_array(__VA_ARGS__).msgpack_object(object, zone);          \
+  }
+
 // Deepest nesting accepted from the network; real messages stay far below it.
 inline constexpr std::size_t kMaxDecodeDepth = 64;
 
@@ -56,6 +76,10 @@ struct ByteSink {
 msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes);
 
 DecodeError classify_current_exception();
+
+inline void require_array_of(const msgpack::object& o, std::size_t fields) {
+  if (o.type != msgpack::type::ARRAY || o.via.array.size != fields) throw msgpack::type_error();
+}
 
 }  // namespace detail
 

@@ -1,0 +1,47 @@
+#pragma once
+// Catalog sync (/mosaik/catalog-sync): on first contact and on sync_with(), both sides send
+// their whole signed catalog and merge what they receive. One request, one response:
+//
+//   dialer   ── SyncRequest{network, entries} ──►  acceptor
+//   dialer   ◄── SyncResponse{entries} ──────────  acceptor   (or close: DifferentNetwork)
+//
+// The network id travels in the request so that a node of another network is refused with
+// DifferentNetwork before anything is merged.
+
+#include <cstddef>
+#include <vector>
+
+#include "catalog_state.hpp"
+#include "mosaik/discovery/peer_entry.hpp"
+
+namespace mosaik::discovery {
+
+struct SyncRequest {
+  NetworkId network_id;
+  std::vector<SignedPeerEntry> entries;
+  MOSAIK_WIRE_FIELDS(network_id, entries);
+};
+
+struct SyncResponse {
+  std::vector<SignedPeerEntry> entries;
+  MOSAIK_WIRE_FIELDS(entries);
+};
+
+// What merging a batch of entries did.
+struct MergeReport {
+  std::size_t discovered = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;
+  std::size_t rejected = 0;
+  std::vector<CatalogEntry> changed;  // discovered or updated, in order, for events
+};
+
+// The signed entries to send: every signed catalog entry plus our own.
+std::vector<SignedPeerEntry> entries_to_share(const Catalog& catalog, const SignedPeerEntry& me);
+
+// Merges a received batch, refusing the whole batch when it holds more entries than the
+// catalog could (a peer cannot make us do unbounded work).
+MergeReport merge_batch(CatalogState& state, const std::vector<SignedPeerEntry>& entries,
+                        Timestamp now, std::size_t max_entries);
+
+}  // namespace mosaik::discovery
