@@ -5,6 +5,8 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium)
+# QUIC (ngtcp2 0.12 with its GnuTLS crypto helper) and TLS 1.3 (GnuTLS) for mosaik_transport.
+pkg_check_modules(ngtcp2 REQUIRED IMPORTED_TARGET GLOBAL libngtcp2 libngtcp2_crypto_gnutls gnutls)
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.
 if(NOT TARGET mosaik_asio)

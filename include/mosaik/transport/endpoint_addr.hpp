@@ -38,6 +38,11 @@ struct EndpointAddr {
   bool operator==(const EndpointAddr&) const = default;
 };
 
+namespace transport {
+using mosaik::EndpointAddr;
+using mosaik::SocketAddr;
+}  // namespace transport
+
 }  // namespace mosaik
 
 template <>
