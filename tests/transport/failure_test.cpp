@@ -178,7 +178,7 @@ TEST(TransportFailure, endpoints_shut_down_with_links_open_and_links_fail_cleanl
   server.reset();
 
   // The endpoint is gone: operations fail at once with a clear reason instead of hanging.
-  auto after = block_on(links.front().recv());
+  auto after = block_on(mosaik::test::timeout_s(5, links.front().recv()));
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().reason, close_reason::GracefulShutdown) << after.error().message;
   links.clear();  // released after their endpoint: no leak, no use-after-free (ASan)

@@ -38,9 +38,9 @@ TEST(TransportHandshake, both_ends_learn_each_others_peer_id_and_share_an_export
     auto out = c.export_keying_material("EXPORTER-mosaik-test", ctx, 32);
     co_return out ? *out : wire::Bytes{};
   };
-  auto a = block_on(asio::co_spawn(client.executor(), on_loop(*conn, context), asio::use_awaitable));
-  auto b = block_on(
-      asio::co_spawn(server.executor(), on_loop(server_side, context), asio::use_awaitable));
+  // Each connection is read on its own endpoint's loop (bounded there by run_on's timeout).
+  auto a = run_on(client, on_loop(*conn, context), 10);
+  auto b = run_on(server, on_loop(server_side, context), 10);
   ASSERT_EQ(a.size(), 32u);
   EXPECT_EQ(a, b);
 }
