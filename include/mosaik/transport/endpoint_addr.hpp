@@ -99,3 +99,7 @@ MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
   }  // namespace adaptor
 }
 }  // namespace msgpack
+
+namespace mosaik::transport {
+using mosaik::EndpointAddr;
+}  // namespace mosaik::transport

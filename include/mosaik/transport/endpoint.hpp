@@ -1,0 +1,91 @@
+#pragma once
+// Endpoint: a node's QUIC endpoint. It binds the configured UDP addresses, authenticates
+// every connection by Ed25519 key (TLS 1.3), routes incoming connections to the handler of
+// their ALPN and dials peers, reusing one connection per (peer, ALPN) it dialed.
+//
+//   auto ep = Endpoint::bind(SecretKey::generate(), {});            // own event-loop thread
+//   ep->register_alpn("/mosaik/groups/1", [](Connection c) { ... });
+//   auto conn = co_await ep->connect(peer_addr, "/mosaik/groups/1");
+//
+// The last Endpoint handle's destruction closes every connection with GracefulShutdown and
+// joins the thread. Everything inside runs on one executor; no locks.
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mosaik/primitives/keys.hpp"
+#include "mosaik/transport/connection.hpp"
+#include "mosaik/transport/endpoint_addr.hpp"
+#include "mosaik/transport/errors.hpp"
+#include "mosaik/transport/packet_path.hpp"
+
+namespace mosaik::transport {
+
+struct EndpointConfig {
+  // One socket per address; port 0 picks a free port.
+  std::vector<UdpEndpoint> addresses{UdpEndpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  std::chrono::milliseconds idle_timeout{30'000};     // a silent peer is gone after this
+  std::chrono::milliseconds keep_alive{5'000};        // ping an idle connection this often
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::uint64_t stream_window_bytes = 4 << 20;       // receive window per stream
+  std::uint64_t connection_window_bytes = 16 << 20;  // receive window per connection
+  std::uint64_t max_streams = 256;                   // concurrent links a peer may open
+  std::uint64_t send_buffer_bytes = 4 << 20;         // unacknowledged bytes per link
+  std::size_t max_connections = 4096;                // incoming connections held at once
+  // Test hook: wraps every packet path in fault injection (adjustable with set_faults()).
+  std::optional<FaultConfig> faults;
+  // Replaces UDP (relays, simulated networks). Default: open_udp_path.
+  PacketPathFactory packet_path_factory;
+};
+
+namespace detail {
+class EndpointCore;
+struct EndpointRuntime;
+}  // namespace detail
+
+class Endpoint {
+ public:
+  using AcceptHandler = std::function<void(Connection)>;
+
+  // Runs on its own event-loop thread.
+  [[nodiscard]] static std::expected<Endpoint, BindError> bind(const SecretKey& key,
+                                                               EndpointConfig config = {});
+  // Runs on the caller's executor (single-threaded: an io_context thread or a strand).
+  [[nodiscard]] static std::expected<Endpoint, BindError> bind(const SecretKey& key,
+                                                               EndpointConfig config,
+                                                               asio::any_io_executor executor);
+
+  PeerId id() const;
+  EndpointAddr addr() const;
+  asio::any_io_executor executor() const;
+
+  // Installs the handler for connections that negotiate `alpn`; it runs on the executor.
+  // Returns once the handler is active.
+  void register_alpn(std::string alpn, AcceptHandler handler);
+
+  // The open connection to (peer, alpn) this endpoint dialed before, or a new one.
+  asio::awaitable<std::expected<Connection, ConnectError>> connect(EndpointAddr peer,
+                                                                   std::string alpn);
+
+  // Closes every connection with GracefulShutdown and stops accepting. Idempotent.
+  asio::awaitable<void> shutdown();
+
+  // Test hook: changes fault injection; false when the endpoint was bound without it.
+  bool set_faults(const FaultConfig& faults);
+
+ private:
+  struct State;
+  explicit Endpoint(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace mosaik::transport

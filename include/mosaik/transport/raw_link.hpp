@@ -1,0 +1,54 @@
+#pragma once
+// RawLink: frames of bytes over one bidirectional QUIC stream (4-byte big-endian length,
+// then the payload). Link<P> puts typed msgpack messages on top; subsystems use Link<P>.
+//
+//   auto link = co_await connection.open_link();
+//   co_await link->send_frame(bytes);  auto frame = co_await link->recv_frame();
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "mosaik/primitives/frame.hpp"
+#include "mosaik/transport/close_reason.hpp"
+#include "mosaik/transport/errors.hpp"
+
+namespace mosaik::transport {
+
+namespace detail {
+struct LinkState;
+}
+
+class Connection;
+
+class RawLink {
+ public:
+  explicit RawLink(std::shared_ptr<detail::LinkState> state) : state_(std::move(state)) {}
+
+  // Sends one frame that holds `payload`. Waits while the stream's send buffer is full.
+  asio::awaitable<std::expected<void, LinkError>> send_frame(std::span<const std::uint8_t> payload);
+  // Sends bytes that already are one or more complete frames (header included).
+  asio::awaitable<std::expected<void, LinkError>> send_framed(wire::Bytes frames);
+  // The next frame's payload. An oversized frame closes the link with ProtocolViolation.
+  asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_frame();
+
+  // Closes the link with `reason`: pending data is dropped, the peer's recv fails with it.
+  void close(const CloseReason& reason);
+  // Wakes every pending and future operation with kCancelled (closes with Cancelled).
+  void cancel();
+
+  std::size_t max_frame_size() const;
+  Connection connection() const;
+  std::int64_t stream_id() const;
+
+  const std::shared_ptr<detail::LinkState>& state() const { return state_; }
+
+ private:
+  std::shared_ptr<detail::LinkState> state_;
+};
+
+}  // namespace mosaik::transport

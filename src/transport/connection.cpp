@@ -1,0 +1,56 @@
+#include "mosaik/transport/connection.hpp"
+
+#include <asio/dispatch.hpp>
+
+#include "link_state.hpp"
+#include "mosaik/transport/on_executor.hpp"
+#include "quic_connection.hpp"
+
+namespace mosaik::transport {
+namespace {
+
+asio::awaitable<std::expected<RawLink, LinkError>> make_link(
+    std::shared_ptr<detail::QuicConnection> conn, std::shared_ptr<void> keepalive, bool open,
+    std::size_t max_frame_size) {
+  auto stream = open ? co_await conn->open_stream() : co_await conn->accept_stream();
+  if (!stream) co_return std::unexpected(stream.error());
+  co_return RawLink(std::make_shared<detail::LinkState>(conn, std::move(*stream), max_frame_size,
+                                                        std::move(keepalive)));
+}
+
+}  // namespace
+
+Connection::Connection(std::shared_ptr<detail::QuicConnection> impl, std::shared_ptr<void> keepalive)
+    : impl_(std::move(impl)), keepalive_(std::move(keepalive)) {}
+
+PeerId Connection::peer_id() const { return PeerId::from_bytes(impl_->peer_key()); }
+const std::string& Connection::alpn() const { return impl_->alpn(); }
+std::chrono::nanoseconds Connection::rtt() const { return impl_->smoothed_rtt(); }
+bool Connection::is_open() const {
+  return impl_->state() == detail::QuicConnection::State::kOpen;
+}
+std::optional<LinkError> Connection::close_error() const { return impl_->terminal_error(); }
+
+std::expected<wire::Bytes, std::string> Connection::export_keying_material(
+    std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const {
+  return impl_->export_keying_material(label, context, length);
+}
+
+void Connection::close(const CloseReason& reason) {
+  asio::dispatch(impl_->executor(), [impl = impl_, reason] { impl->close(reason); });
+}
+
+asio::awaitable<std::expected<RawLink, LinkError>> Connection::open_link(std::size_t max_frame_size) {
+  co_return co_await detail::on_executor(impl_->executor(),
+                                         make_link(impl_, keepalive_, true, max_frame_size));
+}
+
+asio::awaitable<std::expected<RawLink, LinkError>> Connection::accept_link(
+    std::size_t max_frame_size) {
+  co_return co_await detail::on_executor(impl_->executor(),
+                                         make_link(impl_, keepalive_, false, max_frame_size));
+}
+
+asio::any_io_executor Connection::executor() const { return impl_->executor(); }
+
+}  // namespace mosaik::transport

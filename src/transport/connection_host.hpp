@@ -1,0 +1,24 @@
+// What a QUIC connection needs from the endpoint that owns it: connection-ID routing,
+// learning that a server connection is ready, and being forgotten once finished.
+#pragma once
+
+#include <ngtcp2/ngtcp2.h>
+
+namespace mosaik::transport::detail {
+
+class QuicConnection;
+
+class ConnectionHost {
+ public:
+  virtual void register_cid(const ngtcp2_cid& cid, QuicConnection& conn) = 0;
+  virtual void unregister_cid(const ngtcp2_cid& cid) = 0;
+  // A connection this endpoint accepted completed its handshake (peer and ALPN known).
+  virtual void on_accepted(QuicConnection& conn) = 0;
+  // The connection has nothing left to do; the host drops it (after the current call).
+  virtual void on_finished(QuicConnection& conn) = 0;
+
+ protected:
+  ~ConnectionHost() = default;
+};
+
+}  // namespace mosaik::transport::detail

@@ -1,0 +1,19 @@
+// Limits and timeouts every QUIC connection of an endpoint uses (from EndpointConfig).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace mosaik::transport::detail {
+
+struct ConnectionOptions {
+  std::chrono::nanoseconds idle_timeout;
+  std::chrono::nanoseconds keep_alive;
+  std::chrono::nanoseconds handshake_timeout;
+  std::uint64_t stream_window_bytes;      // per-stream receive window we grant
+  std::uint64_t connection_window_bytes;  // whole-connection receive window we grant
+  std::uint64_t max_streams;              // concurrent peer-opened streams we allow
+  std::uint64_t send_buffer_bytes;        // unacknowledged bytes a stream may hold
+};
+
+}  // namespace mosaik::transport::detail

@@ -1,0 +1,135 @@
+#include "mosaik/transport/endpoint.hpp"
+
+#include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include <future>
+#include <optional>
+#include <thread>
+
+#include "endpoint_core.hpp"
+#include "mosaik/transport/on_executor.hpp"
+
+namespace mosaik::transport {
+
+namespace detail {
+// The event loop an endpoint owns when it runs on its own thread. Connection and link
+// handles keep it alive, so a handle that outlives the endpoint never holds a dangling
+// executor (its operations then fail with GracefulShutdown).
+struct EndpointRuntime {
+  asio::io_context context{1};
+};
+}  // namespace detail
+
+struct Endpoint::State {
+  std::shared_ptr<detail::EndpointRuntime> runtime;  // null on a caller's executor
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+  asio::any_io_executor executor;
+  std::shared_ptr<detail::EndpointCore> core;
+  PeerId id;
+
+  ~State() {
+    if (thread.joinable()) {
+      asio::post(executor, [core = core] { core->shutdown(); });
+      work.reset();
+      thread.join();  // returns once every task on the loop has finished
+      core.reset();
+    } else if (core) {
+      // On the caller's executor: the core is shut down and released there.
+      asio::post(executor, [core = std::move(core)] { core->shutdown(); });
+    }
+  }
+};
+
+namespace {
+
+asio::awaitable<std::expected<Connection, ConnectError>> connect_on_loop(
+    std::shared_ptr<detail::EndpointCore> core, EndpointAddr peer, std::string alpn) {
+  co_return co_await core->connect(std::move(peer), std::move(alpn));
+}
+
+asio::awaitable<void> shutdown_on_loop(std::shared_ptr<detail::EndpointCore> core) {
+  core->shutdown();
+  co_return;
+}
+
+}  // namespace
+
+std::expected<Endpoint, BindError> Endpoint::bind(const SecretKey& key, EndpointConfig config) {
+  auto state = std::make_shared<State>();
+  state->runtime = std::make_shared<detail::EndpointRuntime>();
+  state->executor = state->runtime->context.get_executor();
+  auto core = detail::EndpointCore::create(key, config, state->executor, state->runtime);
+  if (!core) return std::unexpected(core.error());
+  state->core = std::move(*core);
+  state->id = key.public_key();
+  state->work.emplace(state->runtime->context.get_executor());
+  state->thread = std::thread([runtime = state->runtime] { runtime->context.run(); });
+  return Endpoint(std::move(state));
+}
+
+std::expected<Endpoint, BindError> Endpoint::bind(const SecretKey& key, EndpointConfig config,
+                                                  asio::any_io_executor executor) {
+  auto state = std::make_shared<State>();
+  state->executor = executor;
+  auto core = detail::EndpointCore::create(key, config, executor, nullptr);
+  if (!core) return std::unexpected(core.error());
+  state->core = std::move(*core);
+  state->id = key.public_key();
+  return Endpoint(std::move(state));
+}
+
+PeerId Endpoint::id() const { return state_->id; }
+
+EndpointAddr Endpoint::addr() const {
+  // Local addresses are fixed once bound, so reading them from any thread is safe.
+  const auto local = state_->core->local_addresses();
+  return EndpointAddr(state_->id, std::set<UdpEndpoint>(local.begin(), local.end()));
+}
+
+asio::any_io_executor Endpoint::executor() const { return state_->executor; }
+
+void Endpoint::register_alpn(std::string alpn, AcceptHandler handler) {
+  auto install = [core = state_->core, alpn = std::move(alpn), handler = std::move(handler)] {
+    core->register_alpn(alpn, handler);
+  };
+  if (state_->thread.joinable() && state_->thread.get_id() != std::this_thread::get_id()) {
+    // From outside our own loop: wait until it is installed, so a dial that follows sees it.
+    std::promise<void> done;
+    auto installed = done.get_future();
+    asio::post(state_->executor, [&install, &done] {
+      install();
+      done.set_value();
+    });
+    installed.wait();
+    return;
+  }
+  asio::dispatch(state_->executor, std::move(install));
+}
+
+asio::awaitable<std::expected<Connection, ConnectError>> Endpoint::connect(EndpointAddr peer,
+                                                                           std::string alpn) {
+  co_return co_await detail::on_executor(state_->executor,
+                                         connect_on_loop(state_->core, std::move(peer), std::move(alpn)));
+}
+
+asio::awaitable<void> Endpoint::shutdown() {
+  co_await detail::on_executor(state_->executor, shutdown_on_loop(state_->core));
+}
+
+bool Endpoint::set_faults(const FaultConfig& faults) {
+  std::promise<bool> done;
+  auto result = done.get_future();
+  auto apply = [core = state_->core, faults, &done] { done.set_value(core->set_faults(faults)); };
+  if (state_->thread.joinable() && state_->thread.get_id() != std::this_thread::get_id()) {
+    asio::post(state_->executor, apply);
+  } else {
+    asio::dispatch(state_->executor, apply);
+  }
+  return result.get();
+}
+
+}  // namespace mosaik::transport

@@ -1,0 +1,198 @@
+#include "endpoint_core.hpp"
+
+#include <asio/post.hpp>
+
+#include "fault_injection.hpp"
+#include "mosaik/transport/on_executor.hpp"
+
+namespace mosaik::transport::detail {
+namespace {
+
+constexpr std::size_t kCidLength = 16;  // the length of every CID we issue
+
+std::string cid_key(const std::uint8_t* data, std::size_t len) {
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+}  // namespace
+
+struct EndpointCore::PathSlot final : PacketSink {
+  EndpointCore* core = nullptr;
+  std::unique_ptr<PacketPath> path;
+
+  void on_packet(const UdpEndpoint& from, std::span<const std::uint8_t> datagram) override {
+    core->on_packet(*this, from, datagram);
+  }
+  // Connections batch their own writes (one posted flush per burst), nothing to do here.
+  void on_batch_end() override {}
+};
+
+EndpointCore::EndpointCore(TlsIdentity identity, const EndpointConfig& config,
+                           asio::any_io_executor executor, std::shared_ptr<void> keepalive)
+    : identity_(std::move(identity)),
+      options_{config.idle_timeout, config.keep_alive, config.handshake_timeout,
+               config.stream_window_bytes, config.connection_window_bytes, config.max_streams,
+               config.send_buffer_bytes},
+      max_connections_(config.max_connections),
+      executor_(std::move(executor)),
+      keepalive_(std::move(keepalive)) {}
+
+EndpointCore::~EndpointCore() { shutdown(); }
+
+std::expected<std::shared_ptr<EndpointCore>, BindError> EndpointCore::create(
+    const SecretKey& key, const EndpointConfig& config, asio::any_io_executor executor,
+    std::shared_ptr<void> keepalive) {
+  auto identity =
+      TlsIdentity::create(std::span<const std::uint8_t, 32>(key.expose_secret_bytes()),
+                          key.public_key().as_bytes());
+  if (!identity) return std::unexpected(BindError{"TLS identity: " + identity.error()});
+  if (config.addresses.empty()) return std::unexpected(BindError{"no address to bind"});
+
+  std::shared_ptr<EndpointCore> core(
+      new EndpointCore(std::move(*identity), config, executor, std::move(keepalive)));
+  for (const auto& address : config.addresses) {
+    auto path = config.packet_path_factory ? config.packet_path_factory(executor, address)
+                                           : open_udp_path(executor, address);
+    if (!path) return std::unexpected(BindError{path.error()});
+    auto slot = std::make_unique<PathSlot>();
+    slot->core = core.get();
+    if (config.faults) {
+      auto faulty = std::make_unique<FaultInjectingPath>(executor, std::move(*path), *config.faults);
+      core->fault_controls_.push_back(faulty.get());
+      slot->path = std::move(faulty);
+    } else {
+      slot->path = std::move(*path);
+    }
+    slot->path->start(*slot);
+    core->paths_.push_back(std::move(slot));
+  }
+  return core;
+}
+
+std::vector<UdpEndpoint> EndpointCore::local_addresses() const {
+  std::vector<UdpEndpoint> out;
+  for (const auto& slot : paths_) out.push_back(slot->path->local_endpoint());
+  return out;
+}
+
+bool EndpointCore::set_faults(const FaultConfig& faults) {
+  for (auto* control : fault_controls_) control->set(faults);
+  return !fault_controls_.empty();
+}
+
+void EndpointCore::register_cid(const ngtcp2_cid& cid, QuicConnection& conn) {
+  by_cid_[cid_key(cid.data, cid.datalen)] = &conn;
+}
+
+void EndpointCore::unregister_cid(const ngtcp2_cid& cid) {
+  by_cid_.erase(cid_key(cid.data, cid.datalen));
+}
+
+void EndpointCore::on_packet(PathSlot& slot, const UdpEndpoint& from,
+                             std::span<const std::uint8_t> packet) {
+  ngtcp2_version_cid vc;
+  if (ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kCidLength) != 0) {
+    return;  // not a QUIC v1 packet we can route: dropped, as UDP noise
+  }
+  auto it = by_cid_.find(cid_key(vc.dcid, vc.dcidlen));
+  if (it != by_cid_.end()) {
+    auto conn = it->second->shared_from_this();  // alive for the whole call
+    conn->on_packet(from, packet);
+    return;
+  }
+  if (vc.version != 0) accept_new(slot, from, packet);
+}
+
+void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
+                              std::span<const std::uint8_t> packet) {
+  if (shut_down_ || router_.empty() || connections_.size() >= max_connections_) return;
+  ngtcp2_pkt_hd hd;
+  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) return;
+  auto conn = QuicConnection::create_server(executor_, *this, *slot.path, identity_, options_,
+                                            {from, hd, router_.alpns()});
+  if (!conn) return;
+  connections_.emplace(conn->get(), *conn);
+  (*conn)->on_packet(from, packet);
+}
+
+void EndpointCore::on_accepted(QuicConnection& conn) {
+  const auto* handler = router_.find(conn.alpn());
+  if (handler == nullptr) {
+    conn.close(close_reason::InvalidAlpn);
+    return;
+  }
+  // Run the handler after the packet that completed the handshake is fully processed.
+  asio::post(executor_, [h = *handler, c = Connection(conn.shared_from_this(), keepalive_)] {
+    h(c);
+  });
+}
+
+void EndpointCore::on_finished(QuicConnection& conn) {
+  // The connection holds a reference to itself during this call, so erasing is safe.
+  connections_.erase(&conn);
+  std::erase_if(dialed_, [](const auto& entry) { return entry.second.expired(); });
+}
+
+EndpointCore::PathSlot* EndpointCore::slot_for(const UdpEndpoint& remote) {
+  for (auto& slot : paths_) {
+    if (slot->path->local_endpoint().protocol() == remote.protocol()) return slot.get();
+  }
+  return nullptr;
+}
+
+asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(EndpointAddr peer,
+                                                                               std::string alpn) {
+  auto self = shared_from_this();
+  const auto key = std::make_pair(peer.id.as_bytes(), alpn);
+  if (auto it = dialed_.find(key); it != dialed_.end()) {
+    if (auto existing = it->second.lock();
+        existing && (existing->state() == QuicConnection::State::kOpen ||
+                     existing->state() == QuicConnection::State::kHandshaking)) {
+      auto ready = co_await existing->wait_established();
+      if (ready) co_return Connection(existing, keepalive_);
+    }
+    dialed_.erase(key);
+  }
+  ConnectError last{ConnectError::Kind::kNoAddress, std::nullopt,
+                    "the peer's address holds no address this endpoint can reach"};
+  for (const auto& address : peer.direct_addresses) {
+    if (shut_down_) {
+      co_return std::unexpected(ConnectError{ConnectError::Kind::kClosed,
+                                             close_reason::GracefulShutdown,
+                                             "the endpoint is shutting down"});
+    }
+    PathSlot* slot = slot_for(address);
+    if (slot == nullptr) continue;
+    auto conn = QuicConnection::create_client(executor_, *this, *slot->path, identity_, options_,
+                                              {address, peer.id.as_bytes(), alpn});
+    if (!conn) {
+      last = ConnectError{ConnectError::Kind::kHandshakeFailed, std::nullopt, conn.error()};
+      continue;
+    }
+    connections_.emplace(conn->get(), *conn);
+    dialed_[key] = *conn;
+    auto ready = co_await (*conn)->wait_established();
+    if (ready) co_return Connection(*conn, keepalive_);
+    last = ready.error();
+    // Another address would reach the same peer with the same answer.
+    if (last.kind == ConnectError::Kind::kPeerMismatch ||
+        last.kind == ConnectError::Kind::kInvalidAlpn) {
+      break;
+    }
+  }
+  co_return std::unexpected(last);
+}
+
+void EndpointCore::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  auto connections = std::move(connections_);
+  connections_.clear();
+  for (auto& [ptr, conn] : connections) conn->shutdown_and_detach(close_reason::GracefulShutdown);
+  by_cid_.clear();
+  dialed_.clear();
+  router_ = AlpnRouter{};
+  for (auto& slot : paths_) slot->path->close();
+}
+
+}  // namespace mosaik::transport::detail

@@ -1,0 +1,72 @@
+// The endpoint's state on its executor: packet paths, the connection-ID table that routes
+// each packet to its connection, the ALPN router for accepted connections and the table of
+// dialed connections reused per (peer, ALPN).
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alpn_router.hpp"
+#include "connection_host.hpp"
+#include "connection_options.hpp"
+#include "mosaik/transport/endpoint.hpp"
+#include "quic_connection.hpp"
+#include "tls_identity.hpp"
+
+namespace mosaik::transport::detail {
+
+class EndpointCore final : public ConnectionHost, public std::enable_shared_from_this<EndpointCore> {
+ public:
+  [[nodiscard]] static std::expected<std::shared_ptr<EndpointCore>, BindError> create(
+      const SecretKey& key, const EndpointConfig& config, asio::any_io_executor executor,
+      std::shared_ptr<void> keepalive);
+  ~EndpointCore();
+
+  const PublicKeyBytes& public_key() const { return identity_.public_key(); }
+  std::vector<UdpEndpoint> local_addresses() const;
+  asio::any_io_executor executor() const { return executor_; }
+
+  void register_alpn(std::string alpn, AlpnRouter::Handler handler) {
+    router_.add(std::move(alpn), std::move(handler));
+  }
+  asio::awaitable<std::expected<Connection, ConnectError>> connect(EndpointAddr peer,
+                                                                   std::string alpn);
+  void shutdown();
+  bool set_faults(const FaultConfig& faults);
+
+  // ConnectionHost
+  void register_cid(const ngtcp2_cid& cid, QuicConnection& conn) override;
+  void unregister_cid(const ngtcp2_cid& cid) override;
+  void on_accepted(QuicConnection& conn) override;
+  void on_finished(QuicConnection& conn) override;
+
+ private:
+  struct PathSlot;  // a packet path and the sink that tags packets with it
+  EndpointCore(TlsIdentity identity, const EndpointConfig& config, asio::any_io_executor executor,
+               std::shared_ptr<void> keepalive);
+  void on_packet(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
+  void accept_new(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
+  void flush_dirty();
+  PathSlot* slot_for(const UdpEndpoint& remote);
+
+  TlsIdentity identity_;
+  ConnectionOptions options_;
+  std::size_t max_connections_;
+  asio::any_io_executor executor_;
+  std::shared_ptr<void> keepalive_;
+  std::vector<std::unique_ptr<PathSlot>> paths_;
+  std::vector<FaultControl*> fault_controls_;
+  AlpnRouter router_;
+  std::unordered_map<std::string, QuicConnection*> by_cid_;
+  std::unordered_map<QuicConnection*, std::shared_ptr<QuicConnection>> connections_;
+  std::map<std::pair<PublicKeyBytes, std::string>, std::weak_ptr<QuicConnection>> dialed_;
+  std::vector<std::weak_ptr<QuicConnection>> dirty_;
+  bool shut_down_ = false;
+};
+
+}  // namespace mosaik::transport::detail

@@ -1,0 +1,37 @@
+// What a RawLink shares between its halves: the connection, its stream, and the frame
+// decoder for the receive side.
+#pragma once
+
+#include <asio/dispatch.hpp>
+
+#include <memory>
+
+#include "mosaik/primitives/frame.hpp"
+#include "quic_connection.hpp"
+
+namespace mosaik::transport::detail {
+
+struct LinkState {
+  LinkState(std::shared_ptr<QuicConnection> c, std::shared_ptr<StreamState> s,
+            std::size_t max_frame, std::shared_ptr<void> keep)
+      : conn(std::move(c)), stream(std::move(s)), decoder(max_frame), keepalive(std::move(keep)) {}
+  LinkState(const LinkState&) = delete;
+  LinkState& operator=(const LinkState&) = delete;
+
+  // A link dropped without close() releases its stream with Cancelled.
+  ~LinkState() {
+    asio::dispatch(conn->executor(), [weak_conn = std::weak_ptr<QuicConnection>(conn),
+                                      weak_stream = std::weak_ptr<StreamState>(stream)] {
+      auto c = weak_conn.lock();
+      auto s = weak_stream.lock();
+      if (c && s && !s->error) c->reset_stream(*s, close_reason::Cancelled);
+    });
+  }
+
+  std::shared_ptr<QuicConnection> conn;
+  std::shared_ptr<StreamState> stream;
+  wire::FrameDecoder decoder;
+  std::shared_ptr<void> keepalive;
+};
+
+}  // namespace mosaik::transport::detail

@@ -1,0 +1,171 @@
+// One QUIC connection: an ngtcp2 connection and its GnuTLS session, driven on the endpoint's
+// executor. It turns packets into stream data and stream data into packets, keeps the
+// expiry timer, and reports its end to the endpoint. Links reach their streams through it.
+//
+// Lifecycle: handshaking -> open -> (closing | draining) -> finished. Closing sends our
+// CONNECTION_CLOSE and repeats it for 3 PTO; draining waits 3 PTO after the peer's.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include <deque>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "connection_host.hpp"
+#include "connection_options.hpp"
+#include "mosaik/transport/errors.hpp"
+#include "mosaik/transport/packet_path.hpp"
+#include "ngtcp2_handles.hpp"
+#include "signal.hpp"
+#include "stream_state.hpp"
+#include "tls_handles.hpp"
+#include "tls_identity.hpp"
+
+namespace mosaik::transport::detail {
+
+class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
+ public:
+  enum class State { kHandshaking, kOpen, kClosing, kDraining, kFinished };
+
+  struct ClientParams {
+    UdpEndpoint remote;
+    PublicKeyBytes expected_peer;
+    std::string alpn;
+  };
+  struct ServerParams {
+    UdpEndpoint remote;
+    ngtcp2_pkt_hd initial;            // the client's first Initial packet header
+    std::vector<std::string> alpns;   // what this endpoint serves
+  };
+
+  [[nodiscard]] static std::expected<std::shared_ptr<QuicConnection>, std::string> create_client(
+      asio::any_io_executor executor, ConnectionHost& host, PacketPath& path,
+      const TlsIdentity& identity, const ConnectionOptions& options, ClientParams params);
+  [[nodiscard]] static std::expected<std::shared_ptr<QuicConnection>, std::string> create_server(
+      asio::any_io_executor executor, ConnectionHost& host, PacketPath& path,
+      const TlsIdentity& identity, const ConnectionOptions& options, ServerParams params);
+
+  ~QuicConnection();
+  QuicConnection(const QuicConnection&) = delete;
+  QuicConnection& operator=(const QuicConnection&) = delete;
+
+  // --- driven by the endpoint ---
+  void on_packet(const UdpEndpoint& from, std::span<const std::uint8_t> packet);
+  void flush();  // write every packet ngtcp2 has for us now
+  // Closes with `reason` (CONNECTION_CLOSE sent now) and forgets the endpoint: used at
+  // endpoint shutdown, after which nothing is sent or received.
+  void shutdown_and_detach(const CloseReason& reason);
+  // Initial-packet connection IDs the endpoint routes to this connection (server side).
+  const std::vector<ngtcp2_cid>& routing_cids() const { return routing_cids_; }
+
+  // --- connection API ---
+  State state() const { return state_; }
+  bool is_server() const { return is_server_; }
+  const PublicKeyBytes& peer_key() const { return peer_key_; }
+  const std::string& alpn() const { return alpn_; }
+  const UdpEndpoint& remote() const { return remote_; }
+  std::chrono::nanoseconds smoothed_rtt() const;
+  // Resolves once the handshake is complete and the peer verified, or with why it failed.
+  asio::awaitable<std::expected<void, ConnectError>> wait_established();
+  // The error every stream of this connection now fails with (set once it is closed).
+  const std::optional<LinkError>& terminal_error() const { return terminal_error_; }
+  void close(const CloseReason& reason);
+  [[nodiscard]] std::expected<Bytes, std::string> export_keying_material(
+      std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const;
+
+  // --- streams (used by links) ---
+  asio::awaitable<std::expected<std::shared_ptr<StreamState>, LinkError>> open_stream();
+  asio::awaitable<std::expected<std::shared_ptr<StreamState>, LinkError>> accept_stream();
+  // Queues bytes on the stream; the caller waited for has_send_capacity() first.
+  [[nodiscard]] std::expected<void, LinkError> enqueue(StreamState& stream, Bytes bytes);
+  bool has_send_capacity(const StreamState& stream) const {
+    return stream.unacked() < options_.send_buffer_bytes;
+  }
+  // The link read `bytes` bytes: grant the peer that much more flow-control credit.
+  void consumed(StreamState& stream, std::size_t bytes);
+  // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).
+  void reset_stream(StreamState& stream, const CloseReason& reason);
+
+  asio::any_io_executor executor() const { return executor_; }
+
+ private:
+  QuicConnection(asio::any_io_executor executor, ConnectionHost& host, PacketPath& path,
+                 const ConnectionOptions& options, bool is_server, UdpEndpoint remote);
+
+  // setup (tls_session.cpp)
+  [[nodiscard]] std::expected<void, std::string> setup_tls(const TlsIdentity& identity,
+                                                           const std::vector<std::string>& alpns);
+  static int verify_peer_certificate(gnutls_session_t session);
+  static ngtcp2_conn* conn_from_ref(ngtcp2_crypto_conn_ref* ref);
+
+  // ngtcp2 callbacks (quic_callbacks.cpp)
+  static const ngtcp2_callbacks& callbacks();
+  friend struct Ngtcp2Callbacks;
+
+  // events
+  void after_handshake();
+  void on_read_error(int liberr);
+  void on_timer();
+  void arm_timer();
+  void schedule_flush();
+  void enter_closing(const ngtcp2_connection_close_error& ccerr, LinkError for_streams);
+  void enter_draining();
+  void finish();
+  void fail_everything(const LinkError& error);
+  void fail_handshake(ConnectError error);
+  void send_packets(std::span<const std::uint8_t> data, std::size_t segment_size);
+  void process_deferred_stream_shutdowns();
+  void forget_stream(std::int64_t id);
+
+  // write loop helpers (quic_streams.cpp)
+  std::shared_ptr<StreamState> next_ready_stream();
+  void advance_sent(StreamState& s, std::size_t n);
+  std::size_t gather(const StreamState& s, ngtcp2_vec* vecs, std::size_t max) const;
+  void on_acked(StreamState& s, std::uint64_t upto);
+
+  asio::any_io_executor executor_;
+  ConnectionHost* host_;  // null once detached
+  PacketPath* path_;      // null once detached
+  ConnectionOptions options_;
+  const bool is_server_;
+  UdpEndpoint remote_;
+  UdpEndpoint local_;
+
+  ngtcp2_crypto_conn_ref conn_ref_{};
+  Ngtcp2Conn conn_;
+  GnutlsSession session_;
+
+  State state_ = State::kHandshaking;
+  PublicKeyBytes expected_peer_{};
+  PublicKeyBytes peer_key_{};
+  bool peer_verified_ = false;
+  std::string tls_failure_;   // why our certificate check refused the peer
+  bool peer_mismatch_ = false;
+  std::string alpn_;          // requested (client) or negotiated (both, once open)
+  std::optional<ConnectError> handshake_error_;
+  std::optional<LinkError> terminal_error_;
+  Signal established_;
+  std::vector<ngtcp2_cid> routing_cids_;
+
+  std::unordered_map<std::int64_t, std::shared_ptr<StreamState>> streams_;
+  std::deque<std::int64_t> ready_streams_;
+  std::deque<std::shared_ptr<StreamState>> incoming_streams_;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> deferred_shutdowns_;
+  Signal streams_changed_;  // a stream arrived, or we may open more
+
+  asio::steady_timer timer_;
+  std::uint64_t armed_expiry_ = UINT64_MAX;
+  bool flush_scheduled_ = false;
+  bool in_flush_ = false;
+  Bytes close_packet_;  // repeated while closing
+  std::vector<std::uint8_t> tx_buffer_;
+};
+
+}  // namespace mosaik::transport::detail

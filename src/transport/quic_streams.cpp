@@ -1,0 +1,261 @@
+// The stream half of QuicConnection: the write loop that turns queued stream bytes into
+// packets (batched for GSO), and the operations links use on their stream.
+#include <algorithm>
+#include <cstring>
+
+#include "clock.hpp"
+#include "quic_connection.hpp"
+
+namespace mosaik::transport::detail {
+namespace {
+
+constexpr std::size_t kMaxVecs = 16;
+constexpr std::size_t kMaxPacketsPerFlush = 64;
+
+}  // namespace
+
+std::shared_ptr<StreamState> QuicConnection::next_ready_stream() {
+  while (!ready_streams_.empty()) {
+    auto it = streams_.find(ready_streams_.front());
+    if (it == streams_.end()) {
+      ready_streams_.pop_front();
+      continue;
+    }
+    auto& s = it->second;
+    if (s->error || !s->has_unsent() || s->flow_blocked) {
+      s->in_ready_list = false;
+      ready_streams_.pop_front();
+      continue;
+    }
+    return s;
+  }
+  return nullptr;
+}
+
+std::size_t QuicConnection::gather(const StreamState& s, ngtcp2_vec* vecs, std::size_t max) const {
+  std::size_t n = 0;
+  std::size_t index = s.cursor_index;
+  std::size_t pos = s.cursor_pos;
+  while (n < max && index < s.send_chunks.size()) {
+    const Bytes& chunk = s.send_chunks[index];
+    if (pos < chunk.size()) {
+      vecs[n].base = const_cast<std::uint8_t*>(chunk.data()) + pos;
+      vecs[n].len = chunk.size() - pos;
+      ++n;
+    }
+    ++index;
+    pos = 0;
+  }
+  return n;
+}
+
+void QuicConnection::advance_sent(StreamState& s, std::size_t n) {
+  s.sent += n;
+  while (n > 0 && s.cursor_index < s.send_chunks.size()) {
+    const std::size_t left = s.send_chunks[s.cursor_index].size() - s.cursor_pos;
+    if (n < left) {
+      s.cursor_pos += n;
+      return;
+    }
+    n -= left;
+    ++s.cursor_index;
+    s.cursor_pos = 0;
+  }
+}
+
+void QuicConnection::on_acked(StreamState& s, std::uint64_t upto) {
+  if (upto <= s.acked) return;
+  s.acked = upto;
+  while (!s.send_chunks.empty() && s.front_offset + s.send_chunks.front().size() <= s.acked) {
+    s.front_offset += s.send_chunks.front().size();
+    s.send_chunks.pop_front();
+    if (s.cursor_index > 0) {
+      --s.cursor_index;
+    } else {
+      s.cursor_pos = 0;
+    }
+  }
+  if (has_send_capacity(s)) s.writable.notify();
+}
+
+void QuicConnection::process_deferred_stream_shutdowns() {
+  auto pending = std::move(deferred_shutdowns_);
+  deferred_shutdowns_.clear();
+  for (const auto& [id, code] : pending) {
+    // The stream may have closed meanwhile; ngtcp2 then answers STREAM_NOT_FOUND, harmless.
+    (void)ngtcp2_conn_shutdown_stream(conn_.get(), id, code);
+  }
+}
+
+void QuicConnection::flush() {
+  if ((state_ != State::kHandshaking && state_ != State::kOpen) || in_flush_) return;
+  auto self = shared_from_this();
+  in_flush_ = true;
+  process_deferred_stream_shutdowns();
+
+  const ngtcp2_tstamp ts = now_ns();
+  const std::size_t max_size = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
+  const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_.get());
+  const std::size_t max_packets =
+      std::clamp<std::size_t>(quantum / std::max<std::size_t>(max_size, 1), 1, kMaxPacketsPerFlush);
+  if (tx_buffer_.size() < max_packets * max_size) tx_buffer_.resize(max_packets * max_size);
+
+  std::size_t batch_bytes = 0;   // bytes of complete packets in tx_buffer_
+  std::size_t segment = 0;       // size of the batch's first packet (GSO segment)
+  std::size_t packets = 0;
+  bool more = false;             // stopped by the per-flush cap with data left
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi{};
+  ngtcp2_vec vecs[kMaxVecs];
+
+  // Bounded: each round writes a packet, drops a stream from the ready list, or stops.
+  for (std::size_t round = 0; round < 4 * kMaxPacketsPerFlush + 4 * ready_streams_.size() + 8;
+       ++round) {
+    std::shared_ptr<StreamState> stream = state_ == State::kOpen ? next_ready_stream() : nullptr;
+    const std::size_t nvecs = stream ? gather(*stream, vecs, kMaxVecs) : 0;
+    const std::int64_t sid = stream ? stream->id : -1;
+    const std::uint32_t flags = stream ? NGTCP2_WRITE_STREAM_FLAG_MORE : NGTCP2_WRITE_STREAM_FLAG_NONE;
+    ngtcp2_ssize accepted = -1;
+    std::uint8_t* dest = tx_buffer_.data() + batch_bytes;
+    const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_.get(), &ps.path, &pi, dest, max_size,
+                                                     &accepted, flags, sid, vecs, nvecs, ts);
+    if (n < 0) {
+      switch (n) {
+        case NGTCP2_ERR_STREAM_DATA_BLOCKED:
+          stream->flow_blocked = true;
+          continue;
+        case NGTCP2_ERR_STREAM_SHUT_WR:
+        case NGTCP2_ERR_STREAM_NOT_FOUND:
+          stream->in_ready_list = false;
+          if (!ready_streams_.empty()) ready_streams_.pop_front();
+          continue;
+        case NGTCP2_ERR_WRITE_MORE:
+          advance_sent(*stream, static_cast<std::size_t>(accepted));
+          continue;
+        default:
+          in_flush_ = false;
+          on_read_error(static_cast<int>(n));
+          return;
+      }
+    }
+    if (stream && accepted > 0) advance_sent(*stream, static_cast<std::size_t>(accepted));
+    if (n == 0) break;  // nothing to send, or congestion/pacing limited
+    const auto size = static_cast<std::size_t>(n);
+    if (segment == 0) segment = size;
+    if (size > segment) {
+      // GSO needs equal segments: send what we have, restart the batch with this packet.
+      send_packets({tx_buffer_.data(), batch_bytes}, segment);
+      std::memmove(tx_buffer_.data(), dest, size);
+      batch_bytes = size;
+      segment = size;
+    } else {
+      batch_bytes += size;
+    }
+    ++packets;
+    if (size < segment || batch_bytes + max_size > tx_buffer_.size()) {
+      send_packets({tx_buffer_.data(), batch_bytes}, segment);
+      batch_bytes = 0;
+      segment = 0;
+    }
+    if (packets >= max_packets) {
+      more = true;
+      break;
+    }
+  }
+  send_packets({tx_buffer_.data(), batch_bytes}, segment);
+  ngtcp2_conn_update_pkt_tx_time(conn_.get(), ts);
+  in_flush_ = false;
+  arm_timer();
+  if (more) schedule_flush();  // let reads and timers run, then continue
+}
+
+asio::awaitable<std::expected<std::shared_ptr<StreamState>, LinkError>>
+QuicConnection::open_stream() {
+  auto self = shared_from_this();
+  // Bounded by the peer's stream limit: we wait for MAX_STREAMS, never spin.
+  for (;;) {
+    if (terminal_error_) co_return std::unexpected(*terminal_error_);
+    if (state_ != State::kOpen) {
+      co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::UnexpectedClose,
+                                          false, "the connection is not open"});
+    }
+    std::int64_t id = -1;
+    const int rv = ngtcp2_conn_open_bidi_stream(conn_.get(), &id, nullptr);
+    if (rv == 0) {
+      auto stream = std::make_shared<StreamState>(id, executor_);
+      streams_.emplace(id, stream);
+      co_return stream;
+    }
+    if (rv != NGTCP2_ERR_STREAM_ID_BLOCKED) {
+      co_return std::unexpected(LinkError{LinkError::Kind::kTransport,
+                                          close_reason::UnexpectedClose, false,
+                                          std::string("open stream: ") + ngtcp2_strerror(rv)});
+    }
+    if (!co_await streams_changed_.wait()) {
+      co_return std::unexpected(LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled,
+                                          false, "open cancelled"});
+    }
+  }
+}
+
+asio::awaitable<std::expected<std::shared_ptr<StreamState>, LinkError>>
+QuicConnection::accept_stream() {
+  auto self = shared_from_this();
+  for (;;) {
+    if (!incoming_streams_.empty()) {
+      auto stream = std::move(incoming_streams_.front());
+      incoming_streams_.pop_front();
+      co_return stream;
+    }
+    if (terminal_error_) co_return std::unexpected(*terminal_error_);
+    if (!co_await streams_changed_.wait()) {
+      co_return std::unexpected(LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled,
+                                          false, "accept cancelled"});
+    }
+  }
+}
+
+std::expected<void, LinkError> QuicConnection::enqueue(StreamState& stream, Bytes bytes) {
+  if (stream.error) return std::unexpected(*stream.error);
+  if (bytes.empty()) return {};
+  stream.queued += bytes.size();
+  stream.send_chunks.push_back(std::move(bytes));
+  if (!stream.in_ready_list) {
+    stream.in_ready_list = true;
+    ready_streams_.push_back(stream.id);
+  }
+  schedule_flush();
+  return {};
+}
+
+void QuicConnection::consumed(StreamState& stream, std::size_t bytes) {
+  if (bytes == 0 || state_ != State::kOpen || stream.closed_in_quic) return;
+  ngtcp2_conn_extend_max_stream_offset(conn_.get(), stream.id, bytes);
+  ngtcp2_conn_extend_max_offset(conn_.get(), bytes);
+  schedule_flush();
+}
+
+void QuicConnection::reset_stream(StreamState& stream, const CloseReason& reason) {
+  if (!stream.error) {
+    stream.error = LinkError{LinkError::Kind::kClosed, reason, false,
+                             fmt::format("link closed locally with {}", reason)};
+  }
+  stream.send_chunks.clear();
+  stream.readable.notify();
+  stream.writable.notify();
+  if (state_ != State::kOpen || stream.closed_in_quic) return;
+  (void)ngtcp2_conn_shutdown_stream(conn_.get(), stream.id, reason.code());
+  schedule_flush();
+}
+
+void QuicConnection::forget_stream(std::int64_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  it->second->closed_in_quic = true;
+  it->second->readable.notify();
+  it->second->writable.notify();
+  streams_.erase(it);
+}
+
+}  // namespace mosaik::transport::detail

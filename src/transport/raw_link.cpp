@@ -1,0 +1,103 @@
+#include "mosaik/transport/raw_link.hpp"
+
+#include <asio/post.hpp>
+
+#include "link_state.hpp"
+#include "mosaik/transport/connection.hpp"
+#include "mosaik/transport/on_executor.hpp"
+
+namespace mosaik::transport {
+namespace {
+
+using detail::LinkState;
+
+LinkError cancelled() {
+  return LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
+                   "the operation was cancelled"};
+}
+
+asio::awaitable<std::expected<void, LinkError>> send_on_loop(std::shared_ptr<LinkState> st,
+                                                             wire::Bytes frames) {
+  auto& stream = *st->stream;
+  // Bounded wait: each wake-up is an acknowledgement, an error or a cancellation.
+  for (;;) {
+    if (stream.error) co_return std::unexpected(*stream.error);
+    if (st->conn->has_send_capacity(stream)) break;
+    if (!co_await stream.writable.wait()) co_return std::unexpected(cancelled());
+  }
+  co_return st->conn->enqueue(stream, std::move(frames));
+}
+
+asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_on_loop(std::shared_ptr<LinkState> st) {
+  auto& stream = *st->stream;
+  for (;;) {
+    auto frame = st->decoder.next();
+    if (!frame) {
+      st->conn->reset_stream(stream, close_reason::ProtocolViolation);
+      co_return std::unexpected(LinkError{LinkError::Kind::kClosed,
+                                          close_reason::ProtocolViolation, false,
+                                          frame.error().message()});
+    }
+    if (*frame) co_return std::move(**frame);
+    // Our own close ends the link at once; a peer's close still delivers what arrived before.
+    if (stream.error && !stream.error->remote) co_return std::unexpected(*stream.error);
+    if (!stream.recv_chunks.empty()) {
+      auto& chunk = stream.recv_chunks.front();
+      std::span<const std::uint8_t> rest(chunk.data() + stream.recv_front_pos,
+                                         chunk.size() - stream.recv_front_pos);
+      st->decoder.feed(rest);
+      st->conn->consumed(stream, rest.size());
+      stream.recv_chunks.pop_front();
+      stream.recv_front_pos = 0;
+      continue;
+    }
+    if (stream.error) co_return std::unexpected(*stream.error);
+    if (!co_await stream.readable.wait()) co_return std::unexpected(cancelled());
+  }
+}
+
+}  // namespace
+
+asio::awaitable<std::expected<void, LinkError>> RawLink::send_frame(
+    std::span<const std::uint8_t> payload) {
+  if (payload.size() > state_->decoder.max_frame_size()) {
+    co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::ProtocolViolation,
+                                        false, "payload larger than the maximum frame size"});
+  }
+  wire::Bytes framed;
+  wire::append_frame(framed, payload);
+  co_return co_await send_framed(std::move(framed));
+}
+
+asio::awaitable<std::expected<void, LinkError>> RawLink::send_framed(wire::Bytes frames) {
+  co_return co_await detail::on_executor(state_->conn->executor(),
+                                         send_on_loop(state_, std::move(frames)));
+}
+
+asio::awaitable<std::expected<wire::Bytes, LinkError>> RawLink::recv_frame() {
+  co_return co_await detail::on_executor(state_->conn->executor(), recv_on_loop(state_));
+}
+
+void RawLink::close(const CloseReason& reason) {
+  asio::dispatch(state_->conn->executor(), [st = state_, reason] {
+    st->conn->reset_stream(*st->stream, reason);
+  });
+}
+
+void RawLink::cancel() {
+  asio::dispatch(state_->conn->executor(), [st = state_] {
+    if (!st->stream->error) {
+      st->stream->error = LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
+                                    "the link was cancelled"};
+      st->conn->reset_stream(*st->stream, close_reason::Cancelled);
+    }
+  });
+}
+
+std::size_t RawLink::max_frame_size() const { return state_->decoder.max_frame_size(); }
+
+Connection RawLink::connection() const { return Connection(state_->conn, state_->keepalive); }
+
+std::int64_t RawLink::stream_id() const { return state_->stream->id; }
+
+}  // namespace mosaik::transport

@@ -1,0 +1,147 @@
+#include "udp_socket.hpp"
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+namespace mosaik::transport::detail {
+namespace {
+
+// Large buffers absorb bursts (the kernel caps them at net.core.[rw]mem_max).
+constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
+
+UdpEndpoint from_sockaddr(const sockaddr_storage& ss) {
+  UdpEndpoint ep;
+  std::memcpy(ep.data(), &ss, ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  return ep;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<UdpSocketPath>, std::string> UdpSocketPath::open(
+    asio::any_io_executor executor, const UdpEndpoint& local) {
+  asio::ip::udp::socket socket(executor);
+  std::error_code ec;
+  socket.open(local.protocol(), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (!ec) socket.bind(local, ec);
+  if (ec) return std::unexpected("bind " + local.address().to_string() + ":" +
+                                 std::to_string(local.port()) + ": " + ec.message());
+  const int fd = socket.native_handle();
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
+  return std::unique_ptr<UdpSocketPath>(new UdpSocketPath(std::move(socket)));
+}
+
+UdpSocketPath::UdpSocketPath(asio::ip::udp::socket socket)
+    : socket_(std::move(socket)),
+      local_(socket_.local_endpoint()),
+      rx_(std::make_unique<std::array<std::array<std::uint8_t, kMaxDatagram>, kBatch>>()) {}
+
+UdpSocketPath::~UdpSocketPath() { close(); }
+
+void UdpSocketPath::start(PacketSink& sink) {
+  sink_ = &sink;
+  arm_read();
+}
+
+void UdpSocketPath::close() {
+  sink_ = nullptr;
+  alive_.reset();
+  std::error_code ignored;
+  socket_.close(ignored);
+}
+
+void UdpSocketPath::arm_read() {
+  if (!socket_.is_open()) return;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [this, alive = std::weak_ptr<int>(alive_)](std::error_code ec) {
+                       if (ec || alive.expired()) return;
+                       drain();
+                       if (!alive.expired()) arm_read();
+                     });
+}
+
+void UdpSocketPath::drain() {
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<sockaddr_storage, kBatch> addrs{};
+  // Bounded: a flood yields the loop to other work after this many batches.
+  constexpr int kMaxBatchesPerWakeup = 16;
+  for (int round = 0; round < kMaxBatchesPerWakeup && sink_ != nullptr; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iovs[i] = {(*rx_)[i].data(), kMaxDatagram};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_name = &addrs[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) break;
+    for (int i = 0; i < n && sink_ != nullptr; ++i) {
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
+      sink_->on_packet(from_sockaddr(addrs[i]), {(*rx_)[i].data(), msgs[i].msg_len});
+    }
+    if (static_cast<std::size_t>(n) < kBatch) break;
+  }
+  if (sink_ != nullptr) sink_->on_batch_end();
+}
+
+void UdpSocketPath::send(const UdpEndpoint& to, std::span<const std::uint8_t> data,
+                         std::size_t segment_size) {
+  if (!socket_.is_open() || data.empty()) return;
+  if (!gso_ || data.size() <= segment_size) {
+    send_each(to, data, segment_size);
+    return;
+  }
+  iovec iov{const_cast<std::uint8_t*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+  msghdr msg{};
+  msg.msg_name = const_cast<void*>(static_cast<const void*>(to.data()));
+  msg.msg_namelen = static_cast<socklen_t>(to.size());
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_UDP;
+  cm->cmsg_type = UDP_SEGMENT;
+  cm->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+  const auto seg = static_cast<std::uint16_t>(segment_size);
+  std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+  if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT) >= 0) return;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return;  // lost, QUIC recovers
+  // No GSO here (old kernel, or a device without it): fall back for good.
+  gso_ = false;
+  send_each(to, data, segment_size);
+}
+
+void UdpSocketPath::send_each(const UdpEndpoint& to, std::span<const std::uint8_t> data,
+                              std::size_t segment_size) {
+  for (std::size_t off = 0; off < data.size(); off += segment_size) {
+    const std::size_t len = std::min(segment_size, data.size() - off);
+    ::sendto(socket_.native_handle(), data.data() + off, len, MSG_DONTWAIT,
+             static_cast<const sockaddr*>(to.data()), static_cast<socklen_t>(to.size()));
+  }
+}
+
+}  // namespace mosaik::transport::detail
+
+namespace mosaik::transport {
+
+std::expected<std::unique_ptr<PacketPath>, std::string> open_udp_path(
+    asio::any_io_executor executor, const UdpEndpoint& local) {
+  auto path = detail::UdpSocketPath::open(std::move(executor), local);
+  if (!path) return std::unexpected(path.error());
+  return std::unique_ptr<PacketPath>(std::move(*path));
+}
+
+}  // namespace mosaik::transport

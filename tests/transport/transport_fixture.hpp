@@ -1,0 +1,80 @@
+// Shared setup for the transport tests: two endpoints on 127.0.0.1, each on its own event
+// loop thread, and message types for typed links.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <msgpack.hpp>
+
+#include <cstdint>
+#include <future>
+#include <string>
+#include <string_view>
+
+#include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/keys.hpp"
+#include "mosaik/transport/endpoint.hpp"
+#include "mosaik/transport/link.hpp"
+#include "support/time.hpp"
+
+namespace mosaik::transport::test {
+
+inline constexpr std::string_view kTestAlpn = "/mosaik/test/1";
+
+struct Numbered {
+  std::uint64_t seq = 0;
+  std::string body;
+  MSGPACK_DEFINE(seq, body);
+  static constexpr std::string_view alpn = kTestAlpn;
+  friend bool operator==(const Numbered&, const Numbered&) = default;
+};
+
+// Same ALPN, different shape: what a peer speaking another version would send.
+struct Other {
+  std::string text;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  MSGPACK_DEFINE(text, a, b);
+  static constexpr std::string_view alpn = kTestAlpn;
+};
+
+inline EndpointConfig loopback_config() {
+  EndpointConfig config;
+  config.idle_timeout = mosaik::test::secs(5);
+  config.keep_alive = mosaik::test::millis(500);
+  config.handshake_timeout = mosaik::test::secs(5);
+  return config;
+}
+
+inline Endpoint bind_or_die(const SecretKey& key, EndpointConfig config = loopback_config()) {
+  auto ep = Endpoint::bind(key, std::move(config));
+  if (!ep) throw std::runtime_error("bind: " + ep.error().message);
+  return std::move(*ep);
+}
+
+// Echo server body: every message received on a link goes back on it, until it closes.
+inline asio::awaitable<void> echo_link(Link<Numbered> link) {
+  for (;;) {
+    auto msg = co_await link.recv();
+    if (!msg) co_return;
+    if (!co_await link.send(*msg)) co_return;
+  }
+}
+
+inline asio::awaitable<void> echo_connection(Connection conn) {
+  for (;;) {
+    auto link = co_await Link<Numbered>::accept(conn);
+    if (!link) co_return;
+    asio::co_spawn(conn.executor(), echo_link(std::move(*link)), asio::detached);
+  }
+}
+
+inline void serve_echo(Endpoint& ep) {
+  ep.register_alpn(std::string(kTestAlpn), [](Connection conn) {
+    asio::co_spawn(conn.executor(), echo_connection(std::move(conn)), asio::detached);
+  });
+}
+
+}  // namespace mosaik::transport::test
