@@ -12,7 +12,14 @@ namespace {
 asio::awaitable<std::expected<RawLink, LinkError>> make_link(
     std::shared_ptr<detail::QuicConnection> conn, std::shared_ptr<void> keepalive, bool open,
     std::size_t max_frame_size) {
-  auto stream = open ? co_await conn->open_stream() : co_await conn->accept_stream();
+  // Not a conditional expression: g++ 12 double-destroys temporaries of a co_await in ?:.
+  std::expected<std::shared_ptr<detail::StreamState>, LinkError> stream =
+      std::unexpected(LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, ""});
+  if (open) {
+    stream = co_await conn->open_stream();
+  } else {
+    stream = co_await conn->accept_stream();
+  }
   if (!stream) co_return std::unexpected(stream.error());
   co_return RawLink(std::make_shared<detail::LinkState>(conn, std::move(*stream), max_frame_size,
                                                         std::move(keepalive)));
@@ -41,12 +48,20 @@ void Connection::close(const CloseReason& reason) {
 }
 
 asio::awaitable<std::expected<RawLink, LinkError>> Connection::open_link(std::size_t max_frame_size) {
+  if (detail::executor_stopped(impl_->executor())) {
+    co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown,
+                                        false, "the endpoint has shut down"});
+  }
   co_return co_await detail::on_executor(impl_->executor(),
                                          make_link(impl_, keepalive_, true, max_frame_size));
 }
 
 asio::awaitable<std::expected<RawLink, LinkError>> Connection::accept_link(
     std::size_t max_frame_size) {
+  if (detail::executor_stopped(impl_->executor())) {
+    co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown,
+                                        false, "the endpoint has shut down"});
+  }
   co_return co_await detail::on_executor(impl_->executor(),
                                          make_link(impl_, keepalive_, false, max_frame_size));
 }

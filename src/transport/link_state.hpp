@@ -18,13 +18,14 @@ struct LinkState {
   LinkState(const LinkState&) = delete;
   LinkState& operator=(const LinkState&) = delete;
 
-  // A link dropped without close() releases its stream with Cancelled.
+  // A link dropped without close() still delivers what it sent (FIN after it), and stops
+  // reading: the peer's sends then fail with Cancelled.
   ~LinkState() {
     asio::dispatch(conn->executor(), [weak_conn = std::weak_ptr<QuicConnection>(conn),
                                       weak_stream = std::weak_ptr<StreamState>(stream)] {
       auto c = weak_conn.lock();
       auto s = weak_stream.lock();
-      if (c && s && !s->error) c->reset_stream(*s, close_reason::Cancelled);
+      if (c && s) c->finish_stream(*s);
     });
   }
 

@@ -1,6 +1,6 @@
 // ngtcp2's callbacks for QuicConnection. Crypto callbacks come from ngtcp2's GnuTLS glue;
-// the others record events on the connection. None of them calls back into ngtcp2 API
-// that is forbidden inside callbacks: work that needs it is deferred to flush().
+// the others record events on the connection. (A peer's STOP_SENDING has no callback in
+// ngtcp2 0.12: ngtcp2 resets our side itself, and the write loop sees STREAM_SHUT_WR.)
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <sodium.h>
 
@@ -18,12 +18,11 @@ struct Ngtcp2Callbacks {
     auto it = c.streams_.find(stream_id);
     if (it == c.streams_.end()) return 0;  // a stream we already abandoned
     auto& s = *it->second;
-    if (datalen > 0 && !s.error) s.recv_chunks.emplace_back(data, data + datalen);
-    if (flags & NGTCP2_STREAM_DATA_FLAG_FIN) {
-      if (!s.error) {
-        s.error = LinkError{LinkError::Kind::kClosed, close_reason::UnexpectedClose, true,
-                            "the peer finished the stream without a close reason"};
-      }
+    if (datalen > 0 && !s.recv_error) s.recv_chunks.emplace_back(data, data + datalen);
+    if ((flags & NGTCP2_STREAM_DATA_FLAG_FIN) && !s.recv_error) {
+      // Delivered after the bytes before it: the peer dropped its link without a reason.
+      s.recv_error = LinkError{LinkError::Kind::kClosed, close_reason::UnexpectedClose, true,
+                               "the peer ended the link without a close reason"};
     }
     s.readable.notify();
     return 0;
@@ -54,12 +53,12 @@ struct Ngtcp2Callbacks {
                           std::uint64_t app_error_code, void* user_data, void*) {
     auto& c = self(user_data);
     auto it = c.streams_.find(stream_id);
-    if (it != c.streams_.end() && !it->second->error) {
+    if (it != c.streams_.end()) {
       const bool has_code = flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET;
       const CloseReason reason =
           has_code ? close_reason_from_code(app_error_code) : close_reason::UnexpectedClose;
-      it->second->error = LinkError{LinkError::Kind::kClosed, reason, true,
-                                    fmt::format("the peer closed the link with {}", reason)};
+      it->second->fail(LinkError{LinkError::Kind::kClosed, reason, true,
+                                 fmt::format("the link closed with {}", reason)});
     }
     c.forget_stream(stream_id);
     if (!ngtcp2_conn_is_local_stream(conn, stream_id)) {
@@ -68,32 +67,19 @@ struct Ngtcp2Callbacks {
     return 0;
   }
 
-  // RESET_STREAM or STOP_SENDING: the peer closed the link; answer in kind (deferred).
-  static void peer_closed_stream(QuicConnection& c, std::int64_t stream_id, std::uint64_t code) {
-    auto it = c.streams_.find(stream_id);
-    if (it == c.streams_.end()) return;
-    auto& s = *it->second;
-    if (!s.error) {
-      const CloseReason reason = close_reason_from_code(code);
-      s.error = LinkError{LinkError::Kind::kClosed, reason, true,
-                          fmt::format("the peer closed the link with {}", reason)};
-      c.deferred_shutdowns_.emplace_back(stream_id, code);
-      c.schedule_flush();
-    }
-    s.send_chunks.clear();
-    s.readable.notify();
-    s.writable.notify();
-  }
-
+  // RESET_STREAM: the peer abandoned its sending side; what arrived is still readable.
   static int stream_reset(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t,
                           std::uint64_t app_error_code, void* user_data, void*) {
-    peer_closed_stream(self(user_data), stream_id, app_error_code);
-    return 0;
-  }
-
-  static int stream_stop_sending(ngtcp2_conn*, std::int64_t stream_id,
-                                 std::uint64_t app_error_code, void* user_data, void*) {
-    peer_closed_stream(self(user_data), stream_id, app_error_code);
+    auto& c = self(user_data);
+    auto it = c.streams_.find(stream_id);
+    if (it == c.streams_.end()) return 0;
+    auto& s = *it->second;
+    if (!s.recv_error) {
+      const CloseReason reason = close_reason_from_code(app_error_code);
+      s.recv_error = LinkError{LinkError::Kind::kClosed, reason, true,
+                               fmt::format("the peer closed the link with {}", reason)};
+    }
+    s.readable.notify();
     return 0;
   }
 
@@ -158,7 +144,6 @@ const ngtcp2_callbacks& QuicConnection::callbacks() {
     cb.stream_open = Ngtcp2Callbacks::stream_open;
     cb.stream_close = Ngtcp2Callbacks::stream_close;
     cb.stream_reset = Ngtcp2Callbacks::stream_reset;
-    cb.stream_stop_sending = Ngtcp2Callbacks::stream_stop_sending;
     cb.extend_max_local_streams_bidi = Ngtcp2Callbacks::extend_max_local_streams_bidi;
     cb.extend_max_stream_data = Ngtcp2Callbacks::extend_max_stream_data;
     cb.rand = Ngtcp2Callbacks::rand;

@@ -330,13 +330,11 @@ void QuicConnection::fail_everything(const LinkError& error) {
     fail_handshake(ConnectError{ConnectError::Kind::kClosed, error.reason, error.message});
   }
   for (auto& [id, stream] : streams_) {
-    if (!stream->error) stream->error = error;
+    stream->fail(error);
     stream->readable.notify();
     stream->writable.notify();
   }
-  for (auto& stream : incoming_streams_) {
-    if (!stream->error) stream->error = error;
-  }
+  for (auto& stream : incoming_streams_) stream->fail(error);
   streams_changed_.notify();
 }
 

@@ -92,6 +92,8 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   void consumed(StreamState& stream, std::size_t bytes);
   // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).
   void reset_stream(StreamState& stream, const CloseReason& reason);
+  // The link was dropped: deliver what is queued, then FIN; stop reading.
+  void finish_stream(StreamState& stream);
 
   asio::any_io_executor executor() const { return executor_; }
 
@@ -121,7 +123,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   void fail_everything(const LinkError& error);
   void fail_handshake(ConnectError error);
   void send_packets(std::span<const std::uint8_t> data, std::size_t segment_size);
-  void process_deferred_stream_shutdowns();
+  void on_peer_stopped_reading(StreamState& stream);
   void forget_stream(std::int64_t id);
 
   // write loop helpers (quic_streams.cpp)
@@ -157,7 +159,6 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   std::unordered_map<std::int64_t, std::shared_ptr<StreamState>> streams_;
   std::deque<std::int64_t> ready_streams_;
   std::deque<std::shared_ptr<StreamState>> incoming_streams_;
-  std::vector<std::pair<std::int64_t, std::uint64_t>> deferred_shutdowns_;
   Signal streams_changed_;  // a stream arrived, or we may open more
 
   asio::steady_timer timer_;

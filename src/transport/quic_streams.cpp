@@ -22,7 +22,7 @@ std::shared_ptr<StreamState> QuicConnection::next_ready_stream() {
       continue;
     }
     auto& s = it->second;
-    if (s->error || !s->has_unsent() || s->flow_blocked) {
+    if (s->send_error || !s->has_unsent() || s->flow_blocked) {
       s->in_ready_list = false;
       ready_streams_.pop_front();
       continue;
@@ -78,20 +78,10 @@ void QuicConnection::on_acked(StreamState& s, std::uint64_t upto) {
   if (has_send_capacity(s)) s.writable.notify();
 }
 
-void QuicConnection::process_deferred_stream_shutdowns() {
-  auto pending = std::move(deferred_shutdowns_);
-  deferred_shutdowns_.clear();
-  for (const auto& [id, code] : pending) {
-    // The stream may have closed meanwhile; ngtcp2 then answers STREAM_NOT_FOUND, harmless.
-    (void)ngtcp2_conn_shutdown_stream(conn_.get(), id, code);
-  }
-}
-
 void QuicConnection::flush() {
   if ((state_ != State::kHandshaking && state_ != State::kOpen) || in_flush_) return;
   auto self = shared_from_this();
   in_flush_ = true;
-  process_deferred_stream_shutdowns();
 
   const ngtcp2_tstamp ts = now_ns();
   const std::size_t max_size = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
@@ -115,7 +105,10 @@ void QuicConnection::flush() {
     std::shared_ptr<StreamState> stream = state_ == State::kOpen ? next_ready_stream() : nullptr;
     const std::size_t nvecs = stream ? gather(*stream, vecs, kMaxVecs) : 0;
     const std::int64_t sid = stream ? stream->id : -1;
-    const std::uint32_t flags = stream ? NGTCP2_WRITE_STREAM_FLAG_MORE : NGTCP2_WRITE_STREAM_FLAG_NONE;
+    std::uint32_t flags = stream ? NGTCP2_WRITE_STREAM_FLAG_MORE : NGTCP2_WRITE_STREAM_FLAG_NONE;
+    // The FIN rides on the last bytes (or alone) once everything queued fits in this call.
+    const bool all_gathered = stream && stream->cursor_index + nvecs >= stream->send_chunks.size();
+    if (stream && stream->fin_requested && all_gathered) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
     ngtcp2_ssize accepted = -1;
     std::uint8_t* dest = tx_buffer_.data() + batch_bytes;
     const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_.get(), &ps.path, &pi, dest, max_size,
@@ -127,11 +120,15 @@ void QuicConnection::flush() {
           continue;
         case NGTCP2_ERR_STREAM_SHUT_WR:
         case NGTCP2_ERR_STREAM_NOT_FOUND:
+          on_peer_stopped_reading(*stream);
           stream->in_ready_list = false;
           if (!ready_streams_.empty()) ready_streams_.pop_front();
           continue;
         case NGTCP2_ERR_WRITE_MORE:
           advance_sent(*stream, static_cast<std::size_t>(accepted));
+          if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) && stream->sent == stream->queued) {
+            stream->fin_sent = true;
+          }
           continue;
         default:
           in_flush_ = false;
@@ -139,7 +136,12 @@ void QuicConnection::flush() {
           return;
       }
     }
-    if (stream && accepted > 0) advance_sent(*stream, static_cast<std::size_t>(accepted));
+    if (stream && accepted >= 0) {
+      advance_sent(*stream, static_cast<std::size_t>(accepted));
+      if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) && stream->sent == stream->queued) {
+        stream->fin_sent = true;
+      }
+    }
     if (n == 0) break;  // nothing to send, or congestion/pacing limited
     const auto size = static_cast<std::size_t>(n);
     if (segment == 0) segment = size;
@@ -217,7 +219,7 @@ QuicConnection::accept_stream() {
 }
 
 std::expected<void, LinkError> QuicConnection::enqueue(StreamState& stream, Bytes bytes) {
-  if (stream.error) return std::unexpected(*stream.error);
+  if (stream.send_error) return std::unexpected(*stream.send_error);
   if (bytes.empty()) return {};
   stream.queued += bytes.size();
   stream.send_chunks.push_back(std::move(bytes));
@@ -237,15 +239,44 @@ void QuicConnection::consumed(StreamState& stream, std::size_t bytes) {
 }
 
 void QuicConnection::reset_stream(StreamState& stream, const CloseReason& reason) {
-  if (!stream.error) {
-    stream.error = LinkError{LinkError::Kind::kClosed, reason, false,
-                             fmt::format("link closed locally with {}", reason)};
-  }
-  stream.send_chunks.clear();
+  stream.fail(LinkError{LinkError::Kind::kClosed, reason, false,
+                        fmt::format("link closed locally with {}", reason)});
+  stream.recv_chunks.clear();
   stream.readable.notify();
   stream.writable.notify();
   if (state_ != State::kOpen || stream.closed_in_quic) return;
   (void)ngtcp2_conn_shutdown_stream(conn_.get(), stream.id, reason.code());
+  schedule_flush();
+}
+
+void QuicConnection::on_peer_stopped_reading(StreamState& stream) {
+  if (stream.send_error) return;
+  // Our links send STOP_SENDING together with RESET_STREAM(reason) when closed, or alone
+  // (Cancelled) when dropped: report the reason the reset carried, if one came.
+  const bool reset_with_reason = stream.recv_error && stream.recv_error->remote &&
+                                 stream.recv_error->reason != close_reason::UnexpectedClose;
+  const CloseReason reason = reset_with_reason ? stream.recv_error->reason : close_reason::Cancelled;
+  stream.send_error = LinkError{LinkError::Kind::kClosed, reason, true,
+                                fmt::format("the peer stopped reading the link ({})", reason)};
+  stream.writable.notify();
+}
+
+void QuicConnection::finish_stream(StreamState& stream) {
+  if (state_ != State::kOpen || stream.closed_in_quic) return;
+  if (!stream.send_error && !stream.fin_requested) {
+    stream.fin_requested = true;
+    if (!stream.in_ready_list) {
+      stream.in_ready_list = true;
+      ready_streams_.push_back(stream.id);
+    }
+  }
+  // Nobody reads any more: ask the peer to stop sending (it sees Cancelled on its sends).
+  if (!stream.recv_error) {
+    stream.recv_error = LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
+                                  "the link was dropped"};
+    stream.recv_chunks.clear();
+    (void)ngtcp2_conn_shutdown_stream_read(conn_.get(), stream.id, close_reason::Cancelled.code());
+  }
   schedule_flush();
 }
 

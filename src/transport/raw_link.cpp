@@ -11,6 +11,11 @@ namespace {
 
 using detail::LinkState;
 
+LinkError endpoint_gone() {
+  return LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown, false,
+                   "the endpoint has shut down"};
+}
+
 LinkError cancelled() {
   return LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
                    "the operation was cancelled"};
@@ -21,7 +26,12 @@ asio::awaitable<std::expected<void, LinkError>> send_on_loop(std::shared_ptr<Lin
   auto& stream = *st->stream;
   // Bounded wait: each wake-up is an acknowledgement, an error or a cancellation.
   for (;;) {
-    if (stream.error) co_return std::unexpected(*stream.error);
+    if (stream.send_error) co_return std::unexpected(*stream.send_error);
+    // The peer closed the link with a reason: its STOP_SENDING came with it, sending is over.
+    if (stream.recv_error && stream.recv_error->remote &&
+        stream.recv_error->reason != close_reason::UnexpectedClose) {
+      co_return std::unexpected(*stream.recv_error);
+    }
     if (st->conn->has_send_capacity(stream)) break;
     if (!co_await stream.writable.wait()) co_return std::unexpected(cancelled());
   }
@@ -40,7 +50,7 @@ asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_on_loop(std::shared_
     }
     if (*frame) co_return std::move(**frame);
     // Our own close ends the link at once; a peer's close still delivers what arrived before.
-    if (stream.error && !stream.error->remote) co_return std::unexpected(*stream.error);
+    if (stream.recv_error && !stream.recv_error->remote) co_return std::unexpected(*stream.recv_error);
     if (!stream.recv_chunks.empty()) {
       auto& chunk = stream.recv_chunks.front();
       std::span<const std::uint8_t> rest(chunk.data() + stream.recv_front_pos,
@@ -51,7 +61,7 @@ asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_on_loop(std::shared_
       stream.recv_front_pos = 0;
       continue;
     }
-    if (stream.error) co_return std::unexpected(*stream.error);
+    if (stream.recv_error) co_return std::unexpected(*stream.recv_error);
     if (!co_await stream.readable.wait()) co_return std::unexpected(cancelled());
   }
 }
@@ -70,11 +80,13 @@ asio::awaitable<std::expected<void, LinkError>> RawLink::send_frame(
 }
 
 asio::awaitable<std::expected<void, LinkError>> RawLink::send_framed(wire::Bytes frames) {
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(),
                                          send_on_loop(state_, std::move(frames)));
 }
 
 asio::awaitable<std::expected<wire::Bytes, LinkError>> RawLink::recv_frame() {
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(), recv_on_loop(state_));
 }
 
@@ -86,11 +98,9 @@ void RawLink::close(const CloseReason& reason) {
 
 void RawLink::cancel() {
   asio::dispatch(state_->conn->executor(), [st = state_] {
-    if (!st->stream->error) {
-      st->stream->error = LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
-                                    "the link was cancelled"};
-      st->conn->reset_stream(*st->stream, close_reason::Cancelled);
-    }
+    st->stream->fail(LinkError{LinkError::Kind::kCancelled, close_reason::Cancelled, false,
+                               "the link was cancelled"});
+    st->conn->reset_stream(*st->stream, close_reason::Cancelled);
   });
 }
 

@@ -33,17 +33,25 @@ struct StreamState {
   std::size_t cursor_pos = 0;      // position of `sent` inside that chunk
   bool in_ready_list = false;      // queued in the connection's list of streams with data
   bool flow_blocked = false;       // waiting for MAX_STREAM_DATA
+  bool fin_requested = false;      // end the stream after the queued bytes (link dropped)
+  bool fin_sent = false;
 
   std::uint64_t unacked() const { return queued - acked; }
-  bool has_unsent() const { return sent < queued; }
+  bool has_unsent() const { return sent < queued || (fin_requested && !fin_sent); }
 
   // --- receive side ---
   std::deque<Bytes> recv_chunks;
   std::size_t recv_front_pos = 0;  // bytes of recv_chunks.front() already read
 
-  // --- lifecycle ---
-  std::optional<LinkError> error;  // set once: every later operation fails with it
-  bool closed_in_quic = false;     // ngtcp2 has closed the stream
+  // --- lifecycle: each direction ends once, with the error later operations fail with ---
+  std::optional<LinkError> send_error;  // we closed, or the peer asked us to stop (STOP_SENDING)
+  std::optional<LinkError> recv_error;  // we closed, or the peer reset or finished its side
+  bool closed_in_quic = false;          // ngtcp2 has closed the stream
+
+  void fail(const LinkError& e) {
+    if (!send_error) send_error = e;
+    if (!recv_error) recv_error = e;
+  }
 
   Signal readable;
   Signal writable;

@@ -67,14 +67,60 @@ inline asio::awaitable<void> echo_connection(Connection conn) {
   for (;;) {
     auto link = co_await Link<Numbered>::accept(conn);
     if (!link) co_return;
-    asio::co_spawn(conn.executor(), echo_link(std::move(*link)), asio::detached);
+    auto executor = conn.executor();
+    asio::co_spawn(executor, echo_link(std::move(*link)), asio::detached);
   }
 }
 
 inline void serve_echo(Endpoint& ep) {
   ep.register_alpn(std::string(kTestAlpn), [](Connection conn) {
-    asio::co_spawn(conn.executor(), echo_connection(std::move(conn)), asio::detached);
+    auto executor = conn.executor();  // before conn is moved into the coroutine
+    asio::co_spawn(executor, echo_connection(std::move(conn)), asio::detached);
   });
+}
+
+}  // namespace mosaik::transport::test
+
+namespace mosaik::transport::test {
+
+// Runs `op` on the endpoint's own loop, bounded there by `seconds` (TIME_FACTOR-scaled), and
+// returns its result to the test thread.
+template <class T>
+T run_on(Endpoint& ep, asio::awaitable<T> op, double seconds = 30) {
+  return block_on(asio::co_spawn(ep.executor(), mosaik::test::timeout_s(seconds, std::move(op)),
+                                 asio::use_awaitable));
+}
+
+inline std::string body_for(std::uint64_t seq, std::size_t size) {
+  std::string body(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (seq + i) % 26);
+  return body;
+}
+
+// Sends `count` numbered messages; returns the first error's message, or "".
+inline asio::awaitable<std::string> send_numbered(LinkSender<Numbered>& tx, std::uint64_t count,
+                                                  std::size_t body_size) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    // A named message: g++ 12 double-destroys aggregate temporaries inside co_await.
+    const Numbered message{i, body_for(i, body_size)};
+    auto sent = co_await tx.send(message);
+    if (!sent) co_return "send " + std::to_string(i) + ": " + sent.error().message;
+  }
+  co_return "";
+}
+
+// Receives `count` messages and checks each arrives once, in order, intact.
+inline asio::awaitable<std::string> expect_numbered(LinkReceiver<Numbered>& rx, std::uint64_t count,
+                                                    std::size_t body_size) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto got = co_await rx.recv();
+    if (!got) co_return "recv " + std::to_string(i) + ": " + got.error().message;
+    if (got->seq != i) {
+      co_return "expected seq " + std::to_string(i) + ", got " + std::to_string(got->seq);
+    }
+    if (got->body != body_for(i, body_size)) co_return "corrupt body at " + std::to_string(i);
+  }
+  co_return "";
 }
 
 }  // namespace mosaik::transport::test
