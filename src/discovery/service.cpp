@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <asio/steady_timer.hpp>
+
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 
@@ -136,25 +138,36 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_with(Endpoint
                                     asio::use_awaitable);
 }
 
+asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>>
+DiscoveryService::recv_within_timeout(SyncLink& link) {
+  asio::steady_timer deadline(co_await asio::this_coro::executor);
+  deadline.expires_after(config_.sync_timeout);
+  deadline.async_wait([link](std::error_code ec) mutable {
+    if (!ec) link.cancel();
+  });
+  auto message = co_await link.recv();
+  deadline.cancel();
+  co_return message;
+}
+
 asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(EndpointAddr peer) {
   if (peer.id == key_.public_key()) co_return std::unexpected(link_error("cannot sync with self"));
-  auto link = co_await SyncLink::open(endpoint_, peer);
+  auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer), config_.sync_timeout);
+  if (!opened) co_return std::unexpected(link_error("connecting for a catalog sync timed out"));
+  auto& link = *opened;
   if (!link) co_return std::unexpected(link_error(link.error().message));
   if (auto sent = co_await link->send(outgoing_message()); !sent) {
     co_return std::unexpected(from_link_error(sent.error()));
   }
-  auto reply = co_await with_timeout(link->recv(), config_.sync_timeout);
-  if (!reply) {
-    link->close(transport::close_reason::Cancelled);
-    co_return std::unexpected(link_error("catalog sync timed out"));
-  }
-  if (!*reply) co_return std::unexpected(from_link_error(reply->error()));
-  if ((*reply)->network_id != network_) {
+  auto reply = co_await recv_within_timeout(*link);
+  if (!reply) co_return std::unexpected(from_link_error(reply.error()));
+  if (reply->network_id != network_) {
     link->close(transport::close_reason::DifferentNetwork);
     co_return std::unexpected(
         Error{Error::Kind::kDifferentNetwork, "the peer belongs to a different network"});
   }
-  merge_incoming((*reply)->entries);
+  merge_incoming(reply->entries);
+  logger()->trace("synced with {} ({} entries received)", peer.id, reply->entries.size());
   link->close(transport::close_reason::Success);
   co_return std::expected<void, Error>{};
 }
@@ -180,20 +193,17 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
     ~Release() { --n; }
   } release{inbound_syncs_};
 
-  auto request = co_await with_timeout(link.recv(), config_.sync_timeout);
-  if (!request || !*request) {
-    if (!request) link.close(transport::close_reason::Cancelled);
-    co_return;
-  }
-  if ((*request)->network_id != network_) {
-    logger()->info("refused a catalog sync from another network ({})", (*request)->network_id);
+  auto request = co_await recv_within_timeout(link);
+  if (!request) co_return;
+  if (request->network_id != network_) {
+    logger()->info("refused a catalog sync from another network ({})", request->network_id);
     link.close(transport::close_reason::DifferentNetwork);
     co_return;
   }
-  merge_incoming((*request)->entries);
+  merge_incoming(request->entries);
   if (!co_await link.send(outgoing_message())) co_return;
   // The dialer closes once it has read the reply; closing first would drop it.
-  (void)co_await with_timeout(link.recv(), config_.sync_timeout);
+  (void)co_await recv_within_timeout(link);
 }
 
 asio::awaitable<void> DiscoveryService::refresh_loop() {
@@ -212,9 +222,17 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
         partner = known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng_)];
       }
     }
-    if (partner) {
-      auto result = co_await sync_on_executor(*partner);
-      if (!result) logger()->debug("anti-entropy sync with {} failed: {}", partner->id, result.error().message);
+    // The exchange runs beside the loop: a dead partner (a handshake that never completes)
+    // must not delay re-signing our entry. One at a time, so they cannot pile up.
+    if (partner && !anti_entropy_in_flight_.exchange(true)) {
+      tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
+        struct Done {
+          std::atomic<bool>& flag;
+          ~Done() { flag = false; }
+        } done{self->anti_entropy_in_flight_};
+        auto result = co_await self->sync_on_executor(peer);
+        if (!result) logger()->debug("anti-entropy sync with {} failed: {}", peer.id, result.error().message);
+      }(shared_from_this(), std::move(*partner)));
     }
   }
 }

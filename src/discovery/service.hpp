@@ -74,6 +74,10 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   using SyncLink = transport::Link<CatalogSyncMessage>;
 
   asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer);
+  // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
+  // link, so the wait never depends on cancellation reaching into the transport).
+  asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
+      SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_sync(SyncLink link);
   asio::awaitable<void> refresh_loop();
@@ -100,6 +104,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Watch<Catalog> catalog_;
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
+  std::atomic<bool> anti_entropy_in_flight_{false};
   TaskGroup tasks_;
 };
 

@@ -39,7 +39,14 @@ asio::any_io_executor NetworkRuntime::start_own_thread() {
 }
 
 NetworkRuntime::~NetworkRuntime() {
-  if (!endpoint) return;
+  if (!endpoint) {  // build() failed before binding: only the event loop to stop
+    if (context) {
+      work.reset();
+      context->stop();
+      thread.join();
+    }
+    return;
+  }
   const auto executor = endpoint->executor();
   auto task = shut_down(std::move(discovery_service), std::move(endpoint));
   discovery.reset();
