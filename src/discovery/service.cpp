@@ -62,6 +62,17 @@ Timestamp DiscoveryService::now() const {
 
 void DiscoveryService::start() {
   std::weak_ptr<DiscoveryService> weak = weak_from_this();
+  announce_ = std::make_shared<AnnounceProtocol>(
+      endpoint_, network_, std::random_device{}(),
+      [weak](const wire::Bytes& payload) {
+        if (auto self = weak.lock()) self->on_announce(payload);
+      },
+      [weak](const EndpointAddr& peer) {
+        if (auto self = weak.lock()) self->dial(peer);  // first contact: full catalog sync
+      },
+      tasks_);
+  announce_->start(config_.bootstrap_peers);
+  announce_entry(me_.borrow(), /*urgent=*/true);
   endpoint_.register_alpn(std::string(CatalogSyncMessage::alpn),
                           [weak](transport::Connection connection) {
                             if (auto self = weak.lock()) {
@@ -73,13 +84,51 @@ void DiscoveryService::start() {
   for (const auto& peer : config_.bootstrap_peers) dial(peer);
 }
 
-asio::awaitable<void> DiscoveryService::stop() { co_await tasks_.close(); }
+asio::awaitable<void> DiscoveryService::stop() {
+  if (announce_) {
+    // Tell the others we are leaving, and give the gossip its window to spread it.
+    Departure departure;
+    {
+      std::lock_guard lock(mutex_);
+      departure = Departure{network_, key_.public_key(), local_.version()};
+    }
+    AnnouncePayload payload{{}, {SignedDeparture::sign(departure, key_)}};
+    announce_->broadcast(wire::encode(payload), /*urgent=*/true);
+    co_await sleep_for(config_.graceful_departure_window);
+  }
+  co_await tasks_.close();
+}
 
-void DiscoveryService::resign_locked() {
+SignedPeerEntry DiscoveryService::resign_locked() {
   auto v = local_.version();
   v.update = std::max(now(), v.update + Timestamp(1));
   local_.set_version(v);
-  me_.set(SignedPeerEntry::sign(local_, key_));
+  auto signed_entry = SignedPeerEntry::sign(local_, key_);
+  me_.set(signed_entry);
+  return signed_entry;
+}
+
+void DiscoveryService::announce_entry(const SignedPeerEntry& entry, bool urgent) {
+  if (!announce_) return;
+  AnnouncePayload payload{{entry}, {}};
+  announce_->broadcast(wire::encode(payload), urgent);
+}
+
+void DiscoveryService::on_announce(const wire::Bytes& bytes) {
+  auto payload = wire::decode<AnnouncePayload>(bytes);
+  if (!payload) {
+    logger()->info("dropped an undecodable announcement: {}", payload.error().message());
+    return;
+  }
+  merge_incoming(payload->entries);
+  std::lock_guard lock(mutex_);
+  std::vector<Event> events;
+  for (const auto& d : payload->departures) {
+    if (d.departure.peer_id == key_.public_key()) continue;
+    auto removed = state_.depart(d, now());
+    if (removed && *removed) events.emplace_back(PeerDeparted{d.departure.peer_id});
+  }
+  if (!events.empty()) publish_locked(std::move(events));
 }
 
 void DiscoveryService::publish_locked(std::vector<Event> events) {
@@ -210,18 +259,18 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
   for (;;) {
     co_await sleep_for(jittered_interval());
     std::optional<EndpointAddr> partner;
+    // Anti-entropy only with gossip neighbours, so connections stay bounded by the views.
+    std::vector<EndpointAddr> known = announce_ ? announce_->active_peers() : std::vector<EndpointAddr>{};
+    std::optional<SignedPeerEntry> refreshed;
     {
       std::lock_guard lock(mutex_);
-      resign_locked();
-      std::vector<EndpointAddr> known;
-      for (const auto& [id, entry] : state_.catalog()) {
-        if (entry.is_signed()) known.push_back(entry.addr());
-      }
+      refreshed = resign_locked();
       if (known.empty()) known = config_.bootstrap_peers;  // still alone: retry bootstrap
       if (!known.empty()) {
         partner = known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng_)];
       }
     }
+    announce_entry(*refreshed, /*urgent=*/false);
     // The exchange runs beside the loop: a dead partner (a handshake that never completes)
     // must not delay re-signing our entry. One at a time, so they cannot pile up.
     if (partner && !anti_entropy_in_flight_.exchange(true)) {

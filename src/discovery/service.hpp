@@ -19,6 +19,7 @@
 #include <random>
 #include <vector>
 
+#include "announce.hpp"
 #include "catalog_state.hpp"
 #include "catalog_sync.hpp"
 #include "mosaik/discovery/discovery.hpp"
@@ -34,6 +35,13 @@ struct CatalogSyncMessage {
   std::vector<SignedPeerEntry> entries;
   MOSAIK_WIRE_FIELDS(network_id, entries);
   static constexpr std::string_view alpn = "/mosaik/catalog-sync";
+};
+
+// What the announce protocol spreads: fresh signed entries and signed departures.
+struct AnnouncePayload {
+  std::vector<SignedPeerEntry> entries;
+  std::vector<SignedDeparture> departures;
+  MOSAIK_WIRE_FIELDS(entries, departures);
 };
 
 class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
@@ -56,11 +64,16 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   void dial(EndpointAddr peer);
   asio::awaitable<std::expected<void, Error>> sync_with(EndpointAddr peer);
 
-  // Changes our entry (tags, streams, groups) and re-signs it when `fn` changed anything.
+  // Changes our entry (tags, streams, groups); when `fn` changed anything, re-signs it and
+  // announces it at once.
   template <class F>
   void update_local(F&& fn) {
-    std::lock_guard lock(mutex_);
-    if (fn(local_)) resign_locked();
+    std::optional<SignedPeerEntry> changed;
+    {
+      std::lock_guard lock(mutex_);
+      if (fn(local_)) changed = resign_locked();
+    }
+    if (changed) announce_entry(*changed, /*urgent=*/true);
   }
 
   void insert(PeerEntry entry);
@@ -69,6 +82,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   bool feed(const SignedPeerEntry& entry);
 
   std::uint64_t rejected(Rejection r) const;
+  // Links the announce protocol holds open (bounded by the gossip views, not by N).
+  std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
 
  private:
   using SyncLink = transport::Link<CatalogSyncMessage>;
@@ -85,7 +100,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
 
   CatalogSyncMessage outgoing_message();
   void merge_incoming(const std::vector<SignedPeerEntry>& received);
-  void resign_locked();
+  SignedPeerEntry resign_locked();
+  void announce_entry(const SignedPeerEntry& entry, bool urgent);
+  void on_announce(const wire::Bytes& payload);
   void publish_locked(std::vector<Event> events);
   std::chrono::milliseconds jittered_interval();
   Timestamp now() const;
@@ -105,6 +122,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
+  std::shared_ptr<AnnounceProtocol> announce_;  // set by start()
   TaskGroup tasks_;
 };
 
