@@ -28,11 +28,11 @@ MergeReport merge_batch(CatalogState& state, const std::vector<SignedPeerEntry>&
     switch (*change) {
       case Change::kDiscovered:
         ++report.discovered;
-        report.changed.emplace_back(e);
+        report.changed.emplace_back(*change, CatalogEntry(e));
         break;
       case Change::kUpdated:
         ++report.updated;
-        report.changed.emplace_back(e);
+        report.changed.emplace_back(*change, CatalogEntry(e));
         break;
       case Change::kUnchanged:
         ++report.unchanged;

@@ -9,6 +9,7 @@
 // DifferentNetwork before anything is merged.
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "catalog_state.hpp"
@@ -33,7 +34,8 @@ struct MergeReport {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t rejected = 0;
-  std::vector<CatalogEntry> changed;  // discovered or updated, in order, for events
+  // Discovered or updated entries, in arrival order, for events.
+  std::vector<std::pair<Change, CatalogEntry>> changed;
 };
 
 // The signed entries to send: every signed catalog entry plus our own.

@@ -61,6 +61,10 @@ B& B::no_auto_bootstrap() {
   config_.dht_poll_interval.reset();
   return *this;
 }
+B& B::with_sync_timeout(std::chrono::milliseconds d) {
+  config_.sync_timeout = d;
+  return *this;
+}
 B& B::with_max_catalog_entries(std::size_t n) {
   config_.max_catalog_entries = n;
   return *this;
@@ -93,6 +97,7 @@ std::expected<Config, ConfigError> B::build() const {
   if (c.max_time_drift < std::chrono::milliseconds::zero()) {
     return fail("max_time_drift must not be negative");
   }
+  if (c.sync_timeout <= std::chrono::milliseconds::zero()) return fail("sync_timeout must be positive");
   if (c.events_backlog == 0) return fail("events_backlog must be at least 1");
   if (c.max_catalog_entries == 0) return fail("max_catalog_entries must be at least 1");
   for (const auto& interval : {c.dht_publish_interval, c.dht_poll_interval}) {

@@ -251,3 +251,24 @@ TEST(TestTime, durations_scale_with_time_factor) {
 
 }  // namespace
 }  // namespace mosaik
+
+namespace mosaik {
+namespace {
+
+TEST(TaskGroup, a_cancelled_timeout_race_is_not_reported_as_an_error) {
+  asio::io_context ctx;
+  int errors = 0;
+  {
+    TaskGroup group(ctx.get_executor(), [&](std::exception_ptr) { ++errors; });
+    Watch<int> never(0);
+    group.spawn([](WatchReceiver<int> rx) -> asio::awaitable<void> {
+      (void)co_await with_timeout(rx.changed(), std::chrono::hours(1));
+    }(never.subscribe()));
+    ctx.poll();
+  }
+  ctx.run();
+  EXPECT_EQ(errors, 0);
+}
+
+}  // namespace
+}  // namespace mosaik

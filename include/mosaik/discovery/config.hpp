@@ -31,6 +31,9 @@ struct Config {
   std::chrono::milliseconds graceful_departure_window = 500ms;
   std::optional<std::chrono::milliseconds> dht_publish_interval = 300s;
   std::optional<std::chrono::milliseconds> dht_poll_interval = 60s;
+  // How long one catalog exchange may take before it is abandoned (a silent peer costs
+  // one task for this long, never the worker).
+  std::chrono::milliseconds sync_timeout = 10s;
 
   // Bounds beyond the seed: a full catalog refuses new peers (existing ones still update,
   // purging frees room); an entry listing more than these is refused whole.
@@ -64,6 +67,7 @@ class Config::Builder {
   Builder& with_dht_publish_interval(std::optional<std::chrono::milliseconds> d);
   Builder& with_dht_poll_interval(std::optional<std::chrono::milliseconds> d);
   Builder& no_auto_bootstrap();  // disables both DHT intervals
+  Builder& with_sync_timeout(std::chrono::milliseconds d);
   Builder& with_max_catalog_entries(std::size_t n);
   Builder& with_max_tags_per_entry(std::size_t n);
   Builder& with_max_streams_per_entry(std::size_t n);

@@ -14,6 +14,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/multiple_exceptions.hpp>
 
 #include <cstddef>
 #include <exception>
@@ -110,6 +111,9 @@ class TaskGroup {
         std::rethrow_exception(error);
       } catch (const std::system_error& e) {
         return e.code() == asio::error::operation_aborted;
+      } catch (const asio::multiple_exceptions& e) {
+        // Both sides of an awaitable `||` were cancelled together.
+        return is_cancellation(e.first_exception());
       } catch (...) {
         return false;
       }

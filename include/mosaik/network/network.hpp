@@ -1,0 +1,129 @@
+#pragma once
+// Network: the entry point. It binds the node's QUIC endpoint, gives it its identity and
+// composes the subsystems. Cheap to copy; the last copy's destruction shuts the node down
+// (graceful close of every connection, tasks cancelled, its thread joined).
+//
+//   auto network = co_await Network::create("my-app");        // defaults; throws on failure
+//   auto built = co_await Network::builder("my-app").with_secret_key(sk).build();   // expected
+//   network.local().id();  network.discovery().catalog();
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "mosaik/discovery/config.hpp"
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/primitives/digest.hpp"
+#include "mosaik/primitives/keys.hpp"
+#include "mosaik/transport/endpoint.hpp"
+#include "mosaik/transport/endpoint_addr.hpp"
+
+namespace mosaik {
+
+// Relays are not implemented yet (docs/decisions/0004): both modes dial direct addresses.
+enum class RelayMode { kDefault, kDisabled };
+
+namespace network {
+
+// The seed's network::Error: why NetworkBuilder::build() failed.
+struct Error {
+  enum class Kind {
+    kMissingNetworkId,  // the zero digest is not a network id
+    kBind,              // the QUIC endpoint could not bind
+    kInvalidAddress,    // an address in with_addresses() cannot be bound
+    kDiscoveryConfig,   // the discovery config failed validation
+    kStreamsConfig,
+    kGroupsConfig,
+  };
+  Kind kind;
+  std::string message;
+};
+
+// Thrown by Network::create, whose defaults only fail when the machine cannot bind UDP.
+struct BuildFailed : std::runtime_error {
+  explicit BuildFailed(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
+  Error error;
+};
+
+}  // namespace network
+
+namespace detail {
+struct NetworkRuntime;
+}
+
+// The local node: identity and transport.
+class LocalNode {
+ public:
+  explicit LocalNode(detail::NetworkRuntime* runtime) : runtime_(runtime) {}
+
+  PeerId id() const;
+  const SecretKey& secret_key() const;
+  NetworkId network_id() const;
+  EndpointAddr addr() const;  // peer id + the addresses the endpoint is bound to
+  // Completes once the endpoint is bound and every subsystem's handler is installed
+  // (build() already waited for that).
+  asio::awaitable<void> online() const;
+  transport::Endpoint& endpoint() const;
+
+ private:
+  detail::NetworkRuntime* runtime_;
+};
+
+class Network;
+
+class NetworkBuilder {
+ public:
+  explicit NetworkBuilder(NetworkId id) : network_id_(id) {}
+
+  NetworkBuilder& with_secret_key(SecretKey key);
+  NetworkBuilder& with_relay_mode(RelayMode mode);
+  NetworkBuilder& with_mdns_discovery(bool enabled);
+  // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0.
+  NetworkBuilder& with_addresses(std::set<SocketAddr> addresses);
+  NetworkBuilder& with_discovery(discovery::Config::Builder config);
+  // Runs the node on `executor` (single-threaded: an io_context thread or a strand) instead
+  // of a thread of its own.
+  NetworkBuilder& with_executor(asio::any_io_executor executor);
+  // Transport tuning and test hooks (idle timeout, fault injection).
+  NetworkBuilder& with_transport(transport::EndpointConfig config);
+
+  asio::awaitable<std::expected<Network, network::Error>> build();
+
+ private:
+  NetworkId network_id_;
+  std::optional<SecretKey> secret_key_;
+  RelayMode relay_mode_ = RelayMode::kDefault;
+  bool mdns_ = false;
+  std::set<SocketAddr> addresses_;
+  discovery::Config::Builder discovery_ = discovery::Config::builder();
+  std::optional<asio::any_io_executor> executor_;
+  transport::EndpointConfig transport_;
+};
+
+class Network {
+ public:
+  static NetworkBuilder builder(NetworkId id) { return NetworkBuilder(id); }
+  // A node with every default. Throws network::BuildFailed if it cannot start.
+  static asio::awaitable<Network> create(NetworkId id);
+
+  const LocalNode& local() const;
+  NetworkId network_id() const;
+  discovery::Discovery& discovery() const;
+  asio::awaitable<void> online() const { return local().online(); }
+
+  RelayMode relay_mode() const;
+  bool mdns_discovery() const;
+
+ private:
+  friend class NetworkBuilder;
+  explicit Network(std::shared_ptr<detail::NetworkRuntime> runtime) : runtime_(std::move(runtime)) {}
+  std::shared_ptr<detail::NetworkRuntime> runtime_;
+};
+
+}  // namespace mosaik

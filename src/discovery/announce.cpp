@@ -1,0 +1,250 @@
+#include "announce.hpp"
+
+#include "mosaik/primitives/async/timeout.hpp"
+#include "mosaik/primitives/log.hpp"
+#include "mosaik/transport/close_reason.hpp"
+
+namespace mosaik::discovery::detail {
+namespace {
+
+auto logger() {
+  static auto l = log::get("discovery");
+  return l;
+}
+
+}  // namespace
+
+AnnounceProtocol::AnnounceProtocol(transport::Endpoint endpoint, NetworkId network,
+                                   std::uint64_t seed, DeliverFn deliver, NeighborFn neighbor_up,
+                                   TaskGroup& tasks)
+    : endpoint_(std::move(endpoint)),
+      network_(network),
+      deliver_(std::move(deliver)),
+      neighbor_up_(std::move(neighbor_up)),
+      tasks_(tasks),
+      node_(endpoint_.addr(), gossip::GossipConfig{}, seed) {}
+
+gossip::Instant AnnounceProtocol::now() const {
+  return std::chrono::duration_cast<gossip::Instant>(std::chrono::steady_clock::now() - origin_);
+}
+
+void AnnounceProtocol::start(const std::vector<EndpointAddr>& bootstrap) {
+  std::weak_ptr<AnnounceProtocol> weak = weak_from_this();
+  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+  });
+  gossip::Actions actions;
+  {
+    std::lock_guard lock(mutex_);
+    if (!bootstrap.empty()) node_.join(bootstrap, now());
+    actions = node_.take_actions();
+  }
+  run(std::move(actions));
+  tasks_.spawn(tick_loop());
+}
+
+void AnnounceProtocol::broadcast(wire::Bytes payload, bool urgent) {
+  gossip::Actions actions;
+  {
+    std::lock_guard lock(mutex_);
+    const auto id = Digest::hash(payload);
+    const bool fresh = node_.broadcast(id, std::move(payload), now(), urgent);
+    actions = node_.take_actions();
+    if (!fresh) logger()->debug("gossip: payload {} was already broadcast", id);
+  }
+  run(std::move(actions));
+}
+
+std::vector<EndpointAddr> AnnounceProtocol::active_peers() const {
+  std::lock_guard lock(mutex_);
+  std::vector<EndpointAddr> out;
+  for (const auto& [id, addr] : node_.membership().active_view()) out.push_back(addr);
+  return out;
+}
+
+std::size_t AnnounceProtocol::open_links() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, p] : peers_) n += p.link.has_value();
+  return n;
+}
+
+std::uint64_t AnnounceProtocol::refused_frames() const {
+  std::lock_guard lock(mutex_);
+  return refused_frames_;
+}
+
+void AnnounceProtocol::run(gossip::Actions actions) {
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<gossip::Send>(&action)) {
+      logger()->trace("gossip: send kind {} to {}", send->message.index(), send->to.id);
+      enqueue(send->to, gossip::encode_message(send->message));
+    } else if (auto* connect = std::get_if<gossip::Connect>(&action)) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!peers_.contains(connect->peer.id)) evict_idle_locked();
+        auto& p = peers_[connect->peer.id];
+        p.addr = connect->peer;
+        p.keep = true;
+      }
+      neighbor_up_(connect->peer);
+    } else if (auto* close = std::get_if<gossip::Close>(&action)) {
+      // Closing a link drops what it has not delivered yet, so the link is only marked as
+      // no longer kept; evict_idle_locked() closes it once the table needs room.
+      std::lock_guard lock(mutex_);
+      if (auto it = peers_.find(close->peer); it != peers_.end()) it->second.keep = false;
+    } else if (auto* deliver = std::get_if<gossip::Deliver>(&action)) {
+      logger()->trace("gossip: delivered a payload of {} bytes", deliver->payload.size());
+      deliver_(deliver->payload);
+    }
+  }
+}
+
+void AnnounceProtocol::enqueue(const EndpointAddr& to, wire::Bytes frame) {
+  bool start_sender = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!peers_.contains(to.id)) evict_idle_locked();
+    auto& p = peers_[to.id];
+    if (p.addr.direct_addresses.empty()) p.addr = to;
+    if (p.queue.size() >= kMaxQueuedPerPeer) p.queue.pop_front();
+    p.queue.push_back(std::move(frame));
+    if (!p.sending) {
+      p.sending = true;
+      start_sender = true;
+    }
+  }
+  if (start_sender) tasks_.spawn(send_loop(to.id));
+}
+
+asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
+  for (;;) {
+    std::optional<transport::RawLink> link;
+    std::optional<wire::Bytes> frame;
+    EndpointAddr addr;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = peers_.find(peer);
+      if (it == peers_.end()) co_return;
+      if (it->second.queue.empty()) {
+        it->second.sending = false;
+        co_return;
+      }
+      frame = std::move(it->second.queue.front());
+      it->second.queue.pop_front();
+      link = it->second.link;
+      addr = it->second.addr;
+    }
+    if (!link) {
+      auto connection = co_await endpoint_.connect(addr, std::string(kAlpn));
+      if (!connection) logger()->debug("announce connect to {} failed: {}", peer, connection.error().message);
+      std::optional<transport::RawLink> opened;
+      if (connection) {
+        auto raw = co_await connection->open_link();
+        if (raw) {
+          // Every announce link starts with our network id (checked by the acceptor).
+          const wire::Bytes hello = wire::encode(network_);
+          auto sent = co_await raw->send_frame(hello);
+          if (sent) opened = std::move(*raw);
+        }
+      }
+      if (!opened) {
+        report_down(peer);
+        co_return;
+      }
+      link = opened;
+      std::lock_guard lock(mutex_);
+      if (auto it = peers_.find(peer); it != peers_.end()) it->second.link = link;
+    }
+    auto sent = co_await link->send_frame(*frame);
+    if (!sent) {
+      logger()->debug("announce send to {} failed: {}", peer, sent.error().message);
+      report_down(peer);
+      co_return;
+    }
+  }
+}
+
+void AnnounceProtocol::evict_idle_locked() {
+  for (auto it = peers_.begin(); it != peers_.end() && peers_.size() >= kMaxPeerLinks;) {
+    if (!it->second.keep && !it->second.sending && it->second.queue.empty()) {
+      if (it->second.link) it->second.link->close(transport::close_reason::Success);
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void AnnounceProtocol::report_down(const PeerId& peer) {
+  gossip::Actions actions;
+  {
+    std::lock_guard lock(mutex_);
+    peers_.erase(peer);
+    node_.peer_down(peer, now());
+    actions = node_.take_actions();
+  }
+  logger()->debug("announce link to {} failed; gossip will repair around it", peer);
+  run(std::move(actions));
+}
+
+asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection) {
+  const PeerId from = connection.peer_id();
+  logger()->trace("gossip: announce connection from {}", from);
+  for (;;) {
+    auto link = co_await connection.accept_link();
+    logger()->trace("gossip: accept_link from {}: {}", from, link.has_value() ? "ok" : link.error().message);
+    if (!link) co_return;
+    tasks_.spawn(serve_link(std::move(*link), from));
+  }
+}
+
+asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, PeerId from) {
+  auto hello = co_await link.recv_frame();
+  logger()->trace("gossip: hello from {}: {}", from, hello.has_value() ? "ok" : hello.error().message);
+  if (!hello) co_return;
+  auto network = wire::decode<NetworkId>(*hello);
+  if (!network || *network != network_) {
+    logger()->info("refused announce link from {}: {}", from,
+                   network ? "different network" : "malformed hello");
+    link.close(network ? transport::close_reason::DifferentNetwork
+                       : transport::close_reason::ProtocolViolation);
+    co_return;
+  }
+  for (;;) {
+    auto frame = co_await link.recv_frame();
+    if (!frame) co_return;
+    logger()->trace("gossip: frame of {} bytes from {}", frame->size(), from);
+    gossip::Actions actions;
+    bool refused = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto ok = node_.receive(from, *frame, now()); !ok) {
+        ++refused_frames_;
+        refused = true;
+      }
+      actions = node_.take_actions();
+    }
+    run(std::move(actions));
+    if (refused) {
+      logger()->info("refused an announce frame from {}; closing that link", from);
+      link.close(transport::close_reason::ProtocolViolation);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> AnnounceProtocol::tick_loop() {
+  for (;;) {
+    co_await sleep_for(kTickInterval);
+    gossip::Actions actions;
+    {
+      std::lock_guard lock(mutex_);
+      node_.tick(now());
+      actions = node_.take_actions();
+    }
+    run(std::move(actions));
+  }
+}
+
+}  // namespace mosaik::discovery::detail

@@ -1,0 +1,86 @@
+#pragma once
+// The announce protocol (/mosaik/announce): the I/O shell around the gossip cores
+// (HyParView membership + Plumtree broadcast). It keeps one link per peer it talks to,
+// feeds what arrives into the GossipNode, carries out the node's actions and hands
+// delivered payloads to discovery. Links start with the sender's network id: a node of
+// another network is closed with DifferentNetwork before any gossip is read.
+//
+// The GossipNode is guarded by this class's mutex; actions run after it is released, so
+// the delivery callback may take discovery's own lock.
+
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "gossip/gossip_node.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/transport/endpoint.hpp"
+
+namespace mosaik::discovery::detail {
+
+class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
+ public:
+  static constexpr std::string_view kAlpn = "/mosaik/announce";
+  // Frames waiting for one peer; beyond this the oldest are dropped (gossip repairs it).
+  static constexpr std::size_t kMaxQueuedPerPeer = 256;
+  static constexpr std::chrono::milliseconds kTickInterval{100};
+  // Peers we hold a link to: the active view plus recent one-off exchanges (joins, shuffles);
+  // beyond this an idle, no-longer-needed link is closed to make room.
+  static constexpr std::size_t kMaxPeerLinks = 16;
+
+  using DeliverFn = std::function<void(const wire::Bytes& payload)>;
+  // A peer entered the active view: discovery syncs catalogs with it (first contact), which
+  // also covers broadcasts made before the two were neighbours.
+  using NeighborFn = std::function<void(const EndpointAddr& peer)>;
+
+  AnnounceProtocol(transport::Endpoint endpoint, NetworkId network, std::uint64_t seed,
+                   DeliverFn deliver, NeighborFn neighbor_up, TaskGroup& tasks);
+
+  void start(const std::vector<EndpointAddr>& bootstrap);
+  // Spreads `payload` to every node; `urgent` at tick speed, otherwise batched.
+  void broadcast(wire::Bytes payload, bool urgent);
+  // The peers of the active view (for anti-entropy exchanges with neighbours only).
+  std::vector<EndpointAddr> active_peers() const;
+  std::size_t open_links() const;
+  std::uint64_t refused_frames() const;
+
+ private:
+  struct PeerLink {
+    EndpointAddr addr;
+    std::deque<wire::Bytes> queue;
+    std::optional<transport::RawLink> link;
+    bool sending = false;
+    bool keep = false;  // in the active view: never evicted
+  };
+
+  gossip::Instant now() const;
+  void run(gossip::Actions actions);
+  void enqueue(const EndpointAddr& to, wire::Bytes frame);
+  asio::awaitable<void> send_loop(PeerId peer);
+  asio::awaitable<void> serve_connection(transport::Connection connection);
+  asio::awaitable<void> serve_link(transport::RawLink link, PeerId from);
+  asio::awaitable<void> tick_loop();
+  void report_down(const PeerId& peer);
+  void evict_idle_locked();
+
+  transport::Endpoint endpoint_;
+  NetworkId network_;
+  DeliverFn deliver_;
+  NeighborFn neighbor_up_;
+  TaskGroup& tasks_;
+  const std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
+
+  mutable std::mutex mutex_;
+  gossip::GossipNode node_;           // guarded by mutex_
+  std::map<PeerId, PeerLink> peers_;  // guarded by mutex_
+  std::uint64_t refused_frames_ = 0;  // guarded by mutex_
+};
+
+}  // namespace mosaik::discovery::detail

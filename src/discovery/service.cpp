@@ -1,0 +1,346 @@
+#include "service.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+#include <asio/steady_timer.hpp>
+
+#include "mosaik/primitives/async/timeout.hpp"
+#include "mosaik/primitives/log.hpp"
+
+namespace mosaik::discovery::detail {
+namespace {
+
+auto logger() {
+  static auto l = log::get("discovery");
+  return l;
+}
+
+Error link_error(std::string message) { return Error{Error::Kind::kLink, std::move(message)}; }
+
+Error from_link_error(const transport::LinkError& e) {
+  if (e.reason == transport::close_reason::DifferentNetwork) {
+    return Error{Error::Kind::kDifferentNetwork, "the peer belongs to a different network"};
+  }
+  if (e.kind == transport::LinkError::Kind::kCancelled) {
+    return Error{Error::Kind::kCancelled, e.message};
+  }
+  return link_error(e.message);
+}
+
+}  // namespace
+
+DiscoveryService::DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network,
+                                   Config config)
+    : endpoint_(std::move(endpoint)),
+      key_(std::move(key)),
+      network_(network),
+      config_(std::move(config)),
+      state_(network, key_.public_key(), config_),
+      local_(network, endpoint_.addr()),
+      rng_(std::random_device{}()),
+      events_(config_.events_backlog),
+      tasks_(endpoint_.executor(), [](std::exception_ptr e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          logger()->error("discovery task failed: {}", ex.what());
+        }
+      }) {
+  const Timestamp started = now();
+  local_.set_version({started, started});
+  for (const Tag& t : config_.tags) local_.add_tag(t);
+  me_.set(SignedPeerEntry::sign(local_, key_));
+}
+
+Timestamp DiscoveryService::now() const {
+  return std::chrono::duration_cast<Timestamp>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+void DiscoveryService::start() {
+  std::weak_ptr<DiscoveryService> weak = weak_from_this();
+  announce_ = std::make_shared<AnnounceProtocol>(
+      endpoint_, network_, std::random_device{}(),
+      [weak](const wire::Bytes& payload) {
+        if (auto self = weak.lock()) self->on_announce(payload);
+      },
+      [weak](const EndpointAddr& peer) {
+        if (auto self = weak.lock()) self->dial(peer);  // first contact: full catalog sync
+      },
+      tasks_);
+  announce_->start(config_.bootstrap_peers);
+  announce_entry(me_.borrow(), /*urgent=*/true);
+  endpoint_.register_alpn(std::string(CatalogSyncMessage::alpn),
+                          [weak](transport::Connection connection) {
+                            if (auto self = weak.lock()) {
+                              self->tasks_.spawn(self->serve_connection(std::move(connection)));
+                            }
+                          });
+  tasks_.spawn(refresh_loop());
+  tasks_.spawn(purge_loop());
+  for (const auto& peer : config_.bootstrap_peers) dial(peer);
+}
+
+asio::awaitable<void> DiscoveryService::stop() {
+  if (announce_) {
+    // Tell the others we are leaving, and give the gossip its window to spread it.
+    Departure departure;
+    {
+      std::lock_guard lock(mutex_);
+      departure = Departure{network_, key_.public_key(), local_.version()};
+    }
+    AnnouncePayload payload{{}, {SignedDeparture::sign(departure, key_)}};
+    announce_->broadcast(wire::encode(payload), /*urgent=*/true);
+    co_await sleep_for(config_.graceful_departure_window);
+  }
+  co_await tasks_.close();
+}
+
+SignedPeerEntry DiscoveryService::resign_locked() {
+  auto v = local_.version();
+  v.update = std::max(now(), v.update + Timestamp(1));
+  local_.set_version(v);
+  auto signed_entry = SignedPeerEntry::sign(local_, key_);
+  me_.set(signed_entry);
+  return signed_entry;
+}
+
+void DiscoveryService::announce_entry(const SignedPeerEntry& entry, bool urgent) {
+  if (!announce_) return;
+  AnnouncePayload payload{{entry}, {}};
+  announce_->broadcast(wire::encode(payload), urgent);
+}
+
+void DiscoveryService::on_announce(const wire::Bytes& bytes) {
+  auto payload = wire::decode<AnnouncePayload>(bytes);
+  if (!payload) {
+    logger()->info("dropped an undecodable announcement: {}", payload.error().message());
+    return;
+  }
+  merge_incoming(payload->entries);
+  std::lock_guard lock(mutex_);
+  std::vector<Event> events;
+  for (const auto& d : payload->departures) {
+    if (d.departure.peer_id == key_.public_key()) continue;
+    auto removed = state_.depart(d, now());
+    if (removed && *removed) events.emplace_back(PeerDeparted{d.departure.peer_id});
+  }
+  if (!events.empty()) publish_locked(std::move(events));
+}
+
+void DiscoveryService::publish_locked(std::vector<Event> events) {
+  catalog_.set(state_.catalog());
+  for (auto& e : events) events_.send(std::move(e));
+}
+
+std::chrono::milliseconds DiscoveryService::jittered_interval() {
+  std::lock_guard lock(mutex_);
+  std::uniform_real_distribution<double> spread(-config_.announce_jitter, config_.announce_jitter);
+  const double factor = 1.0 + spread(rng_);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(config_.announce_interval.count()) * factor));
+}
+
+CatalogSyncMessage DiscoveryService::outgoing_message() {
+  std::lock_guard lock(mutex_);
+  return CatalogSyncMessage{network_, entries_to_share(state_.catalog(), me_.borrow())};
+}
+
+void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& received) {
+  // Peers send our own entry back as part of their catalog: expected, not an offence.
+  std::vector<SignedPeerEntry> entries;
+  entries.reserve(received.size());
+  for (const auto& e : received) {
+    if (e.peer_id() != key_.public_key()) entries.push_back(e);
+  }
+  std::lock_guard lock(mutex_);
+  const auto report = merge_batch(state_, entries, now(), config_.max_catalog_entries);
+  if (report.rejected > 0) {
+    logger()->info("refused {} of {} received entries", report.rejected, entries.size());
+  }
+  if (report.changed.empty()) return;
+  std::vector<Event> events;
+  for (const auto& [change, entry] : report.changed) {
+    if (change == Change::kDiscovered) {
+      events.emplace_back(PeerDiscovered{entry});
+    } else {
+      events.emplace_back(PeerUpdated{entry});
+    }
+  }
+  publish_locked(std::move(events));
+}
+
+void DiscoveryService::dial(EndpointAddr peer) {
+  auto self = shared_from_this();
+  tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
+    auto result = co_await self->sync_on_executor(peer);
+    if (!result) logger()->debug("dial {} failed: {}", peer.id, result.error().message);
+  }(std::move(self), std::move(peer)));
+}
+
+asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_with(EndpointAddr peer) {
+  // The exchange runs on the node's executor whatever executor the caller is on.
+  co_return co_await asio::co_spawn(endpoint_.executor(), sync_on_executor(std::move(peer)),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>>
+DiscoveryService::recv_within_timeout(SyncLink& link) {
+  asio::steady_timer deadline(co_await asio::this_coro::executor);
+  deadline.expires_after(config_.sync_timeout);
+  deadline.async_wait([link](std::error_code ec) mutable {
+    if (!ec) link.cancel();
+  });
+  auto message = co_await link.recv();
+  deadline.cancel();
+  co_return message;
+}
+
+asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(EndpointAddr peer) {
+  if (peer.id == key_.public_key()) co_return std::unexpected(link_error("cannot sync with self"));
+  auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer), config_.sync_timeout);
+  if (!opened) co_return std::unexpected(link_error("connecting for a catalog sync timed out"));
+  auto& link = *opened;
+  if (!link) co_return std::unexpected(link_error(link.error().message));
+  if (auto sent = co_await link->send(outgoing_message()); !sent) {
+    co_return std::unexpected(from_link_error(sent.error()));
+  }
+  auto reply = co_await recv_within_timeout(*link);
+  if (!reply) co_return std::unexpected(from_link_error(reply.error()));
+  if (reply->network_id != network_) {
+    link->close(transport::close_reason::DifferentNetwork);
+    co_return std::unexpected(
+        Error{Error::Kind::kDifferentNetwork, "the peer belongs to a different network"});
+  }
+  merge_incoming(reply->entries);
+  logger()->trace("synced with {} ({} entries received)", peer.id, reply->entries.size());
+  link->close(transport::close_reason::Success);
+  co_return std::expected<void, Error>{};
+}
+
+asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
+  for (;;) {
+    auto link = co_await SyncLink::accept(connection);
+    if (!link) co_return;  // the connection is gone
+    if (inbound_syncs_.load() >= kMaxInboundSyncs) {
+      logger()->warn("refusing a catalog sync from {}: {} already in progress",
+                     connection.peer_id(), kMaxInboundSyncs);
+      link->close(transport::close_reason::Cancelled);
+      continue;
+    }
+    tasks_.spawn(serve_sync(std::move(*link)));
+  }
+}
+
+asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
+  ++inbound_syncs_;
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { --n; }
+  } release{inbound_syncs_};
+
+  auto request = co_await recv_within_timeout(link);
+  if (!request) co_return;
+  if (request->network_id != network_) {
+    logger()->info("refused a catalog sync from another network ({})", request->network_id);
+    link.close(transport::close_reason::DifferentNetwork);
+    co_return;
+  }
+  merge_incoming(request->entries);
+  if (!co_await link.send(outgoing_message())) co_return;
+  // The dialer closes once it has read the reply; closing first would drop it.
+  (void)co_await recv_within_timeout(link);
+}
+
+asio::awaitable<void> DiscoveryService::refresh_loop() {
+  for (;;) {
+    co_await sleep_for(jittered_interval());
+    std::optional<EndpointAddr> partner;
+    // Anti-entropy only with gossip neighbours, so connections stay bounded by the views.
+    std::vector<EndpointAddr> known = announce_ ? announce_->active_peers() : std::vector<EndpointAddr>{};
+    std::optional<SignedPeerEntry> refreshed;
+    {
+      std::lock_guard lock(mutex_);
+      refreshed = resign_locked();
+      if (known.empty()) known = config_.bootstrap_peers;  // still alone: retry bootstrap
+      if (!known.empty()) {
+        partner = known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng_)];
+      }
+    }
+    announce_entry(*refreshed, /*urgent=*/false);
+    // The exchange runs beside the loop: a dead partner (a handshake that never completes)
+    // must not delay re-signing our entry. One at a time, so they cannot pile up.
+    if (partner && !anti_entropy_in_flight_.exchange(true)) {
+      tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
+        struct Done {
+          std::atomic<bool>& flag;
+          ~Done() { flag = false; }
+        } done{self->anti_entropy_in_flight_};
+        auto result = co_await self->sync_on_executor(peer);
+        if (!result) logger()->debug("anti-entropy sync with {} failed: {}", peer.id, result.error().message);
+      }(shared_from_this(), std::move(*partner)));
+    }
+  }
+}
+
+asio::awaitable<void> DiscoveryService::purge_loop() {
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      config_.purge_after / 10, std::chrono::milliseconds(50), std::chrono::milliseconds(5000));
+  for (;;) {
+    co_await sleep_for(period);
+    std::lock_guard lock(mutex_);
+    auto gone = state_.purge(now());
+    if (gone.empty()) continue;
+    std::vector<Event> events;
+    for (const auto& id : gone) events.emplace_back(PeerDeparted{id});
+    publish_locked(std::move(events));
+  }
+}
+
+void DiscoveryService::insert(PeerEntry entry) {
+  std::lock_guard lock(mutex_);
+  auto change = state_.insert_unsigned(entry);
+  if (!change || *change == Change::kUnchanged) return;
+  const auto held = *state_.catalog().get(entry.peer_id());
+  if (*change == Change::kDiscovered) {
+    publish_locked({PeerDiscovered{held}});
+  } else {
+    publish_locked({PeerUpdated{held}});
+  }
+}
+
+bool DiscoveryService::remove(const PeerId& peer) {
+  std::lock_guard lock(mutex_);
+  if (!state_.remove(peer)) return false;
+  publish_locked({PeerDeparted{peer}});
+  return true;
+}
+
+void DiscoveryService::clear_unsigned() {
+  std::lock_guard lock(mutex_);
+  std::vector<Event> events;
+  for (const auto& id : state_.clear_unsigned()) events.emplace_back(PeerDeparted{id});
+  if (!events.empty()) publish_locked(std::move(events));
+}
+
+bool DiscoveryService::feed(const SignedPeerEntry& entry) {
+  std::lock_guard lock(mutex_);
+  auto change = state_.merge(entry, now());
+  if (!change) {
+    logger()->info("refused a fed entry of {}: {}", entry.peer_id(), to_string(change.error()));
+    return false;
+  }
+  if (*change == Change::kDiscovered) publish_locked({PeerDiscovered{CatalogEntry(entry)}});
+  if (*change == Change::kUpdated) publish_locked({PeerUpdated{CatalogEntry(entry)}});
+  return true;
+}
+
+std::uint64_t DiscoveryService::rejected(Rejection r) const {
+  std::lock_guard lock(mutex_);
+  return state_.rejected(r);
+}
+
+}  // namespace mosaik::discovery::detail

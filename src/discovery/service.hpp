@@ -1,0 +1,129 @@
+#pragma once
+// DiscoveryService: discovery's I/O shell. It owns the catalog rules (CatalogState), our own
+// signed entry, the catalog watch and the event broadcast, and drives the protocols over the
+// node's endpoint:
+//  - /mosaik/catalog-sync: a full exchange on first contact, on sync_with(), and with one
+//    random known peer every announce interval (anti-entropy);
+//  - a refresh loop that re-signs our entry (keeping it fresh for others) and a purge loop.
+// State is guarded by one mutex held only for short, non-suspending sections, so the public
+// handle can be used from any thread. Every inbound exchange runs in its own task with a
+// timeout; a silent peer costs one task, never the worker.
+
+#include <asio/awaitable.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "announce.hpp"
+#include "catalog_state.hpp"
+#include "catalog_sync.hpp"
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/transport/endpoint.hpp"
+#include "mosaik/transport/link.hpp"
+
+namespace mosaik::discovery::detail {
+
+// One catalog-sync message, sent both ways: the sender's network and its signed entries.
+struct CatalogSyncMessage {
+  NetworkId network_id;
+  std::vector<SignedPeerEntry> entries;
+  MOSAIK_WIRE_FIELDS(network_id, entries);
+  static constexpr std::string_view alpn = "/mosaik/catalog-sync";
+};
+
+// What the announce protocol spreads: fresh signed entries and signed departures.
+struct AnnouncePayload {
+  std::vector<SignedPeerEntry> entries;
+  std::vector<SignedDeparture> departures;
+  MOSAIK_WIRE_FIELDS(entries, departures);
+};
+
+class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
+ public:
+  // Inbound exchanges handled at once; more are refused until some finish.
+  static constexpr std::size_t kMaxInboundSyncs = 64;
+
+  DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config);
+
+  // Registers the protocol handlers and starts the loops and the bootstrap dials.
+  void start();
+  // Cancels every task and waits for them.
+  asio::awaitable<void> stop();
+
+  Catalog catalog() const { return catalog_.borrow(); }
+  WatchReceiver<Catalog> catalog_watch() const { return catalog_.subscribe(); }
+  BroadcastReceiver<Event> events() const { return events_.subscribe(); }
+  SignedPeerEntry me() const { return me_.borrow(); }
+
+  void dial(EndpointAddr peer);
+  asio::awaitable<std::expected<void, Error>> sync_with(EndpointAddr peer);
+
+  // Changes our entry (tags, streams, groups); when `fn` changed anything, re-signs it and
+  // announces it at once.
+  template <class F>
+  void update_local(F&& fn) {
+    std::optional<SignedPeerEntry> changed;
+    {
+      std::lock_guard lock(mutex_);
+      if (fn(local_)) changed = resign_locked();
+    }
+    if (changed) announce_entry(*changed, /*urgent=*/true);
+  }
+
+  void insert(PeerEntry entry);
+  bool remove(const PeerId& peer);
+  void clear_unsigned();
+  bool feed(const SignedPeerEntry& entry);
+
+  std::uint64_t rejected(Rejection r) const;
+  // Links the announce protocol holds open (bounded by the gossip views, not by N).
+  std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
+
+ private:
+  using SyncLink = transport::Link<CatalogSyncMessage>;
+
+  asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer);
+  // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
+  // link, so the wait never depends on cancellation reaching into the transport).
+  asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
+      SyncLink& link);
+  asio::awaitable<void> serve_connection(transport::Connection connection);
+  asio::awaitable<void> serve_sync(SyncLink link);
+  asio::awaitable<void> refresh_loop();
+  asio::awaitable<void> purge_loop();
+
+  CatalogSyncMessage outgoing_message();
+  void merge_incoming(const std::vector<SignedPeerEntry>& received);
+  SignedPeerEntry resign_locked();
+  void announce_entry(const SignedPeerEntry& entry, bool urgent);
+  void on_announce(const wire::Bytes& payload);
+  void publish_locked(std::vector<Event> events);
+  std::chrono::milliseconds jittered_interval();
+  Timestamp now() const;
+
+  transport::Endpoint endpoint_;
+  SecretKey key_;
+  NetworkId network_;
+  Config config_;
+
+  mutable std::mutex mutex_;
+  CatalogState state_;  // guarded by mutex_
+  PeerEntry local_;     // guarded by mutex_
+  std::mt19937_64 rng_;  // guarded by mutex_
+
+  Watch<SignedPeerEntry> me_;
+  Watch<Catalog> catalog_;
+  Broadcast<Event> events_;
+  std::atomic<std::size_t> inbound_syncs_{0};
+  std::atomic<bool> anti_entropy_in_flight_{false};
+  std::shared_ptr<AnnounceProtocol> announce_;  // set by start()
+  TaskGroup tasks_;
+};
+
+}  // namespace mosaik::discovery::detail

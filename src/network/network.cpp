@@ -1,0 +1,164 @@
+#include "mosaik/network/network.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/use_future.hpp>
+
+#include <chrono>
+#include <future>
+
+#include "mosaik/primitives/log.hpp"
+#include "runtime.hpp"
+
+namespace mosaik {
+namespace {
+
+auto logger() {
+  static auto l = log::get("network");
+  return l;
+}
+
+// How long a node's destruction waits for its graceful shutdown before giving up on it.
+constexpr std::chrono::seconds kShutdownGrace{5};
+
+asio::awaitable<void> shut_down(std::shared_ptr<discovery::detail::DiscoveryService> discovery,
+                                std::optional<transport::Endpoint> endpoint) {
+  if (discovery) co_await discovery->stop();
+  if (endpoint) co_await endpoint->shutdown();
+}
+
+}  // namespace
+
+namespace detail {
+
+asio::any_io_executor NetworkRuntime::start_own_thread() {
+  context = std::make_unique<asio::io_context>(1);
+  work.emplace(context->get_executor());
+  thread = std::thread([ctx = context.get()] { ctx->run(); });
+  return context->get_executor();
+}
+
+NetworkRuntime::~NetworkRuntime() {
+  if (!endpoint) {  // build() failed before binding: only the event loop to stop
+    if (context) {
+      work.reset();
+      context->stop();
+      thread.join();
+    }
+    return;
+  }
+  const auto executor = endpoint->executor();
+  auto task = shut_down(std::move(discovery_service), std::move(endpoint));
+  discovery.reset();
+  if (!context) {
+    // Someone else's executor: we cannot block it (we may be running on it). The shutdown
+    // task keeps what it needs alive and finishes on its own.
+    asio::co_spawn(executor, std::move(task), asio::detached);
+    return;
+  }
+  if (thread.get_id() == std::this_thread::get_id()) {
+    // The last handle died on the node's own thread: finish there, then let it exit.
+    asio::co_spawn(executor, std::move(task), asio::detached);
+    work.reset();
+    thread.detach();
+    (void)context.release();  // the detached thread still runs it; freed at process exit
+    return;
+  }
+  auto done = asio::co_spawn(executor, std::move(task), asio::use_future);
+  if (done.wait_for(kShutdownGrace) != std::future_status::ready) {
+    logger()->warn("node shutdown did not finish within {} s; stopping anyway",
+                   kShutdownGrace.count());
+  }
+  work.reset();
+  context->stop();
+  thread.join();
+}
+
+}  // namespace detail
+
+PeerId LocalNode::id() const { return runtime_->secret_key.public_key(); }
+const SecretKey& LocalNode::secret_key() const { return runtime_->secret_key; }
+NetworkId LocalNode::network_id() const { return runtime_->network_id; }
+EndpointAddr LocalNode::addr() const { return runtime_->endpoint->addr(); }
+transport::Endpoint& LocalNode::endpoint() const { return *runtime_->endpoint; }
+asio::awaitable<void> LocalNode::online() const { co_return; }
+
+NetworkBuilder& NetworkBuilder::with_secret_key(SecretKey key) {
+  secret_key_ = std::move(key);
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_relay_mode(RelayMode mode) {
+  relay_mode_ = mode;
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_mdns_discovery(bool enabled) {
+  mdns_ = enabled;
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_addresses(std::set<SocketAddr> addresses) {
+  addresses_ = std::move(addresses);
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_discovery(discovery::Config::Builder config) {
+  discovery_ = std::move(config);
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_executor(asio::any_io_executor executor) {
+  executor_ = std::move(executor);
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_transport(transport::EndpointConfig config) {
+  transport_ = std::move(config);
+  return *this;
+}
+
+asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() {
+  using E = network::Error;
+  if (network_id_.is_zero()) {
+    co_return std::unexpected(E{E::Kind::kMissingNetworkId, "a network id is required"});
+  }
+  auto discovery_config = discovery_.build();
+  if (!discovery_config) {
+    co_return std::unexpected(E{E::Kind::kDiscoveryConfig, discovery_config.error().message});
+  }
+  transport::EndpointConfig endpoint_config = transport_;
+  endpoint_config.addresses.assign(addresses_.begin(), addresses_.end());
+  if (endpoint_config.addresses.empty()) {
+    endpoint_config.addresses.push_back(SocketAddr(asio::ip::address_v4::any(), 0));
+  }
+  for (const auto& a : endpoint_config.addresses) {
+    if (a.address().is_multicast()) {
+      co_return std::unexpected(
+          E{E::Kind::kInvalidAddress, fmt::format("cannot bind a multicast address: {}", a.address().to_string())});
+    }
+  }
+
+  auto runtime = std::make_shared<detail::NetworkRuntime>(
+      network_id_, secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
+  const auto executor = executor_ ? *executor_ : runtime->start_own_thread();
+  auto endpoint = transport::Endpoint::bind(runtime->secret_key, endpoint_config, executor);
+  if (!endpoint) co_return std::unexpected(E{E::Kind::kBind, endpoint.error().message});
+  runtime->endpoint.emplace(std::move(*endpoint));
+
+  runtime->discovery_service = std::make_shared<discovery::detail::DiscoveryService>(
+      *runtime->endpoint, runtime->secret_key, network_id_, *discovery_config);
+  runtime->discovery.emplace(runtime->discovery_service);
+  runtime->discovery_service->start();
+  logger()->info("node {} online on network {} at {}", runtime->local.id(), network_id_,
+                 runtime->local.addr());
+  co_return Network(std::move(runtime));
+}
+
+asio::awaitable<Network> Network::create(NetworkId id) {
+  auto built = co_await builder(id).build();
+  if (!built) throw network::BuildFailed(built.error());
+  co_return std::move(*built);
+}
+
+const LocalNode& Network::local() const { return runtime_->local; }
+NetworkId Network::network_id() const { return runtime_->network_id; }
+discovery::Discovery& Network::discovery() const { return *runtime_->discovery; }
+RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
+bool Network::mdns_discovery() const { return runtime_->mdns; }
+
+}  // namespace mosaik

@@ -1,0 +1,43 @@
+#pragma once
+// NetworkRuntime: everything one node owns, in the order it is built and torn down:
+// the event loop (its own thread, or the caller's executor), the endpoint, the subsystems.
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "mosaik/network/network.hpp"
+#include "../discovery/service.hpp"
+
+namespace mosaik::detail {
+
+struct NetworkRuntime {
+  NetworkRuntime(NetworkId id, SecretKey key, RelayMode relay, bool mdns)
+      : network_id(id), secret_key(std::move(key)), relay_mode(relay), mdns(mdns), local(this) {}
+  NetworkRuntime(const NetworkRuntime&) = delete;
+  NetworkRuntime& operator=(const NetworkRuntime&) = delete;
+  ~NetworkRuntime();
+
+  // Starts an event-loop thread of our own and returns its executor.
+  asio::any_io_executor start_own_thread();
+
+  NetworkId network_id;
+  SecretKey secret_key;
+  RelayMode relay_mode;
+  bool mdns;
+
+  // Present when the node runs its own event loop.
+  std::unique_ptr<asio::io_context> context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+
+  std::optional<transport::Endpoint> endpoint;
+  std::shared_ptr<discovery::detail::DiscoveryService> discovery_service;
+  std::optional<discovery::Discovery> discovery;
+  LocalNode local;
+};
+
+}  // namespace mosaik::detail

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "mosaik/primitives/async/block_on.hpp"
+#include "node_fixture.hpp"
+#include "support/co_assert.hpp"
+#include "../../src/discovery/service.hpp"
+
+namespace mosaik {
+namespace {
+
+using namespace std::chrono_literals;
+using test::make_node;
+using test::until_knows;
+
+const NetworkId kNet = "announce-net-test";
+
+// Slow periodic work: only the announce protocol's immediate messages can pass a test fast.
+discovery::Config::Builder slow_refresh() {
+  return discovery::Config::builder()
+      .with_announce_interval(test::secs(10))
+      .with_purge_after(test::secs(60))
+      .with_sync_timeout(test::secs(2))
+      .no_auto_bootstrap();
+}
+
+TEST(AnnounceNet, a_tag_change_reaches_others_within_one_second) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh().with_bootstrap(a.local().addr()));
+    co_await until_knows(a, b.local().id());
+    co_await until_knows(b, a.local().id());
+    b.discovery().add_tags("validator");
+    const PeerId bid = b.local().id();
+    co_await test::until_catalog(a, [bid](const discovery::Catalog& c) {
+      return c.get(bid) != nullptr && c.get(bid)->tags().contains("validator");
+    }, 1.0);
+  });
+}
+
+TEST(AnnounceNet, thirty_two_nodes_given_only_the_first_all_hold_all_entries) {
+  block_on([]() -> asio::awaitable<void> {
+    constexpr std::size_t kNodes = 32;
+    std::vector<Network> nodes;
+    nodes.push_back(co_await make_node(kNet, slow_refresh()));
+    const auto first = nodes.front().local().addr();
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      nodes.push_back(co_await make_node(kNet, slow_refresh().with_bootstrap(first)));
+    }
+    for (const auto& n : nodes) {
+      co_await test::until_catalog(n, [](const discovery::Catalog& c) {
+        return c.size() == kNodes - 1;
+      }, 20.0);
+    }
+    std::size_t most_links = 0;
+    for (const auto& n : nodes) {
+      most_links = std::max(most_links, n.discovery().service()->announce_links());
+    }
+    // Bounded by a constant (the active view plus recent one-off exchanges), not by N.
+    EXPECT_LE(most_links, discovery::detail::AnnounceProtocol::kMaxPeerLinks);
+  });
+}
+
+TEST(AnnounceNet, another_networks_announce_link_is_closed_with_different_network) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node("some-other-net", slow_refresh());
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(), "/mosaik/announce");
+    CO_ASSERT_TRUE(conn.has_value());
+    auto link = co_await conn->open_link();
+    CO_ASSERT_TRUE(link.has_value());
+    CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(NetworkId("some-other-net")))).has_value());
+    auto reply = co_await test::timeout_s(5, link->recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::DifferentNetwork);
+  });
+}
+
+TEST(AnnounceNet, a_garbage_announce_frame_closes_that_link_and_is_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(), "/mosaik/announce");
+    CO_ASSERT_TRUE(conn.has_value());
+    auto link = co_await conn->open_link();
+    CO_ASSERT_TRUE(link.has_value());
+    CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(kNet))).has_value());
+    const wire::Bytes garbage = {0x92, 0xff, 0xc1};
+    CO_ASSERT_TRUE((co_await link->send_frame(garbage)).has_value());
+    auto reply = co_await test::timeout_s(5, link->recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::ProtocolViolation);
+    // a still works with well-behaved peers.
+    EXPECT_TRUE((co_await b.discovery().sync_with(a.local().addr())).has_value());
+  });
+}
+
+}  // namespace
+}  // namespace mosaik

@@ -1,0 +1,193 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "mosaik/primitives/async/block_on.hpp"
+#include "node_fixture.hpp"
+#include "support/co_assert.hpp"
+#include "../../src/discovery/service.hpp"
+
+namespace mosaik {
+namespace {
+
+using test::make_node;
+using test::until_knows;
+
+const NetworkId kNet = "discovery-net-test";
+
+TEST(DiscoveryNet, two_nodes_discover_each_other_both_ways) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    auto synced = co_await b.discovery().sync_with(a.local().addr());
+    EXPECT_TRUE(synced.has_value()) << synced.error().message;
+    co_await until_knows(a, b.local().id());
+    co_await until_knows(b, a.local().id());
+    const auto entry = *b.discovery().catalog().get(a.local().id());
+    EXPECT_TRUE(entry.is_signed());
+    EXPECT_EQ(entry.addr(), a.local().addr());
+  });
+}
+
+TEST(DiscoveryNet, three_nodes_find_each_other_through_one_bootstrap) {
+  block_on([]() -> asio::awaitable<void> {
+    auto boot = co_await make_node(kNet);
+    auto b = co_await make_node(kNet, test::fast_discovery().with_bootstrap(boot.local().addr()));
+    auto c = co_await make_node(kNet, test::fast_discovery().with_bootstrap(boot.local().addr()));
+    for (const Network* n : {&boot, &b, &c}) {
+      co_await test::until_catalog(*n, [](const discovery::Catalog& cat) { return cat.size() == 2; });
+    }
+    EXPECT_TRUE(b.discovery().catalog().contains(c.local().id()));
+    EXPECT_TRUE(c.discovery().catalog().contains(b.local().id()));
+  });
+}
+
+TEST(DiscoveryNet, a_tag_change_reaches_the_other_node) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+    co_await until_knows(a, b.local().id());
+    b.discovery().add_tags("matcher");
+    EXPECT_TRUE(b.discovery().me().entry().tags().contains("matcher"));
+    const PeerId bid = b.local().id();
+    co_await test::until_catalog(a, [bid](const discovery::Catalog& c) {
+      return c.contains(bid) && c.get(bid)->tags().contains("matcher");
+    }, 1.0);
+  });
+}
+
+TEST(DiscoveryNet, discovery_events_report_the_new_peer) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto events = a.discovery().events();
+    auto b = co_await make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+    auto ev = co_await test::timeout_s(10, events.recv());
+    CO_ASSERT_TRUE(ev.has_value());
+    CO_ASSERT_TRUE(std::holds_alternative<discovery::PeerDiscovered>(*ev));
+    EXPECT_EQ(std::get<discovery::PeerDiscovered>(*ev).entry.peer_id(), b.local().id());
+  });
+}
+
+TEST(DiscoveryNet, two_networks_on_one_machine_never_see_each_other) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node("network-one");
+    auto b = co_await make_node("network-two",
+                                test::fast_discovery().with_bootstrap(a.local().addr()));
+    auto synced = co_await b.discovery().sync_with(a.local().addr());
+    CO_ASSERT_FALSE(synced.has_value());
+    EXPECT_EQ(synced.error().kind, discovery::Error::Kind::kDifferentNetwork);
+    // A third node of network one keeps the first company; network two stays alone.
+    auto c = co_await make_node("network-one", test::fast_discovery().with_bootstrap(a.local().addr()));
+    co_await until_knows(a, c.local().id());
+    EXPECT_TRUE(b.discovery().catalog().empty());
+    EXPECT_FALSE(a.discovery().catalog().contains(b.local().id()));
+  });
+}
+
+TEST(DiscoveryNet, a_stopped_node_is_purged_and_reported_departed) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto events = a.discovery().events();
+    PeerId gone;
+    {
+      auto b = co_await make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+      gone = b.local().id();
+      co_await until_knows(a, gone);
+    }
+    // Refreshes of b's entry come first (some may be dropped as Lagged); the departure
+    // is the last event about b.
+    bool departed = false;
+    for (int i = 0; i < 1000 && !departed; ++i) {
+      auto ev = co_await test::timeout_s(10, events.recv());
+      if (!ev && std::holds_alternative<Lagged>(ev.error())) continue;
+      CO_ASSERT_TRUE(ev.has_value());
+      if (auto* d = std::get_if<discovery::PeerDeparted>(&*ev)) departed = d->peer_id == gone;
+    }
+    EXPECT_FALSE(a.discovery().catalog().contains(gone));
+    EXPECT_TRUE(departed);
+  });
+}
+
+TEST(DiscoveryNet, garbage_on_the_sync_protocol_closes_that_link_only) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(), "/mosaik/catalog-sync");
+    CO_ASSERT_TRUE(conn.has_value());
+    auto raw = co_await conn->open_link();
+    CO_ASSERT_TRUE(raw.has_value());
+    const wire::Bytes garbage = {0xc1, 0xc1, 0xc1};
+    CO_ASSERT_TRUE((co_await raw->send_frame(garbage)).has_value());
+    auto reply = co_await test::timeout_s(5, raw->recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::ProtocolViolation);
+    // The node still serves honest peers.
+    auto synced = co_await b.discovery().sync_with(a.local().addr());
+    EXPECT_TRUE(synced.has_value());
+  });
+}
+
+TEST(DiscoveryNet, a_forged_entry_in_a_sync_is_refused_and_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    const auto victim = SecretKey::from_seed("victim");
+    discovery::PeerEntry fake(kNet, EndpointAddr(victim.public_key()));
+    const auto now = std::chrono::duration_cast<discovery::Timestamp>(
+        std::chrono::system_clock::now().time_since_epoch());
+    fake.set_version({now, now});
+    const auto forged = discovery::SignedPeerEntry::sign(fake, SecretKey::from_seed("mallory"));
+    using Link = transport::Link<discovery::detail::CatalogSyncMessage>;
+    auto link = co_await Link::open(b.local().endpoint(), a.local().addr());
+    CO_ASSERT_TRUE(link.has_value());
+    const discovery::detail::CatalogSyncMessage message{kNet, {forged, b.discovery().me()}};
+    CO_ASSERT_TRUE((co_await link->send(message)).has_value());
+    auto reply = co_await test::timeout_s(5, link->recv());
+    CO_ASSERT_TRUE(reply.has_value());
+    link->close(transport::close_reason::Success);
+    EXPECT_FALSE(a.discovery().catalog().contains(victim.public_key()));
+    EXPECT_TRUE(a.discovery().catalog().contains(b.local().id()));
+    EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kInvalidSignature), 1u);
+  });
+}
+
+TEST(DiscoveryNet, a_silent_peer_costs_one_task_until_the_sync_timeout) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::millis(300)));
+    auto b = co_await make_node(kNet);
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(), "/mosaik/catalog-sync");
+    CO_ASSERT_TRUE(conn.has_value());
+    auto raw = co_await conn->open_link();
+    CO_ASSERT_TRUE(raw.has_value());
+    // Open the stream with an empty write of nothing decodable yet: say nothing more.
+    const wire::Bytes partial = {0x00, 0x00};  // half a frame header
+    CO_ASSERT_TRUE((co_await raw->send_framed(partial)).has_value());
+    auto closed = co_await test::timeout_s(5, raw->recv_frame());
+    EXPECT_FALSE(closed.has_value());  // a gave up on us
+    // Meanwhile a kept serving others.
+    auto c = co_await make_node(kNet);
+    EXPECT_TRUE((co_await c.discovery().sync_with(a.local().addr())).has_value());
+  });
+}
+
+TEST(DiscoveryNet, local_unsigned_entries_and_feed) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    const auto other = SecretKey::from_seed("fed");
+    discovery::PeerEntry e(kNet, EndpointAddr(other.public_key()));
+    const auto now = std::chrono::duration_cast<discovery::Timestamp>(
+        std::chrono::system_clock::now().time_since_epoch());
+    e.set_version({now, now});
+    a.discovery().insert(e);
+    EXPECT_TRUE(a.discovery().catalog().contains(other.public_key()));
+    a.discovery().clear_unsigned();
+    EXPECT_FALSE(a.discovery().catalog().contains(other.public_key()));
+    EXPECT_TRUE(a.discovery().feed(discovery::SignedPeerEntry::sign(e, other)));
+    EXPECT_FALSE(a.discovery().feed(discovery::SignedPeerEntry::sign(e, SecretKey::from_seed("x"))));
+    EXPECT_TRUE(a.discovery().remove(other.public_key()));
+    co_return;
+  });
+}
+
+}  // namespace
+}  // namespace mosaik

@@ -1,0 +1,48 @@
+#pragma once
+// Helpers for tests that run real nodes on 127.0.0.1: build a node, wait for catalog states.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "mosaik/network/network.hpp"
+#include "support/time.hpp"
+
+namespace mosaik::test {
+
+inline discovery::Config::Builder fast_discovery() {
+  return discovery::Config::builder()
+      .with_announce_interval(millis(200))
+      .with_purge_after(secs(3))
+      .with_sync_timeout(secs(2))
+      .no_auto_bootstrap();
+}
+
+inline asio::awaitable<Network> make_node(NetworkId net,
+                                          discovery::Config::Builder disc = fast_discovery(),
+                                          std::optional<SecretKey> key = std::nullopt) {
+  const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
+  auto builder = Network::builder(net);
+  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled).with_discovery(std::move(disc));
+  if (key) builder.with_secret_key(*key);
+  auto built = co_await builder.build();
+  if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
+  co_return std::move(*built);
+}
+
+// Waits until `node`'s catalog satisfies `pred`.
+inline asio::awaitable<void> until_catalog(const Network& node,
+                                           std::function<bool(const discovery::Catalog&)> pred,
+                                           double seconds = 10) {
+  auto watch = node.discovery().catalog_watch();
+  co_await timeout_s(seconds, watch.wait_until(std::move(pred)));
+}
+
+inline asio::awaitable<void> until_knows(const Network& node, const PeerId& peer,
+                                         double seconds = 10) {
+  co_await until_catalog(node, [peer](const discovery::Catalog& c) { return c.contains(peer); },
+                         seconds);
+}
+
+}  // namespace mosaik::test
