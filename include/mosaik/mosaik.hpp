@@ -14,3 +14,4 @@
 #include "mosaik/discovery/config.hpp"
 #include "mosaik/discovery/events.hpp"
 #include "mosaik/discovery/peer_entry.hpp"
+#include "mosaik/streams/streams.hpp"

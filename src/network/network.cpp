@@ -21,8 +21,10 @@ auto logger() {
 // How long a node's destruction waits for its graceful shutdown before giving up on it.
 constexpr std::chrono::seconds kShutdownGrace{5};
 
-asio::awaitable<void> shut_down(std::shared_ptr<discovery::detail::DiscoveryService> discovery,
+asio::awaitable<void> shut_down(std::shared_ptr<streams::detail::StreamsService> streams,
+                                std::shared_ptr<discovery::detail::DiscoveryService> discovery,
                                 std::optional<transport::Endpoint> endpoint) {
+  if (streams) co_await streams->stop();
   if (discovery) co_await discovery->stop();
   if (endpoint) co_await endpoint->shutdown();
 }
@@ -48,7 +50,8 @@ NetworkRuntime::~NetworkRuntime() {
     return;
   }
   const auto executor = endpoint->executor();
-  auto task = shut_down(std::move(discovery_service), std::move(endpoint));
+  auto task = shut_down(std::move(streams_service), std::move(discovery_service), std::move(endpoint));
+  streams.reset();
   discovery.reset();
   if (!context) {
     // Someone else's executor: we cannot block it (we may be running on it). The shutdown
@@ -103,6 +106,10 @@ NetworkBuilder& NetworkBuilder::with_discovery(discovery::Config::Builder config
   discovery_ = std::move(config);
   return *this;
 }
+NetworkBuilder& NetworkBuilder::with_streams(streams::Config::Builder config) {
+  streams_ = std::move(config);
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::with_executor(asio::any_io_executor executor) {
   executor_ = std::move(executor);
   return *this;
@@ -120,6 +127,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   auto discovery_config = discovery_.build();
   if (!discovery_config) {
     co_return std::unexpected(E{E::Kind::kDiscoveryConfig, discovery_config.error().message});
+  }
+  auto streams_config = streams_.build();
+  if (!streams_config) {
+    co_return std::unexpected(E{E::Kind::kStreamsConfig, streams_config.error().message});
   }
   transport::EndpointConfig endpoint_config = transport_;
   endpoint_config.addresses.assign(addresses_.begin(), addresses_.end());
@@ -144,6 +155,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
       *runtime->endpoint, runtime->secret_key, network_id_, *discovery_config);
   runtime->discovery.emplace(runtime->discovery_service);
   runtime->discovery_service->start();
+  runtime->streams_service = std::make_shared<streams::detail::StreamsService>(
+      *runtime->endpoint, *runtime->discovery, network_id_, *streams_config);
+  runtime->streams.emplace(runtime->streams_service);
+  runtime->streams_service->start();
   logger()->info("node {} online on network {} at {}", runtime->local.id(), network_id_,
                  runtime->local.addr());
   co_return Network(std::move(runtime));
@@ -158,6 +173,7 @@ asio::awaitable<Network> Network::create(NetworkId id) {
 const LocalNode& Network::local() const { return runtime_->local; }
 NetworkId Network::network_id() const { return runtime_->network_id; }
 discovery::Discovery& Network::discovery() const { return *runtime_->discovery; }
+streams::Streams& Network::streams() const { return *runtime_->streams; }
 RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
 

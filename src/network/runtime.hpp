@@ -11,6 +11,7 @@
 
 #include "mosaik/network/network.hpp"
 #include "../discovery/service.hpp"
+#include "../streams/service.hpp"
 
 namespace mosaik::detail {
 
@@ -37,6 +38,8 @@ struct NetworkRuntime {
   std::optional<transport::Endpoint> endpoint;
   std::shared_ptr<discovery::detail::DiscoveryService> discovery_service;
   std::optional<discovery::Discovery> discovery;
+  std::shared_ptr<streams::detail::StreamsService> streams_service;
+  std::optional<streams::Streams> streams;
   LocalNode local;
 };
 

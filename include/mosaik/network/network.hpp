@@ -21,6 +21,8 @@
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/keys.hpp"
+#include "mosaik/streams/config.hpp"
+#include "mosaik/streams/streams.hpp"
 #include "mosaik/transport/endpoint.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
 
@@ -87,6 +89,7 @@ class NetworkBuilder {
   // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0.
   NetworkBuilder& with_addresses(std::set<SocketAddr> addresses);
   NetworkBuilder& with_discovery(discovery::Config::Builder config);
+  NetworkBuilder& with_streams(streams::Config::Builder config);
   // Runs the node on `executor` (single-threaded: an io_context thread or a strand) instead
   // of a thread of its own.
   NetworkBuilder& with_executor(asio::any_io_executor executor);
@@ -102,6 +105,7 @@ class NetworkBuilder {
   bool mdns_ = false;
   std::set<SocketAddr> addresses_;
   discovery::Config::Builder discovery_ = discovery::Config::builder();
+  streams::Config::Builder streams_ = streams::Config::builder();
   std::optional<asio::any_io_executor> executor_;
   transport::EndpointConfig transport_;
 };
@@ -115,6 +119,7 @@ class Network {
   const LocalNode& local() const;
   NetworkId network_id() const;
   discovery::Discovery& discovery() const;
+  streams::Streams& streams() const;
   asio::awaitable<void> online() const { return local().online(); }
 
   RelayMode relay_mode() const;

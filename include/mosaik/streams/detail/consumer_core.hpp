@@ -1,0 +1,152 @@
+#pragma once
+// The untyped side of a consumer: its worker (discovery of producers, one subscription per
+// producer, reconnection) lives in src/streams/consumer_worker.cpp and delivers bytes into
+// an Inbox<D>, the bounded queue Consumer<D> reads. Decoding happens on the way in, so a
+// datum that does not decode never reaches the user: it closes its channel instead.
+
+#include <asio/awaitable.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mosaik/discovery/peer_entry.hpp"
+#include "mosaik/primitives/async/broadcast.hpp"
+#include "mosaik/primitives/async/notifier.hpp"
+#include "mosaik/primitives/wire.hpp"
+#include "mosaik/streams/channel.hpp"
+#include "mosaik/streams/conditions.hpp"
+#include "mosaik/streams/config.hpp"
+#include "mosaik/streams/criteria.hpp"
+#include "mosaik/transport/close_reason.hpp"
+
+namespace mosaik::streams {
+
+// Why one subscription of a consumer ended or failed (StreamNotFound, NotAllowed,
+// NoCapacity, TooSlow, ProtocolViolation, a transport failure, ...).
+struct ChannelEvent {
+  PeerId producer_id;
+  transport::CloseReason reason;
+  bool remote = false;  // true when the producer chose the reason
+  std::string message;
+};
+
+namespace detail {
+
+struct ConsumerSettings {
+  StreamId stream_id;
+  std::function<bool(const discovery::PeerEntry&)> subscribe_if;  // empty: every producer
+  Criteria criteria;
+  std::optional<ExponentialBackoff> backoff;  // empty: the streams config's
+};
+
+// A bounded queue fed by the worker (node thread) and drained by the user (any thread).
+class InboxBase {
+ public:
+  // Datums held at once; the worker stops reading from the network while it is full.
+  static constexpr std::size_t kCapacity = 1024;
+
+  virtual ~InboxBase() = default;
+
+  // Decodes one datum and queues it; false when it does not decode (nothing is queued).
+  // Call only after wait_space() said there is room.
+  virtual bool push_encoded(std::span<const std::uint8_t> bytes) = 0;
+
+  // Completes when there is room (true) or the inbox is closed (false).
+  asio::awaitable<bool> wait_space() {
+    for (;;) {
+      const auto version = notifier_.version();
+      {
+        std::lock_guard lock(mutex_);
+        if (closed_) co_return false;
+        if (size_locked() < kCapacity) co_return true;
+      }
+      co_await notifier_.wait_change(version);
+    }
+  }
+
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    notifier_.notify();
+  }
+  bool is_closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+ protected:
+  virtual std::size_t size_locked() const = 0;
+
+  mutable std::mutex mutex_;
+  bool closed_ = false;  // guarded by mutex_
+  Notifier notifier_;    // data arrived, room freed, or closed
+};
+
+template <class D>
+class Inbox final : public InboxBase {
+ public:
+  bool push_encoded(std::span<const std::uint8_t> bytes) override {
+    auto datum = wire::decode<D>(bytes);
+    if (!datum) return false;
+    {
+      std::lock_guard lock(mutex_);
+      items_.push_back(std::move(*datum));
+    }
+    notifier_.notify();
+    return true;
+  }
+
+  // The next datum, or why there is none: nullopt with `closed` set when closed and drained.
+  std::optional<D> try_pop(bool& closed) {
+    std::optional<D> out;
+    {
+      std::lock_guard lock(mutex_);
+      closed = closed_ && items_.empty();
+      if (items_.empty()) return out;
+      out.emplace(std::move(items_.front()));
+      items_.pop_front();
+    }
+    notifier_.notify();  // room for the worker
+    return out;
+  }
+
+  asio::awaitable<std::optional<D>> pop() {
+    for (;;) {
+      const auto version = notifier_.version();
+      bool closed = false;
+      auto got = try_pop(closed);
+      if (got || closed) co_return got;
+      co_await notifier_.wait_change(version);
+    }
+  }
+
+ private:
+  std::size_t size_locked() const override { return items_.size(); }
+  std::deque<D> items_;  // guarded by mutex_, at most kCapacity
+};
+
+class ConsumerCore {
+ public:
+  virtual ~ConsumerCore() = default;
+
+  virtual const StreamId& stream_id() const = 0;
+  virtual When when() const = 0;
+  virtual std::vector<ChannelInfo> producers() const = 0;
+  virtual Stats stats() const = 0;
+  virtual BroadcastReceiver<ChannelEvent> events() const = 0;
+  // Datums that failed to decode, each of which closed its channel.
+  virtual std::uint64_t protocol_violations() const = 0;
+  // The last handle went: stop the worker and close every subscription.
+  virtual void close() = 0;
+};
+
+}  // namespace detail
+}  // namespace mosaik::streams

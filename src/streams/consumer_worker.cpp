@@ -1,0 +1,305 @@
+#include "consumer_worker.hpp"
+
+#include <asio/this_coro.hpp>
+
+#include "mosaik/primitives/async/timeout.hpp"
+#include "mosaik/primitives/log.hpp"
+#include "mosaik/streams/close_reasons.hpp"
+#include "protocol.hpp"
+
+namespace mosaik::streams::detail {
+namespace {
+
+auto logger() {
+  static auto l = log::get("streams");
+  return l;
+}
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+ConsumerWorker::ConsumerWorker(transport::Endpoint endpoint, discovery::Discovery discovery,
+                               NetworkId network, ConsumerSettings settings,
+                               ExponentialBackoff backoff, std::shared_ptr<InboxBase> inbox)
+    : endpoint_(endpoint), discovery_(std::move(discovery)), network_(network),
+      local_(endpoint.id()), settings_(std::move(settings)), backoff_(backoff),
+      inbox_(std::move(inbox)), rng_(std::random_device{}()),
+      snapshot_(std::make_shared<const ChannelList>()) {
+  tasks_ = std::make_unique<TaskGroup>(endpoint.executor());
+}
+
+TaskGroup* ConsumerWorker::task_group() {
+  // Only shutdown() (a coroutine on the executor) resets tasks_, and never while a
+  // synchronous caller on the executor holds this pointer; spawning happens unlocked
+  // because co_spawn may run the task inline, and the task takes mutex_ itself.
+  std::lock_guard lock(mutex_);
+  return tasks_.get();
+}
+
+void ConsumerWorker::start() {
+  if (auto* tasks = task_group()) {
+    // The task holds the worker alive until it is cancelled (close() or shutdown()).
+    tasks->spawn([](std::shared_ptr<ConsumerWorker> self) -> asio::awaitable<void> {
+      co_await self->catalog_loop();
+    }(shared_from_this()));
+  }
+}
+
+void ConsumerWorker::close() {
+  if (closed_.exchange(true)) return;
+  inbox_->close();
+  std::lock_guard lock(mutex_);
+  if (tasks_) tasks_->cancel_all();
+}
+
+asio::awaitable<void> ConsumerWorker::shutdown() {
+  closed_.store(true);
+  inbox_->close();
+  std::unique_ptr<TaskGroup> tasks;
+  {
+    std::lock_guard lock(mutex_);
+    tasks = std::move(tasks_);
+  }
+  if (tasks) co_await tasks->close();
+  targets_.clear();
+  endpoint_.reset();
+  discovery_.reset();
+}
+
+When ConsumerWorker::when() const {
+  ConditionSpec online;  // at least one connected producer
+  return When(snapshot_.subscribe(), online);
+}
+
+std::vector<ChannelInfo> ConsumerWorker::producers() const { return *snapshot_.borrow(); }
+
+asio::awaitable<void> ConsumerWorker::catalog_loop() {
+  auto watch = discovery_->catalog_watch();
+  for (;;) {
+    reconcile(watch.borrow_and_update());
+    co_await watch.changed();
+  }
+}
+
+void ConsumerWorker::reconcile(const discovery::Catalog& catalog) {
+  // Producers no longer wanted (gone, stream withdrawn, predicate false) are stopped.
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    const auto* entry = catalog.get(it->first);
+    const bool wanted = entry != nullptr && entry->streams().contains(settings_.stream_id) &&
+                        (!settings_.subscribe_if || settings_.subscribe_if(entry->entry()));
+    if (wanted) {
+      ++it;
+      continue;
+    }
+    auto& target = *it->second;
+    target.stop = true;
+    if (target.link) target.link->cancel();
+    target.kick.notify();
+    it = targets_.erase(it);
+  }
+  for (const auto& [peer_id, entry] : catalog) {
+    if (peer_id == local_ || !entry.streams().contains(settings_.stream_id)) continue;
+    auto known = targets_.find(peer_id);
+    if (known != targets_.end()) {
+      if (known->second->entry.version() != entry.version()) {
+        known->second->entry = entry.entry();
+        known->second->kick.notify();  // a restarted producer is retried at once
+      }
+      continue;
+    }
+    if (settings_.subscribe_if && !settings_.subscribe_if(entry.entry())) continue;
+    auto target = std::make_shared<Target>(entry.entry());
+    targets_.emplace(peer_id, target);
+    if (auto* tasks = task_group()) {
+      tasks->spawn([](std::shared_ptr<ConsumerWorker> self,
+                       std::shared_ptr<Target> t) -> asio::awaitable<void> {
+        co_await self->target_loop(std::move(t));
+      }(shared_from_this(), target));
+    }
+  }
+}
+
+std::chrono::milliseconds ConsumerWorker::randomized(std::chrono::milliseconds base) {
+  const double spread = backoff_.randomization_factor;
+  std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(rng_)));
+}
+
+asio::awaitable<void> ConsumerWorker::target_loop(std::shared_ptr<Target> target) {
+  std::uint32_t attempt = 0;
+  std::optional<Clock::time_point> failing_since;
+  while (!target->stop) {
+    const auto version = target->kick.version();
+    const auto outcome = co_await subscribe_once(target);
+    if (target->stop) break;
+    if (outcome.connected) {
+      attempt = 0;
+      failing_since.reset();
+    }
+    if (!failing_since) failing_since = Clock::now();
+    std::optional<std::chrono::milliseconds> delay = randomized(backoff_.base_delay(attempt++));
+    if (backoff_.max_elapsed_time && Clock::now() - *failing_since > *backoff_.max_elapsed_time) {
+      delay.reset();  // give up until the producer's entry changes
+    }
+    if (target->kick.version() != version) {
+      attempt = 0;  // the entry changed while we were connected: try the new one now
+      failing_since.reset();
+      continue;
+    }
+    if (delay) {
+      auto kicked = co_await with_timeout(target->kick.wait_change(version), *delay);
+      if (kicked) {
+        attempt = 0;
+        failing_since.reset();
+      }
+    } else {
+      logger()->info("stream {}: giving up on producer {} until its entry changes",
+                     settings_.stream_id, target->entry.peer_id());
+      co_await target->kick.wait_change(version);
+      attempt = 0;
+      failing_since.reset();
+    }
+  }
+}
+
+asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
+    std::shared_ptr<Target> target) {
+  Outcome outcome;
+  const discovery::PeerEntry producer = target->entry;
+  auto stats = std::make_shared<StatsCounters>();
+  Watch<State> state(State::Connecting);
+  const ChannelInfo info(settings_.stream_id, settings_.criteria, producer.peer_id(), local_,
+                         std::make_shared<const discovery::PeerEntry>(producer), stats, state);
+  const auto channel = add_channel(info);
+  struct Cleanup {
+    ConsumerWorker* self;
+    std::uint64_t channel;
+    Watch<State> state;
+    std::shared_ptr<StatsCounters> stats;
+    std::shared_ptr<Target> target;
+    bool counted = false;  // counted in connected_
+    ~Cleanup() {
+      target->link.reset();
+      if (counted) {
+        std::lock_guard lock(self->mutex_);
+        if (--self->connected_ == 0) self->totals_->mark_disconnected();
+      }
+      stats->mark_disconnected();
+      state.set(State::Terminated);
+      self->remove_channel(channel);
+    }
+  } cleanup{this, channel, state, stats, target};
+
+  auto connection = co_await endpoint_->connect(producer.addr(), std::string(kAlpn));
+  if (!connection) {
+    const auto reason = connection.error().reason.value_or(transport::close_reason::UnexpectedClose);
+    report(producer.peer_id(), reason, connection.error().reason.has_value(),
+           connection.error().message);
+    co_return outcome;
+  }
+  auto link = co_await connection->open_link();
+  if (!link) {
+    report(producer.peer_id(), link.error().reason, link.error().remote, link.error().message);
+    co_return outcome;
+  }
+  target->link = *link;
+  if (target->stop) co_return outcome;
+
+  wire::Bytes request;
+  wire::append_encoded_frame(
+      request, Subscribe{network_, settings_.stream_id, settings_.criteria, discovery_->me()});
+  auto sent = co_await link->send_framed(std::move(request));
+  if (!sent) {
+    report(producer.peer_id(), sent.error().reason, sent.error().remote, sent.error().message);
+    co_return outcome;
+  }
+  auto reply = co_await with_timeout(link->recv_frame(), kHandshakeTimeout);
+  if (!reply) {
+    link->cancel();
+    report(producer.peer_id(), transport::close_reason::Cancelled, false,
+           "no answer to the subscription in time");
+    co_return outcome;
+  }
+  if (!*reply) {
+    const auto& e = reply->error();
+    report(producer.peer_id(), e.reason, e.remote, e.message);
+    co_return outcome;
+  }
+  auto accepted = wire::decode<SubscribeAccepted>(**reply);
+  if (!accepted || accepted->stream_id != settings_.stream_id) {
+    link->close(transport::close_reason::ProtocolViolation);
+    report(producer.peer_id(), transport::close_reason::ProtocolViolation, false,
+           "the producer's answer is not a SubscribeAccepted for this stream");
+    co_return outcome;
+  }
+
+  outcome.connected = true;
+  stats->mark_connected();
+  state.set(State::Connected);
+  {
+    std::lock_guard lock(mutex_);
+    if (connected_++ == 0) totals_->mark_connected();
+    cleanup.counted = true;
+    publish_locked();
+  }
+  logger()->debug("stream {}: subscribed to producer {}", settings_.stream_id, producer.peer_id());
+
+  for (;;) {
+    // Read from the network only when the inbox has room: a consumer that does not keep up
+    // pushes back through QUIC flow control to the producer's bounded queue.
+    const bool room = co_await inbox_->wait_space();
+    if (!room) {
+      link->close(transport::close_reason::GracefulShutdown);
+      break;
+    }
+    auto frame = co_await link->recv_frame();
+    if (!frame) {
+      const auto& e = frame.error();
+      report(producer.peer_id(), e.reason, e.remote, e.message);
+      break;
+    }
+    if (!inbox_->push_encoded(*frame)) {
+      violations_.fetch_add(1);
+      link->close(transport::close_reason::ProtocolViolation);
+      logger()->warn("stream {}: undecodable datum from producer {}; channel closed",
+                     settings_.stream_id, producer.peer_id());
+      report(producer.peer_id(), transport::close_reason::ProtocolViolation, false,
+             "a datum did not decode");
+      break;
+    }
+    stats->record(frame->size());
+    totals_->record(frame->size());
+  }
+  co_return outcome;
+}
+
+std::uint64_t ConsumerWorker::add_channel(const ChannelInfo& info) {
+  std::lock_guard lock(mutex_);
+  const auto id = next_channel_++;
+  channels_.emplace(id, info);
+  publish_locked();
+  return id;
+}
+
+void ConsumerWorker::remove_channel(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  channels_.erase(id);
+  publish_locked();
+}
+
+void ConsumerWorker::publish_locked() {
+  auto list = std::make_shared<ChannelList>();
+  for (const auto& [id, info] : channels_) list->push_back(info);
+  snapshot_.set(std::move(list));
+}
+
+void ConsumerWorker::report(const PeerId& producer, const transport::CloseReason& reason,
+                            bool remote, std::string message) {
+  logger()->debug("stream {}: subscription to {} ended: {} ({})", settings_.stream_id, producer,
+                  reason, message);
+  events_.send(ChannelEvent{producer, reason, remote, std::move(message)});
+}
+
+}  // namespace mosaik::streams::detail

@@ -1,0 +1,233 @@
+#include "fanout.hpp"
+
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include "mosaik/primitives/log.hpp"
+#include "mosaik/streams/close_reasons.hpp"
+#include "protocol.hpp"
+
+namespace mosaik::streams::detail {
+namespace {
+
+auto logger() {
+  static auto l = log::get("streams");
+  return l;
+}
+
+}  // namespace
+
+Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local)
+    : settings_(std::move(settings)), discovery_(std::move(discovery)), local_(local),
+      channels_(std::make_shared<const ChannelList>()) {
+  ChannelConditions defaults(channels_.subscribe());
+  online_spec_ = settings_.online_when ? settings_.online_when(std::move(defaults)).spec()
+                                       : defaults.spec();
+  online_ = online_spec_.met(channels_.borrow());
+}
+
+bool Fanout::is_closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+std::optional<transport::CloseReason> Fanout::admit_locked(
+    const discovery::PeerEntry& consumer) const {
+  if (closed_) return close_reason::StreamNotFound;
+  if (settings_.accept_if && !settings_.accept_if(consumer)) return close_reason::NotAllowed;
+  if (subscribers_.size() >= settings_.max_consumers) return close_reason::NoCapacity;
+  return std::nullopt;
+}
+
+asio::awaitable<void> Fanout::serve(transport::RawLink link, discovery::PeerEntry consumer,
+                                    Criteria criteria) {
+  std::shared_ptr<Subscriber> sub;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto refusal = admit_locked(consumer)) {
+      logger()->info("stream {}: refused consumer {} with {}", settings_.stream_id,
+                     consumer.peer_id(), *refusal);
+      link.close(*refusal);
+      co_return;
+    }
+    // Holding a slot while connecting keeps max_consumers exact under concurrent handshakes.
+    auto stats = std::make_shared<StatsCounters>();
+    Watch<State> state(State::Connecting);
+    ChannelInfo info(settings_.stream_id, criteria, local_, consumer.peer_id(),
+                     std::make_shared<const discovery::PeerEntry>(consumer), stats, state);
+    sub = std::make_shared<Subscriber>(next_id_++, criteria, link, std::move(info), stats, state);
+    subscribers_.emplace(sub->id, sub);
+    publish_locked();
+  }
+
+  wire::Bytes accepted;
+  wire::append_encoded_frame(accepted, SubscribeAccepted{settings_.stream_id});
+  auto sent = co_await link.send_framed(std::move(accepted));
+  if (sent) {
+    sub->stats->mark_connected();
+    sub->state.set(State::Connected);
+    {
+      std::lock_guard lock(mutex_);
+      sub->accepting = !closed_;
+      publish_locked();
+    }
+    pushable_.notify();
+    logger()->debug("stream {}: consumer {} subscribed", settings_.stream_id, consumer.peer_id());
+    using namespace asio::experimental::awaitable_operators;
+    co_await (send_loop(sub) && watch_consumer(sub));
+  }
+  end(sub);
+}
+
+void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
+  sub->stats->mark_disconnected();
+  sub->state.set(State::Terminated);
+  {
+    std::lock_guard lock(mutex_);
+    subscribers_.erase(sub->id);
+    sub->queue.clear();
+    publish_locked();
+  }
+  pushable_.notify();
+}
+
+asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
+  for (;;) {
+    const auto version = sub->wake.version();
+    wire::Bytes batch;
+    std::size_t count = 0;
+    std::optional<transport::CloseReason> close_with;
+    bool ended = false;
+    {
+      std::lock_guard lock(mutex_);
+      close_with = sub->close_with;
+      ended = sub->ended;
+      while (!close_with && !sub->queue.empty() && batch.size() < kMaxBatchBytes) {
+        const auto& frame = *sub->queue.front();
+        batch.insert(batch.end(), frame.begin(), frame.end());
+        sub->queue.pop_front();
+        ++count;
+      }
+    }
+    if (close_with) {
+      sub->link.close(*close_with);  // also wakes watch_consumer
+      co_return;
+    }
+    if (ended) co_return;
+    if (count == 0) {
+      co_await sub->wake.wait_change(version);
+      continue;
+    }
+    if (!settings_.disconnect_lagging) pushable_.notify();  // room for a waiting send()
+    const auto size = batch.size() - count * wire::kFrameHeaderSize;
+    auto written = co_await sub->link.send_framed(std::move(batch));
+    if (!written) {
+      sub->link.cancel();
+      co_return;
+    }
+    sub->stats->datums.fetch_add(count, std::memory_order_relaxed);
+    sub->stats->bytes.fetch_add(size, std::memory_order_relaxed);
+  }
+}
+
+asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
+  // The consumer sends nothing after Subscribe: this returns when it leaves (or misbehaves).
+  auto got = co_await sub->link.recv_frame();
+  if (got) {
+    logger()->warn("stream {}: consumer {} sent data after subscribing", settings_.stream_id,
+                   sub->info.consumer_id());
+    sub->link.close(transport::close_reason::ProtocolViolation);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    sub->ended = true;
+  }
+  sub->wake.notify();
+}
+
+PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
+                             const std::function<void(wire::Bytes&)>& encode) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  std::vector<std::shared_ptr<Subscriber>> lagging;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return PushOutcome::kClosed;
+    if (!online_) return PushOutcome::kOffline;
+    for (const auto& [id, sub] : subscribers_) {
+      if (!sub->accepting || sub->ended || sub->close_with || !matches(sub->criteria)) continue;
+      if (sub->queue.size() >= settings_.buffer_size) {
+        if (!settings_.disconnect_lagging) return PushOutcome::kFull;
+        sub->close_with = close_reason::TooSlow;
+        sub->accepting = false;
+        sub->queue.clear();
+        lagging.push_back(sub);
+        continue;
+      }
+      targets.push_back(sub);
+    }
+    if (!targets.empty()) {
+      auto frame = std::make_shared<wire::Bytes>();
+      encode(*frame);
+      Frame shared = std::move(frame);
+      for (const auto& t : targets) t->queue.push_back(shared);
+    }
+  }
+  for (const auto& sub : lagging) {
+    logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
+                   sub->info.consumer_id());
+    sub->wake.notify();
+  }
+  for (const auto& t : targets) t->wake.notify();
+  return targets.empty() ? PushOutcome::kUndelivered : PushOutcome::kSent;
+}
+
+asio::awaitable<void> Fanout::until_pushable() {
+  for (;;) {
+    const auto version = pushable_.version();
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) co_return;
+      if (online_) {
+        bool room = true;
+        for (const auto& [id, sub] : subscribers_) {
+          if (sub->accepting && sub->queue.size() >= settings_.buffer_size) room = false;
+        }
+        if (room) co_return;
+      }
+    }
+    co_await pushable_.wait_change(version);
+  }
+}
+
+When Fanout::when() const { return When(channels_.subscribe(), online_spec_); }
+
+std::vector<ChannelInfo> Fanout::consumers() const { return *channels_.borrow(); }
+
+void Fanout::publish_locked() {
+  auto list = std::make_shared<ChannelList>();
+  list->reserve(subscribers_.size());
+  for (const auto& [id, sub] : subscribers_) list->push_back(sub->info);
+  ChannelSnapshot snapshot = std::move(list);
+  online_ = online_spec_.met(snapshot);
+  channels_.set(std::move(snapshot));
+}
+
+void Fanout::close() {
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  std::optional<discovery::Discovery> discovery;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    discovery.swap(discovery_);
+    for (const auto& [id, sub] : subscribers_) {
+      if (!sub->close_with) sub->close_with = transport::close_reason::GracefulShutdown;
+      sub->accepting = false;
+      subs.push_back(sub);
+    }
+  }
+  if (discovery) discovery->remove_stream(settings_.stream_id);
+  for (const auto& sub : subs) sub->wake.notify();
+  pushable_.notify();
+}
+
+}  // namespace mosaik::streams::detail

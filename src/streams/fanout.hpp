@@ -1,0 +1,87 @@
+#pragma once
+// Fanout: the producer side of one stream, shared by all its Producer<D> handles. Every
+// subscribed consumer has its own bounded queue of encoded frames and its own sender
+// coroutine, so a slow consumer never delays the others: when its queue is full it is
+// either closed with TooSlow (disconnect_lagging) or the producer waits for it.
+// A datum is encoded once; consumers share the frame. State is guarded by one mutex held
+// only for short, non-suspending sections (handles push from any thread).
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/primitives/async/notifier.hpp"
+#include "mosaik/primitives/async/watch.hpp"
+#include "mosaik/streams/detail/producer_core.hpp"
+#include "mosaik/transport/raw_link.hpp"
+
+namespace mosaik::streams::detail {
+
+class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fanout> {
+ public:
+  Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local);
+
+  // Runs one consumer's subscription after its Subscribe was read: admits it (or closes the
+  // link with StreamNotFound / NotAllowed / NoCapacity), then feeds it until it ends.
+  asio::awaitable<void> serve(transport::RawLink link, discovery::PeerEntry consumer,
+                              Criteria criteria);
+
+  const StreamId& stream_id() const override { return settings_.stream_id; }
+  PushOutcome try_push(const std::function<bool(const Criteria&)>& matches,
+                       const std::function<void(wire::Bytes&)>& encode) override;
+  asio::awaitable<void> until_pushable() override;
+  When when() const override;
+  std::vector<ChannelInfo> consumers() const override;
+  void close() override;
+  bool is_closed() const;
+
+ private:
+  using Frame = std::shared_ptr<const wire::Bytes>;
+  struct Subscriber {
+    Subscriber(std::uint64_t id, Criteria c, transport::RawLink l, ChannelInfo i,
+               std::shared_ptr<StatsCounters> s, Watch<State> st)
+        : id(id), criteria(c), link(std::move(l)), info(std::move(i)), stats(std::move(s)),
+          state(std::move(st)) {}
+    std::uint64_t id;
+    Criteria criteria;
+    transport::RawLink link;
+    ChannelInfo info;
+    std::shared_ptr<StatsCounters> stats;
+    Watch<State> state;
+    Notifier wake;  // frames queued, or the subscription must end
+    // Guarded by Fanout::mutex_:
+    std::deque<Frame> queue;  // at most settings_.buffer_size
+    bool accepting = false;   // receives datums (after SubscribeAccepted went out)
+    bool ended = false;       // the consumer left or the link failed
+    std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
+  };
+
+  asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
+  asio::awaitable<void> watch_consumer(std::shared_ptr<Subscriber> sub);
+  std::optional<transport::CloseReason> admit_locked(const discovery::PeerEntry& consumer) const;
+  void publish_locked();
+  void end(const std::shared_ptr<Subscriber>& sub);
+
+  const ProducerSettings settings_;
+  // Released by close(): a handle that outlives its node must not keep discovery alive.
+  std::optional<discovery::Discovery> discovery_;  // guarded by mutex_
+  const PeerId local_;
+
+  mutable std::mutex mutex_;
+  bool closed_ = false;                                            // guarded by mutex_
+  std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;  // guarded by mutex_
+  std::uint64_t next_id_ = 0;                                      // guarded by mutex_
+  bool online_ = false;  // guarded by mutex_; online_spec_ on the current channels
+
+  Watch<ChannelSnapshot> channels_;
+  ConditionSpec online_spec_;
+  Notifier pushable_;  // room freed, channels changed, or closed
+};
+
+}  // namespace mosaik::streams::detail

@@ -1,0 +1,46 @@
+#pragma once
+// /mosaik/streams/1.0: one bidirectional QUIC stream per subscription.
+//   consumer -> producer: Subscribe (once)
+//   producer -> consumer: SubscribeAccepted, then one frame per datum (the msgpack of D)
+// A refusal is the link closed with StreamNotFound / NotAllowed / NoCapacity instead of
+// SubscribeAccepted; a lagging consumer is closed with TooSlow. The consumer never sends
+// after Subscribe: anything more is a ProtocolViolation.
+
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+
+#include "mosaik/discovery/peer_entry.hpp"
+#include "mosaik/primitives/digest.hpp"
+#include "mosaik/primitives/wire.hpp"
+#include "mosaik/streams/criteria.hpp"
+
+namespace mosaik::streams::detail {
+
+inline constexpr std::string_view kAlpn = "/mosaik/streams/1.0";
+
+// The consumer's signed entry lets the producer judge it (accept_if) before it ever
+// appeared in the producer's catalog.
+struct Subscribe {
+  NetworkId network_id;
+  StreamId stream_id;
+  Criteria criteria;
+  discovery::SignedPeerEntry consumer;
+  MOSAIK_WIRE_FIELDS(network_id, stream_id, criteria, consumer);
+};
+
+struct SubscribeAccepted {
+  StreamId stream_id;
+  MOSAIK_WIRE_FIELDS(stream_id);
+};
+
+// Largest frame a producer reads (the Subscribe); datums only flow the other way.
+inline constexpr std::size_t kMaxSubscribeFrame = 64 * 1024;
+// How long either side waits for the other's handshake message.
+inline constexpr std::chrono::seconds kHandshakeTimeout{5};
+// Subscriptions that may be in their handshake at once on a producer node.
+inline constexpr std::size_t kMaxPendingHandshakes = 256;
+// Bytes a producer's sender coroutine moves to the transport in one write.
+inline constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+
+}  // namespace mosaik::streams::detail

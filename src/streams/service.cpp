@@ -1,0 +1,173 @@
+#include "service.hpp"
+
+#include <stdexcept>
+
+#include "mosaik/primitives/async/timeout.hpp"
+#include "mosaik/primitives/log.hpp"
+#include "mosaik/streams/close_reasons.hpp"
+#include "protocol.hpp"
+
+namespace mosaik::streams::detail {
+namespace {
+
+auto logger() {
+  static auto l = log::get("streams");
+  return l;
+}
+
+}  // namespace
+
+StreamsService::StreamsService(transport::Endpoint endpoint, discovery::Discovery discovery,
+                               NetworkId network, Config config)
+    : endpoint_(endpoint), discovery_(std::move(discovery)), network_(network),
+      config_(std::move(config)), tasks_(endpoint.executor()) {}
+
+void StreamsService::start() {
+  std::weak_ptr<StreamsService> weak = shared_from_this();
+  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+  });
+}
+
+asio::awaitable<void> StreamsService::stop() {
+  std::vector<std::shared_ptr<Fanout>> fanouts;
+  std::vector<std::shared_ptr<ConsumerWorker>> workers;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    for (auto& [id, reg] : producers_) fanouts.push_back(std::move(reg.fanout));
+    producers_.clear();
+    for (auto& weak : consumers_) {
+      if (auto w = weak.lock()) workers.push_back(std::move(w));
+    }
+    consumers_.clear();
+  }
+  for (auto& f : fanouts) f->close();
+  for (auto& w : workers) co_await w->shutdown();
+  co_await tasks_.close();
+}
+
+void StreamsService::prune_locked() {
+  std::erase_if(producers_, [](const auto& kv) { return kv.second.state.expired(); });
+  std::erase_if(consumers_, [](const auto& w) { return w.expired(); });
+}
+
+std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& stream,
+                                                                std::type_index type,
+                                                                ProducerSettings settings,
+                                                                const MakeProducerState& make) {
+  std::lock_guard lock(mutex_);
+  prune_locked();
+  auto it = producers_.find(stream);
+  if (it != producers_.end()) {
+    if (it->second.type != type) {
+      throw std::logic_error(fmt::format("stream {} already has a producer of another datum type", stream));
+    }
+    if (auto state = it->second.state.lock()) return {state, false};
+  }
+  settings.stream_id = stream;
+  auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id());
+  if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
+  auto state = make(fanout);
+  producers_.insert_or_assign(stream, Registration{state, type, fanout});
+  if (!stopped_) discovery_.add_stream(stream);
+  return {state, true};
+}
+
+std::shared_ptr<void> StreamsService::existing_producer(const StreamId& stream,
+                                                        std::type_index type) {
+  std::lock_guard lock(mutex_);
+  auto it = producers_.find(stream);
+  if (it == producers_.end()) return nullptr;
+  if (it->second.type != type) {
+    throw std::logic_error(fmt::format("stream {} has a producer of another datum type", stream));
+  }
+  return it->second.state.lock();
+}
+
+std::shared_ptr<Fanout> StreamsService::live_fanout(const StreamId& stream) {
+  std::lock_guard lock(mutex_);
+  auto it = producers_.find(stream);
+  if (it == producers_.end() || it->second.state.expired()) return nullptr;
+  return it->second.fanout;
+}
+
+std::shared_ptr<ConsumerCore> StreamsService::consumer(ConsumerSettings settings,
+                                                       std::shared_ptr<InboxBase> inbox) {
+  const auto backoff = settings.backoff.value_or(config_.backoff());
+  auto worker = std::make_shared<ConsumerWorker>(endpoint_, discovery_, network_,
+                                                 std::move(settings), backoff, std::move(inbox));
+  bool stopped = false;
+  {
+    std::lock_guard lock(mutex_);
+    prune_locked();
+    stopped = stopped_;
+    if (!stopped) consumers_.push_back(worker);
+  }
+  if (stopped) {
+    worker->close();  // the node is gone: a closed consumer (recv -> nullopt)
+  } else {
+    worker->start();
+  }
+  return worker;
+}
+
+asio::awaitable<void> StreamsService::serve_connection(transport::Connection connection) {
+  for (;;) {
+    auto link = co_await connection.accept_link(kMaxSubscribeFrame);
+    if (!link) co_return;  // the connection is gone
+    if (handshakes_.load() >= kMaxPendingHandshakes) {
+      rejected_.fetch_add(1);
+      link->close(transport::close_reason::Cancelled);
+      continue;
+    }
+    tasks_.spawn(serve_subscription(std::move(*link)));
+  }
+}
+
+asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link) {
+  std::optional<Subscribe> request;
+  {
+    ++handshakes_;
+    struct Release {
+      std::atomic<std::size_t>& n;
+      ~Release() { --n; }
+    } release{handshakes_};
+    auto frame = co_await with_timeout(link.recv_frame(), kHandshakeTimeout);
+    if (!frame || !*frame) {
+      rejected_.fetch_add(1);
+      link.cancel();
+      co_return;
+    }
+    auto decoded = wire::decode<Subscribe>(**frame);
+    if (!decoded) {
+      rejected_.fetch_add(1);
+      link.close(transport::close_reason::ProtocolViolation);
+      co_return;
+    }
+    request = std::move(*decoded);
+  }
+  const auto peer = link.connection().peer_id();
+  if (request->network_id != network_) {
+    rejected_.fetch_add(1);
+    link.close(transport::close_reason::DifferentNetwork);
+    co_return;
+  }
+  // The entry must be the connected peer's own, signed by it, for accept_if to judge it.
+  const auto& entry = request->consumer;
+  if (entry.peer_id() != peer || entry.entry().network_id() != network_ || !entry.verify()) {
+    rejected_.fetch_add(1);
+    link.close(transport::close_reason::ProtocolViolation);
+    co_return;
+  }
+  (void)discovery_.feed(entry);  // we may not have heard of this consumer yet
+  auto fanout = live_fanout(request->stream_id);
+  if (!fanout) {
+    logger()->debug("consumer {} asked for unknown stream {}", peer, request->stream_id);
+    link.close(close_reason::StreamNotFound);
+    co_return;
+  }
+  co_await fanout->serve(std::move(link), entry.entry(), request->criteria);
+}
+
+}  // namespace mosaik::streams::detail

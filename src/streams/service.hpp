@@ -1,0 +1,73 @@
+#pragma once
+// StreamsService: the streams subsystem of one node. It serves /mosaik/streams/1.0 (reads
+// each consumer's Subscribe, checks it, hands it to the stream's Fanout or refuses it with
+// StreamNotFound), keeps the registry of live producers (one Fanout per stream id) and
+// starts consumer workers. Network owns it; stop() ends every subscription and task.
+
+#include <asio/awaitable.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <typeindex>
+#include <vector>
+
+#include "consumer_worker.hpp"
+#include "fanout.hpp"
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/streams/detail/streams_api.hpp"
+#include "mosaik/transport/endpoint.hpp"
+
+namespace mosaik::streams::detail {
+
+class StreamsService final : public StreamsApi,
+                             public std::enable_shared_from_this<StreamsService> {
+ public:
+  StreamsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
+                 Config config);
+
+  // Registers the protocol handler.
+  void start();
+  // Closes every producer and consumer and waits for their tasks.
+  asio::awaitable<void> stop();
+
+  std::pair<std::shared_ptr<void>, bool> producer(const StreamId& stream, std::type_index type,
+                                                  ProducerSettings settings,
+                                                  const MakeProducerState& make) override;
+  std::shared_ptr<void> existing_producer(const StreamId& stream, std::type_index type) override;
+  std::shared_ptr<ConsumerCore> consumer(ConsumerSettings settings,
+                                         std::shared_ptr<InboxBase> inbox) override;
+  const Config& config() const override { return config_; }
+
+  // Subscriptions refused because their handshake was malformed or late.
+  std::uint64_t rejected_handshakes() const { return rejected_.load(); }
+
+ private:
+  struct Registration {
+    std::weak_ptr<void> state;  // the handles' shared ProducerState<D>
+    std::type_index type;
+    std::shared_ptr<Fanout> fanout;
+  };
+
+  asio::awaitable<void> serve_connection(transport::Connection connection);
+  asio::awaitable<void> serve_subscription(transport::RawLink link);
+  std::shared_ptr<Fanout> live_fanout(const StreamId& stream);
+  void prune_locked();
+
+  transport::Endpoint endpoint_;
+  discovery::Discovery discovery_;
+  const NetworkId network_;
+  const Config config_;
+
+  std::mutex mutex_;
+  std::map<StreamId, Registration> producers_;           // guarded by mutex_
+  std::vector<std::weak_ptr<ConsumerWorker>> consumers_;  // guarded by mutex_
+  bool stopped_ = false;                                  // guarded by mutex_
+  std::atomic<std::size_t> handshakes_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  TaskGroup tasks_;
+};
+
+}  // namespace mosaik::streams::detail

@@ -1,0 +1,101 @@
+// Refusals and bad input: each close reason reaches the consumer as a typed event.
+
+#include <gtest/gtest.h>
+
+#include "mosaik/primitives/async/block_on.hpp"
+#include "streams_fixture.hpp"
+
+namespace mosaik {
+namespace {
+
+using test::Garbage;
+using test::Reading;
+
+TEST(StreamsRefusal, accept_if_rejection_is_not_allowed) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    const std::vector<Tag> trusted = {"trusted"};
+    auto good = co_await test::node(a.local().addr(), trusted);
+    auto bad = co_await test::node(a.local().addr());
+    auto producer = a.streams()
+                        .producer<Reading>()
+                        .accept_if([](const discovery::PeerEntry& p) { return p.tags().contains("trusted"); })
+                        .build();
+    CO_ASSERT_TRUE(producer.has_value());
+    auto refused = bad.streams().consume<Reading>();
+    auto events = refused.events();
+    auto accepted = good.streams().consume<Reading>();
+    auto ev = co_await test::until_event(events, streams::close_reason::NotAllowed, 15);
+    EXPECT_TRUE(ev.remote);
+    co_await test::timeout_s(10, accepted.when().online());
+    co_await test::timeout_s(10, producer->when().online());
+    CO_ASSERT_TRUE(producer->consumers().size() == 1);
+    EXPECT_EQ(producer->consumers()[0].consumer_id(), good.local().id());
+    EXPECT_FALSE(refused.is_online());
+  });
+}
+
+TEST(StreamsRefusal, more_than_max_consumers_is_no_capacity) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node(a.local().addr());
+    auto c = co_await test::node(a.local().addr());
+    auto producer = a.streams().producer<Reading>().with_max_consumers(1).build();
+    CO_ASSERT_TRUE(producer.has_value());
+    auto first = b.streams().consume<Reading>();
+    co_await test::timeout_s(15, first.when().online());
+    auto second = c.streams().consume<Reading>();
+    auto events = second.events();
+    auto ev = co_await test::until_event(events, streams::close_reason::NoCapacity, 15);
+    EXPECT_EQ(ev.producer_id, a.local().id());
+    EXPECT_EQ(producer->consumers().size(), 1u);
+  });
+}
+
+TEST(StreamsRefusal, asking_for_an_unknown_stream_is_stream_not_found) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();  // produces nothing
+    auto b = co_await test::node();  // does not know `a` through gossip
+    auto consumer = b.streams().consume<Reading>();
+    auto events = consumer.events();
+    // A (wrong) local entry claims `a` produces the stream.
+    discovery::PeerEntry claim(test::kStreamsNet, a.local().addr());
+    claim.add_stream(streams::derived_stream_id<Reading>());
+    b.discovery().insert(claim);
+    auto ev = co_await test::until_event(events, streams::close_reason::StreamNotFound, 15);
+    EXPECT_TRUE(ev.remote);
+    EXPECT_FALSE(consumer.is_online());
+  });
+}
+
+TEST(StreamsRefusal, a_datum_that_does_not_decode_closes_only_its_channel) {
+  block_on([]() -> asio::awaitable<void> {
+    auto good = co_await test::node();
+    auto evil = co_await test::node(good.local().addr());
+    auto reader = co_await test::node(good.local().addr());
+    const StreamId stream = "shared-stream";
+    auto real = good.streams().producer<Reading>().with_stream_id(stream).build();
+    auto fake = evil.streams().producer<Garbage>().with_stream_id(stream).build();
+    CO_ASSERT_TRUE(real.has_value() && fake.has_value());
+    auto consumer = reader.streams().consumer<Reading>().with_stream_id(stream).build();
+    auto events = consumer.events();
+    co_await test::timeout_s(15, consumer.when().subscribed().minimum_of(2));
+    co_await test::timeout_s(10, fake->when().online());
+    CO_ASSERT_TRUE(fake->try_send(Garbage{"not a reading"}).has_value());
+    auto ev = co_await test::until_event(events, transport::close_reason::ProtocolViolation);
+    EXPECT_EQ(ev.producer_id, evil.local().id());
+    EXPECT_FALSE(ev.remote);
+    EXPECT_GE(consumer.protocol_violations(), 1u);
+    // The good channel still delivers; the garbage never reached the user.
+    co_await test::timeout_s(10, real->when().online());
+    const Reading ok{42, "ok"};
+    auto sent = co_await real->send(ok);
+    CO_ASSERT_TRUE(sent.has_value());
+    auto got = co_await test::receive_n(consumer, 1);
+    CO_ASSERT_TRUE(got.size() == 1);
+    EXPECT_EQ(got[0].seq, 42u);
+  });
+}
+
+}  // namespace
+}  // namespace mosaik
