@@ -1,0 +1,48 @@
+// bench/streams: mosaik streams next to NATS on loopback (issue 6). For 1 KiB and 64 B
+// datums, 1 producer -> 1 consumer and 1 -> 8: delivered datums/s (summed over consumers),
+// MB/s, and p50/p99 latency at an offered load of half the measured maximum; plus the
+// producer's RSS growth with one stalled consumer. One JSON object per case.
+//
+//   build/default/bench/streams          # starts and stops nats-server itself
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "sides.hpp"
+
+int main() {
+  try {
+    // First, before any thread exists: the stalled-consumer case forks.
+    constexpr std::size_t kBuffer = 1024;
+    const double stalled_mb = bench::stalled_producer_rss_mb(kBuffer);
+    bench::NatsServer nats;
+    struct Named {
+      const char* name;
+      bench::Case c;
+    };
+    const Named cases[] = {{"1to1_1k", {1024, 1}}, {"1to8_1k", {1024, 8}},
+                           {"1to1_64b", {64, 1}}, {"1to8_64b", {64, 8}}};
+    for (const auto& [name, c] : cases) {
+      const auto m = bench::run_mosaik(c, 0.5);
+      const auto n = bench::run_nats(c, 0.5, nats.url());
+      fmt::print(
+          "{{\"case\": \"{}\", \"mosaik_msgs_s\": {:.0f}, \"nats_msgs_s\": {:.0f}, "
+          "\"throughput_ratio\": {:.3f}, \"mosaik_mb_s\": {:.1f}, \"nats_mb_s\": {:.1f}, "
+          "\"mosaik_p50_us\": {:.1f}, \"nats_p50_us\": {:.1f}, \"latency_ratio\": {:.3f}, "
+          "\"mosaik_p99_us\": {:.1f}, \"nats_p99_us\": {:.1f}, \"stalled_rss_mb\": {:.2f}, "
+          "\"stalled_bound_mb\": {:.2f}}}\n",
+          name, m.throughput.msgs_s, n.throughput.msgs_s,
+          m.throughput.msgs_s / n.throughput.msgs_s, m.throughput.mb_s, n.throughput.mb_s,
+          m.latency.p50_us, n.latency.p50_us, m.latency.p50_us / n.latency.p50_us,
+          m.latency.p99_us, n.latency.p99_us, stalled_mb, kBuffer * 1024 / 1e6);
+      std::fflush(stdout);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench/streams: %s\n", e.what());
+    return 1;
+  }
+}
