@@ -147,6 +147,7 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
   std::vector<std::shared_ptr<Subscriber>> targets;
+  std::vector<std::shared_ptr<Subscriber>> to_wake;  // their sender waits on an empty queue
   std::vector<std::shared_ptr<Subscriber>> lagging;
   {
     std::lock_guard lock(mutex_);
@@ -168,7 +169,10 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
       auto frame = std::make_shared<wire::Bytes>();
       encode(*frame);
       Frame shared = std::move(frame);
-      for (const auto& t : targets) t->queue.push_back(shared);
+      for (const auto& t : targets) {
+        if (t->queue.empty()) to_wake.push_back(t);
+        t->queue.push_back(shared);
+      }
     }
   }
   for (const auto& sub : lagging) {
@@ -176,7 +180,7 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
                    sub->info.consumer_id());
     sub->wake.notify();
   }
-  for (const auto& t : targets) t->wake.notify();
+  for (const auto& t : to_wake) t->wake.notify();
   return targets.empty() ? PushOutcome::kUndelivered : PushOutcome::kSent;
 }
 

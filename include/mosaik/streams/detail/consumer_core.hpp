@@ -96,25 +96,31 @@ class Inbox final : public InboxBase {
   bool push_encoded(std::span<const std::uint8_t> bytes) override {
     auto datum = wire::decode<D>(bytes);
     if (!datum) return false;
+    bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
+      was_empty = items_.empty();
       items_.push_back(std::move(*datum));
     }
-    notifier_.notify();
+    // Readers only wait on an empty inbox, so only that transition needs a wake-up.
+    if (was_empty) notifier_.notify();
     return true;
   }
 
   // The next datum, or why there is none: nullopt with `closed` set when closed and drained.
   std::optional<D> try_pop(bool& closed) {
     std::optional<D> out;
+    bool was_full = false;
     {
       std::lock_guard lock(mutex_);
       closed = closed_ && items_.empty();
       if (items_.empty()) return out;
+      was_full = items_.size() >= kCapacity;
       out.emplace(std::move(items_.front()));
       items_.pop_front();
     }
-    notifier_.notify();  // room for the worker
+    // The worker only waits on a full inbox, so only that transition needs a wake-up.
+    if (was_full) notifier_.notify();
     return out;
   }
 
