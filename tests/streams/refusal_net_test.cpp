@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mosaik/primitives/async/block_on.hpp"
+#include "protocol.hpp"
 #include "streams_fixture.hpp"
 
 namespace mosaik {
@@ -94,6 +95,56 @@ TEST(StreamsRefusal, a_datum_that_does_not_decode_closes_only_its_channel) {
     auto got = co_await test::receive_n(consumer, 1);
     CO_ASSERT_TRUE(got.size() == 1);
     EXPECT_EQ(got[0].seq, 42u);
+  });
+}
+
+}  // namespace
+}  // namespace mosaik
+
+namespace mosaik {
+namespace {
+
+// Opens a raw subscription link to `producer` and sends `payload` as its first frame.
+asio::awaitable<transport::LinkError> raw_subscribe(Network& from, const Network& producer,
+                                                    wire::Bytes payload) {
+  auto conn = co_await from.local().endpoint().connect(producer.local().addr(),
+                                                       std::string(streams::detail::kAlpn));
+  CO_ASSERT_TRUE(conn.has_value());
+  auto link = co_await conn->open_link();
+  CO_ASSERT_TRUE(link.has_value());
+  auto sent = co_await link->send_frame(payload);
+  CO_ASSERT_TRUE(sent.has_value());
+  auto reply = co_await test::timeout_s(10, link->recv_frame());
+  CO_ASSERT_FALSE(reply.has_value());
+  co_return reply.error();
+}
+
+TEST(StreamsRefusal, a_subscribe_that_does_not_decode_is_a_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    const wire::Bytes garbage = {0xc1, 0x00, 0xff};
+    auto error = co_await raw_subscribe(b, a, garbage);
+    EXPECT_EQ(error.reason, transport::close_reason::ProtocolViolation);
+    EXPECT_TRUE(error.remote);
+    EXPECT_TRUE(producer.consumers().empty());
+  });
+}
+
+TEST(StreamsRefusal, a_subscribe_with_someone_elses_entry_is_a_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node();
+    auto c = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    // b presents c's (validly signed) entry as its own.
+    const streams::detail::Subscribe forged{test::kStreamsNet, streams::derived_stream_id<test::Reading>(),
+                                            streams::Criteria{}, c.discovery().me()};
+    const auto bytes = wire::encode(forged);
+    auto error = co_await raw_subscribe(b, a, bytes);
+    EXPECT_EQ(error.reason, transport::close_reason::ProtocolViolation);
+    EXPECT_TRUE(producer.consumers().empty());
   });
 }
 

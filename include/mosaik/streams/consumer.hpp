@@ -50,7 +50,7 @@ class Consumer {
 
   // The next datum, in the order each producer sent them; nullopt once the consumer is
   // closed (its node shut down) and drained.
-  asio::awaitable<std::optional<D>> recv() { return state_->inbox->pop(); }
+  asio::awaitable<std::optional<D>> recv() { return detail::Inbox<D>::pop(state_->inbox); }
   // The same, for `while (auto d = co_await consumer.next())` readers.
   asio::awaitable<std::optional<D>> next() { return recv(); }
 

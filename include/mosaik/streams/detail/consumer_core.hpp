@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -124,13 +125,14 @@ class Inbox final : public InboxBase {
     return out;
   }
 
-  asio::awaitable<std::optional<D>> pop() {
+  // Static, holding the inbox: a pending recv() keeps it alive whatever happens to handles.
+  static asio::awaitable<std::optional<D>> pop(std::shared_ptr<Inbox> inbox) {
     for (;;) {
-      const auto version = notifier_.version();
+      const auto version = inbox->notifier_.version();
       bool closed = false;
-      auto got = try_pop(closed);
+      auto got = inbox->try_pop(closed);
       if (got || closed) co_return got;
-      co_await notifier_.wait_change(version);
+      co_await inbox->notifier_.wait_change(version);
     }
   }
 
