@@ -143,6 +143,7 @@ asio::awaitable<int> run(Options opt) {
     fmt::print("run the consumer with:\n  quickstart --role consumer --peer {}\n", node.local().addr());
     co_await produce(producer, opt);  // waits for a consumer as long as it takes
     co_await bounded(producer.when().unsubscribed(), opt, "producer");  // let it drain
+    fmt::print("producer: the consumer left, done\n");
     co_return 0;
   }
   if (opt.role == "consumer") {
