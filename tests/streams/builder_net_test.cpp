@@ -147,5 +147,22 @@ TEST(StreamsBuilder, a_consumer_outliving_its_node_reports_disconnected) {
   });
 }
 
+TEST(StreamsBuilder, a_producer_outliving_its_node_is_closed) {
+  block_on([]() -> asio::awaitable<void> {
+    std::optional<streams::Producer<Reading>> producer;
+    {
+      auto n = co_await test::node();
+      producer.emplace(n.streams().produce<Reading>());
+    }
+    auto sent = producer->try_send(Reading{1, "late"});
+    CO_ASSERT_FALSE(sent.has_value());
+    EXPECT_TRUE(sent.error().is_closed());
+    EXPECT_EQ(sent.error().datum->note, "late");
+    const Reading again{2, "late"};
+    auto waited = co_await test::timeout_s(5, producer->send(again));
+    EXPECT_FALSE(waited.has_value());
+  });
+}
+
 }  // namespace
 }  // namespace mosaik
