@@ -1,5 +1,6 @@
 #include "consumer_worker.hpp"
 
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/this_coro.hpp>
 
 #include "mosaik/primitives/async/timeout.hpp"
@@ -75,20 +76,32 @@ When ConsumerWorker::when() const {
 std::vector<ChannelInfo> ConsumerWorker::producers() const { return *snapshot_.borrow(); }
 
 asio::awaitable<void> ConsumerWorker::catalog_loop() {
+  using namespace asio::experimental::awaitable_operators;
   auto watch = discovery_->catalog_watch();
   for (;;) {
+    const auto local_version = local_changes_.version();
     reconcile(watch.borrow_and_update());
-    co_await watch.changed();
+    co_await (watch.changed() || local_changes_.wait_change(local_version));
   }
 }
 
+bool ConsumerWorker::wanted(const discovery::PeerEntry& entry) const {
+  return entry.streams().contains(settings_.stream_id) &&
+         (!settings_.subscribe_if || settings_.subscribe_if(entry));
+}
+
 void ConsumerWorker::reconcile(const discovery::Catalog& catalog) {
+  // Candidates: every peer of the catalog, and this node itself (its own producers).
+  const auto me = discovery_->me().entry();
+  auto entry_of = [&](const PeerId& id) -> const discovery::PeerEntry* {
+    if (id == local_) return &me;
+    const auto* e = catalog.get(id);
+    return e != nullptr ? &e->entry() : nullptr;
+  };
   // Producers no longer wanted (gone, stream withdrawn, predicate false) are stopped.
   for (auto it = targets_.begin(); it != targets_.end();) {
-    const auto* entry = catalog.get(it->first);
-    const bool wanted = entry != nullptr && entry->streams().contains(settings_.stream_id) &&
-                        (!settings_.subscribe_if || settings_.subscribe_if(entry->entry()));
-    if (wanted) {
+    const auto* entry = entry_of(it->first);
+    if (entry != nullptr && wanted(*entry)) {
       ++it;
       continue;
     }
@@ -99,24 +112,29 @@ void ConsumerWorker::reconcile(const discovery::Catalog& catalog) {
     it = targets_.erase(it);
   }
   for (const auto& [peer_id, entry] : catalog) {
-    if (peer_id == local_ || !entry.streams().contains(settings_.stream_id)) continue;
-    auto known = targets_.find(peer_id);
-    if (known != targets_.end()) {
-      if (known->second->entry.version() != entry.version()) {
-        known->second->entry = entry.entry();
-        known->second->kick.notify();  // a restarted producer is retried at once
-      }
-      continue;
+    if (peer_id != local_) want(entry.entry());
+  }
+  want(me);
+}
+
+void ConsumerWorker::want(const discovery::PeerEntry& entry) {
+  if (!entry.streams().contains(settings_.stream_id)) return;
+  auto known = targets_.find(entry.peer_id());
+  if (known != targets_.end()) {
+    if (known->second->entry.version() != entry.version()) {
+      known->second->entry = entry;
+      known->second->kick.notify();  // a restarted producer is retried at once
     }
-    if (settings_.subscribe_if && !settings_.subscribe_if(entry.entry())) continue;
-    auto target = std::make_shared<Target>(entry.entry());
-    targets_.emplace(peer_id, target);
-    if (auto* tasks = task_group()) {
-      tasks->spawn([](std::shared_ptr<ConsumerWorker> self,
-                       std::shared_ptr<Target> t) -> asio::awaitable<void> {
-        co_await self->target_loop(std::move(t));
-      }(shared_from_this(), target));
-    }
+    return;
+  }
+  if (settings_.subscribe_if && !settings_.subscribe_if(entry)) return;
+  auto target = std::make_shared<Target>(entry);
+  targets_.emplace(entry.peer_id(), target);
+  if (auto* tasks = task_group()) {
+    tasks->spawn([](std::shared_ptr<ConsumerWorker> self,
+                    std::shared_ptr<Target> t) -> asio::awaitable<void> {
+      co_await self->target_loop(std::move(t));
+    }(shared_from_this(), target));
   }
 }
 

@@ -43,6 +43,8 @@ class ConsumerWorker final : public ConsumerCore,
   BroadcastReceiver<ChannelEvent> events() const override { return events_.subscribe(); }
   std::uint64_t protocol_violations() const override { return violations_.load(); }
   void close() override;
+  // A producer of this node appeared or went (our own entry is not in the catalog).
+  void poke() { local_changes_.notify(); }
 
  private:
   // One producer this consumer subscribes to; lives as long as the producer is wanted.
@@ -60,6 +62,8 @@ class ConsumerWorker final : public ConsumerCore,
   TaskGroup* task_group();
   asio::awaitable<void> catalog_loop();
   void reconcile(const discovery::Catalog& catalog);
+  bool wanted(const discovery::PeerEntry& entry) const;
+  void want(const discovery::PeerEntry& entry);
   asio::awaitable<void> target_loop(std::shared_ptr<Target> target);
   asio::awaitable<Outcome> subscribe_once(std::shared_ptr<Target> target);
   std::chrono::milliseconds randomized(std::chrono::milliseconds base);
@@ -92,6 +96,7 @@ class ConsumerWorker final : public ConsumerCore,
   Broadcast<ChannelEvent> events_{256};
   std::atomic<std::uint64_t> violations_{0};
   std::atomic<bool> closed_{false};
+  Notifier local_changes_;
   std::unique_ptr<TaskGroup> tasks_;  // guarded by mutex_; taken by shutdown()
 };
 

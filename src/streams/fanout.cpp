@@ -16,8 +16,10 @@ auto logger() {
 
 }  // namespace
 
-Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local)
+Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
+               std::function<void()> on_close)
     : settings_(std::move(settings)), discovery_(std::move(discovery)), local_(local),
+      on_close_(std::move(on_close)),
       channels_(std::make_shared<const ChannelList>()) {
   ChannelConditions defaults(channels_.subscribe());
   online_spec_ = settings_.online_when ? settings_.online_when(std::move(defaults)).spec()
@@ -232,6 +234,7 @@ void Fanout::close() {
   if (discovery) discovery->remove_stream(settings_.stream_id);
   for (const auto& sub : subs) sub->wake.notify();
   pushable_.notify();
+  if (on_close_) on_close_();
 }
 
 }  // namespace mosaik::streams::detail

@@ -25,7 +25,10 @@ namespace mosaik::streams::detail {
 
 class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fanout> {
  public:
-  Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local);
+  // `on_close` runs once, unlocked, after close() withdrew the stream (the service uses it
+  // to tell this node's consumers).
+  Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
+         std::function<void()> on_close = {});
 
   // Runs one consumer's subscription after its Subscribe was read: admits it (or closes the
   // link with StreamNotFound / NotAllowed / NoCapacity), then feeds it until it ends.
@@ -72,6 +75,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   // Released by close(): a handle that outlives its node must not keep discovery alive.
   std::optional<discovery::Discovery> discovery_;  // guarded by mutex_
   const PeerId local_;
+  const std::function<void()> on_close_;
 
   mutable std::mutex mutex_;
   bool closed_ = false;                                            // guarded by mutex_

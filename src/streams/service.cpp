@@ -56,22 +56,46 @@ std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& 
                                                                 std::type_index type,
                                                                 ProducerSettings settings,
                                                                 const MakeProducerState& make) {
-  std::lock_guard lock(mutex_);
-  prune_locked();
-  auto it = producers_.find(stream);
-  if (it != producers_.end()) {
-    if (it->second.type != type) {
-      throw std::logic_error(fmt::format("stream {} already has a producer of another datum type", stream));
+  std::shared_ptr<void> state;
+  {
+    std::lock_guard lock(mutex_);
+    prune_locked();
+    auto it = producers_.find(stream);
+    if (it != producers_.end()) {
+      if (it->second.type != type) {
+        throw std::logic_error(
+            fmt::format("stream {} already has a producer of another datum type", stream));
+      }
+      if (auto existing = it->second.state.lock()) return {existing, false};
     }
-    if (auto state = it->second.state.lock()) return {state, false};
+    settings.stream_id = stream;
+    std::function<void()> on_close;
+    if (!stopped_) {
+      std::weak_ptr<StreamsService> weak = shared_from_this();
+      on_close = [weak] {
+        if (auto self = weak.lock()) self->poke_consumers();
+      };
+    }
+    auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id(),
+                                           std::move(on_close));
+    if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
+    state = make(fanout);
+    producers_.insert_or_assign(stream, Registration{state, type, fanout});
+    if (!stopped_) discovery_.add_stream(stream);
   }
-  settings.stream_id = stream;
-  auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id());
-  if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
-  auto state = make(fanout);
-  producers_.insert_or_assign(stream, Registration{state, type, fanout});
-  if (!stopped_) discovery_.add_stream(stream);
+  poke_consumers();  // consumers of this node may subscribe to it
   return {state, true};
+}
+
+void StreamsService::poke_consumers() {
+  std::vector<std::shared_ptr<ConsumerWorker>> workers;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& weak : consumers_) {
+      if (auto w = weak.lock()) workers.push_back(std::move(w));
+    }
+  }
+  for (const auto& w : workers) w->poke();
 }
 
 std::shared_ptr<void> StreamsService::existing_producer(const StreamId& stream,
@@ -160,7 +184,7 @@ asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link
     link.close(transport::close_reason::ProtocolViolation);
     co_return;
   }
-  (void)discovery_.feed(entry);  // we may not have heard of this consumer yet
+  if (peer != endpoint_.id()) (void)discovery_.feed(entry);  // we may not know it yet
   auto fanout = live_fanout(request->stream_id);
   if (!fanout) {
     logger()->debug("consumer {} asked for unknown stream {}", peer, request->stream_id);

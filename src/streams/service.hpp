@@ -55,6 +55,8 @@ class StreamsService final : public StreamsApi,
   asio::awaitable<void> serve_subscription(transport::RawLink link);
   std::shared_ptr<Fanout> live_fanout(const StreamId& stream);
   void prune_locked();
+  // Tells this node's consumers that its own producers changed.
+  void poke_consumers();
 
   transport::Endpoint endpoint_;
   discovery::Discovery discovery_;

@@ -90,3 +90,25 @@ TEST(StreamsLifecycle, a_consumer_channel_info_reports_its_termination) {
 
 }  // namespace
 }  // namespace mosaik
+
+namespace mosaik {
+namespace {
+
+TEST(StreamsLifecycle, a_consumer_subscribes_to_a_producer_of_its_own_node) {
+  block_on([]() -> asio::awaitable<void> {
+    auto n = co_await test::node();
+    auto consumer = n.streams().consume<test::Reading>();
+    auto producer = n.streams().produce<test::Reading>();  // created after: still found
+    co_await test::timeout_s(10, producer.when().online());
+    const test::Reading r{5, "self"};
+    auto sent = co_await producer.send(r);
+    CO_ASSERT_TRUE(sent.has_value());
+    auto got = co_await test::receive_n(consumer, 1);
+    CO_ASSERT_TRUE(got.size() == 1);
+    EXPECT_EQ(got[0].note, "self");
+    EXPECT_FALSE(n.discovery().catalog().contains(n.local().id()));
+  });
+}
+
+}  // namespace
+}  // namespace mosaik
