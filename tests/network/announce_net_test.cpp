@@ -23,6 +23,7 @@ discovery::Config::Builder slow_refresh() {
       .with_announce_interval(test::secs(10))
       .with_purge_after(test::secs(60))
       .with_sync_timeout(test::secs(2))
+      .with_graceful_departure_window(test::millis(100))  // 32 nodes shut down one by one
       .no_auto_bootstrap();
 }
 
