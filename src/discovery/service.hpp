@@ -27,6 +27,10 @@
 #include "mosaik/transport/endpoint.hpp"
 #include "mosaik/transport/link.hpp"
 
+namespace mosaik::discovery::dht {
+class DhtBootstrap;
+}
+
 namespace mosaik::discovery::detail {
 
 // One catalog-sync message, sent both ways: the sender's network and its signed entries.
@@ -84,6 +88,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::uint64_t rejected(Rejection r) const;
   // Links the announce protocol holds open (bounded by the gossip views, not by N).
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
+  // The Mainline DHT bootstrap, when the config enables it (src/discovery/dht).
+  const std::shared_ptr<dht::DhtBootstrap>& dht_bootstrap() const { return dht_; }
 
  private:
   using SyncLink = transport::Link<CatalogSyncMessage>;
@@ -95,6 +101,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_sync(SyncLink link);
+  void start_dht();
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();
 
@@ -123,6 +130,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::atomic<std::size_t> inbound_syncs_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
   std::shared_ptr<AnnounceProtocol> announce_;  // set by start()
+  std::shared_ptr<dht::DhtBootstrap> dht_;       // set by start() when the DHT is enabled
   TaskGroup tasks_;
 };
 
