@@ -6,8 +6,16 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <limits>
+#include <set>
+#include <utility>
 
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
@@ -24,6 +32,30 @@ std::uint64_t unix_seconds() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
+}
+
+// The addresses of this machine's interfaces that are up, loopback excluded.
+std::vector<asio::ip::address> interface_addresses() {
+  std::vector<asio::ip::address> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), &in->sin_addr, b.size());
+      out.emplace_back(asio::ip::address_v4(b));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), &in6->sin6_addr, b.size());
+      const asio::ip::address_v6 v6(b);
+      if (!v6.is_link_local()) out.emplace_back(v6);  // link-local needs a scope to dial
+    }
+  }
+  freeifaddrs(list);
+  return out;
 }
 
 std::string format_bind(const SocketAddr& a) {
@@ -68,8 +100,17 @@ std::expected<std::shared_ptr<DhtBootstrap>, std::string> DhtBootstrap::start(
   self->dht_ = std::move(*dht);
   logger()->debug("DHT node on UDP port {} ({} routers)", self->dht_->port(),
                   config.dht_routers.size());
-  if (config.dht_poll_interval) tasks.spawn(self->poll_loop(*config.dht_poll_interval));
-  if (config.dht_publish_interval) tasks.spawn(self->publish_loop(*config.dht_publish_interval));
+  // Each loop holds the bootstrap alive for as long as it runs.
+  if (config.dht_poll_interval) {
+    tasks.spawn([](std::shared_ptr<DhtBootstrap> b, std::chrono::milliseconds i) -> asio::awaitable<void> {
+      co_await b->poll_loop(i);
+    }(self, *config.dht_poll_interval));
+  }
+  if (config.dht_publish_interval) {
+    tasks.spawn([](std::shared_ptr<DhtBootstrap> b, std::chrono::milliseconds i) -> asio::awaitable<void> {
+      co_await b->publish_loop(i);
+    }(self, *config.dht_publish_interval));
+  }
   return self;
 }
 
@@ -78,6 +119,7 @@ DhtBootstrap::DhtBootstrap(asio::any_io_executor executor, const NetworkId& netw
     : executor_(std::move(executor)),
       key_(network_item_key(network)),
       op_timeout_(config.dht_operation_timeout),
+      redial_after_(config.sync_timeout),
       hooks_(std::move(hooks)),
       rng_(std::random_device{}()) {
   if (config.dht_publish_interval) {
@@ -86,6 +128,34 @@ DhtBootstrap::DhtBootstrap(asio::any_io_executor executor, const NetworkId& netw
         std::chrono::duration_cast<std::chrono::seconds>(3 * *config.dht_publish_interval),
         std::chrono::minutes(5));
   }
+}
+
+RecordPeer DhtBootstrap::self_entry() {
+  EndpointAddr addr = hooks_.self();
+  std::set<SocketAddr> concrete;
+  for (const auto& a : addr.direct_addresses) {
+    if (!a.address().is_unspecified()) {
+      concrete.insert(a);
+      continue;
+    }
+    for (const auto& ip : interface_addresses()) {
+      if (ip.is_v4() == a.address().is_v4()) concrete.insert(SocketAddr(ip, a.port()));
+    }
+  }
+  addr.direct_addresses = std::move(concrete);
+  const auto known = static_cast<std::uint32_t>(
+      std::min<std::size_t>(hooks_.known_peers(), std::numeric_limits<std::uint32_t>::max()));
+  return make_record_peer(addr, known, unix_seconds(), policy_);
+}
+
+void DhtBootstrap::dial_once(const RecordPeer& peer) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(dialed_, [&](const auto& d) { return now - d.second >= redial_after_; });
+  if (dialed_.contains(peer.id)) return;
+  dialed_.emplace(peer.id, now);
+  ++stats_.dials;
+  logger()->debug("dialing {} found through the DHT", peer.id);
+  hooks_.dial(peer.endpoint());
 }
 
 asio::awaitable<std::optional<MainlineGet>> DhtBootstrap::get_item() {
@@ -133,9 +203,7 @@ asio::awaitable<void> DhtBootstrap::poll_once() {
   const PeerId me = hooks_.self().id;
   for (const auto& peer : read.record.peers) {
     if (peer.id == me || hooks_.knows(peer.id)) continue;
-    ++stats_.dials;
-    logger()->debug("dialing {} found in the DHT record", peer.id);
-    hooks_.dial(peer.endpoint());
+    dial_once(peer);
   }
 }
 
@@ -160,9 +228,13 @@ asio::awaitable<bool> DhtBootstrap::publish_once() {
     std::size_t malformed = 0;
   };
   auto outcome = std::make_shared<Outcome>();
-  const RecordPeer self = make_record_peer(hooks_.self(), static_cast<std::uint32_t>(
-                                                              std::min<std::size_t>(hooks_.known_peers(), UINT32_MAX)),
-                                           unix_seconds(), policy_);
+  const RecordPeer self = self_entry();
+  if (self.addresses.empty()) {
+    if (!std::exchange(warned_no_address_, true)) {
+      logger()->warn("not publishing to the DHT: this node has no address others can dial");
+    }
+    co_return false;
+  }
   const RecordPolicy policy = policy_;
   const std::uint64_t seed = rng_();
   MutableModify modify = [outcome, self, policy, seed](const std::optional<std::string>& current) {
@@ -199,7 +271,7 @@ asio::awaitable<bool> DhtBootstrap::publish_once() {
   // Evicted peers are not forgotten: they join through gossip once we reach them directly.
   for (const auto& peer : evicted) {
     ++stats_.evicted;
-    if (!hooks_.knows(peer.id)) hooks_.dial(peer.endpoint());
+    if (peer.id != self.id && !hooks_.knows(peer.id)) dial_once(peer);
   }
   if (!put || !put->written) {
     logger()->debug("publishing to the DHT reached no node{}", put ? "" : " (timed out)");

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,12 @@ class DhtBootstrap : public std::enable_shared_from_this<DhtBootstrap> {
   void stop() { dht_.reset(); }
 
  private:
+  // Our entry as we publish it: unspecified bind addresses (0.0.0.0, ::) are replaced by
+  // this machine's interface addresses, since others cannot dial "any".
+  RecordPeer self_entry();
+  // Dials `peer` unless it was dialed within the last sync_timeout (a dead peer listed in
+  // the record is not redialed on every poll).
+  void dial_once(const RecordPeer& peer);
   asio::awaitable<void> poll_loop(std::chrono::milliseconds interval);
   asio::awaitable<void> publish_loop(std::chrono::milliseconds interval);
   asio::awaitable<void> poll_once();
@@ -74,6 +81,9 @@ class DhtBootstrap : public std::enable_shared_from_this<DhtBootstrap> {
   MutableItemKey key_;
   RecordPolicy policy_;
   std::chrono::milliseconds op_timeout_;
+  std::chrono::milliseconds redial_after_;
+  std::map<PeerId, std::chrono::steady_clock::time_point> dialed_;  // on the executor only
+  bool warned_no_address_ = false;
   BootstrapHooks hooks_;
   std::shared_ptr<MainlineDht> dht_;
   std::mt19937_64 rng_;

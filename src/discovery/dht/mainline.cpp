@@ -21,6 +21,8 @@
 #include <tuple>
 #include <utility>
 
+#include "mosaik/primitives/log.hpp"
+
 namespace mosaik::discovery::dht {
 namespace {
 
@@ -216,6 +218,9 @@ class LibtorrentDht final : public MainlineDht, public std::enable_shared_from_t
         on_item(*item);
       } else if (auto* put = lt::alert_cast<lt::dht_put_alert>(a)) {
         on_put(*put);
+      } else if (a->category() & lt::alert_category::error) {
+        static auto logger = log::get("dht");
+        logger->info("libtorrent: {}", a->message());
       }
     }
   }
