@@ -192,6 +192,39 @@ TEST(DhtNet, a_garbage_record_is_ignored_counted_and_replaced) {
   });
 }
 
+TEST(DhtNet, a_poll_only_node_finds_the_publishers_and_is_never_listed) {
+  block_on([]() -> asio::awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    LocalDht local(executor, 5);
+    const auto routers = local.routers();
+    std::vector<Network> nodes;
+    for (int i = 0; i < 2; ++i) nodes.push_back(co_await test::make_node("dht-net-poll-only", dht_discovery(routers)));
+    auto poll_only = dht_discovery(routers).with_dht_publish_interval(std::nullopt);
+    nodes.push_back(co_await test::make_node("dht-net-poll-only", std::move(poll_only)));
+    co_await until_all_know_each_other(nodes, 30);
+    EXPECT_EQ(bootstrap_of(nodes[2]).stats().publishes, 0u);
+
+    MainlineOptions o;
+    o.listen = "127.0.0.1:0";
+    o.routers = routers;
+    o.post = [executor](std::function<void()> f) { asio::post(executor, std::move(f)); };
+    auto reader = MainlineDht::start(std::move(o));
+    CO_ASSERT_TRUE(reader.has_value());
+    std::shared_ptr<MainlineDht> r = *reader;
+    const auto key = discovery::dht::network_item_key(NetworkId("dht-net-poll-only"));
+    std::function<void(std::function<void(discovery::dht::MainlineGet)>)> get_record =
+        [r, key](std::function<void(discovery::dht::MainlineGet)> done) { r->get(key, std::move(done)); };
+    const auto limit = test::secs(10);
+    auto read = co_await callback_result<discovery::dht::MainlineGet>(get_record, limit);
+    CO_ASSERT_TRUE(read.has_value());
+    CO_ASSERT_TRUE(read->found);
+    const auto* data = reinterpret_cast<const std::uint8_t*>(read->value.data());
+    const auto record = discovery::dht::decode_record(std::span<const std::uint8_t>(data, read->value.size()));
+    EXPECT_FALSE(record.record.peers.empty());
+    for (const auto& p : record.record.peers) EXPECT_NE(p.id, nodes[2].local().id());
+  });
+}
+
 TEST(DhtNet, no_auto_bootstrap_starts_no_dht) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await test::make_node("dht-net-off");
