@@ -7,6 +7,7 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "dht/bootstrap.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 
@@ -82,6 +83,31 @@ void DiscoveryService::start() {
   tasks_.spawn(refresh_loop());
   tasks_.spawn(purge_loop());
   for (const auto& peer : config_.bootstrap_peers) dial(peer);
+  if (config_.dht_publish_interval || config_.dht_poll_interval) start_dht();
+}
+
+void DiscoveryService::start_dht() {
+  std::weak_ptr<DiscoveryService> weak = weak_from_this();
+  dht::BootstrapHooks hooks;
+  hooks.self = [endpoint = endpoint_] { return endpoint.addr(); };
+  hooks.known_peers = [weak]() -> std::size_t {
+    auto self = weak.lock();
+    return self ? self->catalog().size() : 0;
+  };
+  hooks.knows = [weak](const PeerId& peer) {
+    auto self = weak.lock();
+    return self && self->catalog().contains(peer);
+  };
+  hooks.dial = [weak](EndpointAddr peer) {
+    if (auto self = weak.lock()) self->dial(std::move(peer));
+  };
+  auto started =
+      dht::DhtBootstrap::start(endpoint_.executor(), network_, config_, std::move(hooks), tasks_);
+  if (!started) {
+    logger()->warn("DHT bootstrap disabled: {}", started.error());
+    return;
+  }
+  dht_ = std::move(*started);
 }
 
 asio::awaitable<void> DiscoveryService::stop() {
@@ -110,6 +136,7 @@ asio::awaitable<void> DiscoveryService::stop() {
     co_await sleep_for(config_.graceful_departure_window);
   }
   co_await tasks_.close();
+  if (dht_) dht_->stop();  // its loops ended with the tasks
 }
 
 SignedPeerEntry DiscoveryService::resign_locked() {

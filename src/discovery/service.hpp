@@ -29,6 +29,10 @@
 #include "mosaik/transport/endpoint.hpp"
 #include "mosaik/transport/link.hpp"
 
+namespace mosaik::discovery::dht {
+class DhtBootstrap;
+}
+
 namespace mosaik::discovery::detail {
 
 // One catalog-sync message, sent both ways: the sender's network and its signed entries.
@@ -91,6 +95,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
   }
+  // The Mainline DHT bootstrap, when the config enables it (src/discovery/dht).
+  const std::shared_ptr<dht::DhtBootstrap>& dht_bootstrap() const { return dht_; }
 
  private:
   using SyncLink = transport::Link<CatalogSyncMessage>;
@@ -106,6 +112,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_sync(SyncLink link);
+  void start_dht();
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();
 
@@ -136,6 +143,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::atomic<bool> departing_{false};  // set (under mutex_) once our departure is signed
   std::map<PeerId, int> syncs_in_flight_;  // only touched on the executor
   std::shared_ptr<AnnounceProtocol> announce_;  // set by start()
+  std::shared_ptr<dht::DhtBootstrap> dht_;       // set by start() when the DHT is enabled
   TaskGroup tasks_;
 };
 
