@@ -103,6 +103,10 @@ NetworkBuilder& NetworkBuilder::with_discovery(discovery::Config::Builder config
   discovery_ = std::move(config);
   return *this;
 }
+NetworkBuilder& NetworkBuilder::with_groups(groups::Config::Builder config) {
+  groups_ = std::move(config);
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::with_executor(asio::any_io_executor executor) {
   executor_ = std::move(executor);
   return *this;
@@ -121,6 +125,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   if (!discovery_config) {
     co_return std::unexpected(E{E::Kind::kDiscoveryConfig, discovery_config.error().message});
   }
+  auto groups_config = groups_.build();
+  if (!groups_config) {
+    co_return std::unexpected(E{E::Kind::kGroupsConfig, groups_config.error().message});
+  }
   transport::EndpointConfig endpoint_config = transport_;
   endpoint_config.addresses.assign(addresses_.begin(), addresses_.end());
   if (endpoint_config.addresses.empty()) {
@@ -135,6 +143,7 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
 
   auto runtime = std::make_shared<detail::NetworkRuntime>(
       network_id_, secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
+  runtime->groups_config = *groups_config;
   const auto executor = executor_ ? *executor_ : runtime->start_own_thread();
   auto endpoint = transport::Endpoint::bind(runtime->secret_key, endpoint_config, executor);
   if (!endpoint) co_return std::unexpected(E{E::Kind::kBind, endpoint.error().message});
@@ -160,5 +169,6 @@ NetworkId Network::network_id() const { return runtime_->network_id; }
 discovery::Discovery& Network::discovery() const { return *runtime_->discovery; }
 RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
+const groups::Config& Network::groups_config() const { return runtime_->groups_config; }
 
 }  // namespace mosaik
