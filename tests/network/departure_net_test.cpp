@@ -44,17 +44,7 @@ asio::awaitable<bool> departed(BroadcastReceiver<discovery::Event>& events, Peer
 TEST(DepartureNet, graceful_shutdown_yields_peer_departed_on_every_other_node) {
   block_on([]() -> asio::awaitable<void> {
     constexpr std::size_t kNodes = 5;
-    std::vector<Network> nodes;
-    nodes.push_back(co_await make_node(kNet, no_purge()));
-    const auto first = nodes.front().local().addr();
-    for (std::size_t i = 1; i < kNodes; ++i) {
-      nodes.push_back(co_await make_node(kNet, no_purge().with_bootstrap(first)));
-    }
-    for (const auto& n : nodes) {
-      co_await test::until_catalog(n, [](const discovery::Catalog& c) {
-        return c.size() == kNodes - 1;
-      });
-    }
+    auto nodes = co_await test::make_converged_nodes(kNet, kNodes, no_purge);
     // The last node leaves; it was nobody's bootstrap, so only gossip tells the others.
     std::vector<BroadcastReceiver<discovery::Event>> events;
     for (std::size_t i = 0; i + 1 < kNodes; ++i) events.push_back(nodes[i].discovery().events());
