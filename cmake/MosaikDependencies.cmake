@@ -7,6 +7,9 @@ find_package(spdlog REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium)
 # QUIC (ngtcp2 0.12 with its GnuTLS crypto helper) and TLS 1.3 (GnuTLS) for mosaik_transport.
 pkg_check_modules(ngtcp2 REQUIRED IMPORTED_TARGET GLOBAL libngtcp2 libngtcp2_crypto_gnutls gnutls)
+# Mainline DHT (libtorrent-rasterbar 2.0) for discovery's DHT bootstrap: private to
+# mosaik_discovery, and included by src/discovery/dht/mainline.cpp alone (it brings Boost.Asio).
+pkg_check_modules(libtorrent REQUIRED IMPORTED_TARGET GLOBAL libtorrent-rasterbar)
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.
 if(NOT TARGET mosaik_asio)

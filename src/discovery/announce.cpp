@@ -55,6 +55,14 @@ void AnnounceProtocol::broadcast(wire::Bytes payload, bool urgent) {
   run(std::move(actions));
 }
 
+void AnnounceProtocol::send_direct(const wire::Bytes& payload,
+                                   const std::vector<EndpointAddr>& peers) {
+  gossip::Gossip gossip;
+  gossip.items.push_back(gossip::GossipItem{Digest::hash(payload), 0, true, payload});
+  const wire::Bytes frame = gossip::encode_message(gossip::Message(std::move(gossip)));
+  for (const auto& peer : peers) enqueue(peer, frame);
+}
+
 std::vector<EndpointAddr> AnnounceProtocol::active_peers() const {
   std::lock_guard lock(mutex_);
   std::vector<EndpointAddr> out;
@@ -107,6 +115,7 @@ void AnnounceProtocol::enqueue(const EndpointAddr& to, wire::Bytes frame) {
     if (!peers_.contains(to.id)) evict_idle_locked();
     auto& p = peers_[to.id];
     if (p.addr.direct_addresses.empty()) p.addr = to;
+    p.last_used = now();
     if (p.queue.size() >= kMaxQueuedPerPeer) p.queue.pop_front();
     p.queue.push_back(std::move(frame));
     if (!p.sending) {
@@ -168,12 +177,27 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
 void AnnounceProtocol::evict_idle_locked() {
   for (auto it = peers_.begin(); it != peers_.end() && peers_.size() >= kMaxPeerLinks;) {
     if (!it->second.keep && !it->second.sending && it->second.queue.empty()) {
-      if (it->second.link) it->second.link->close(transport::close_reason::Success);
+      close_link(it->second);
       it = peers_.erase(it);
     } else {
       ++it;
     }
   }
+}
+
+void AnnounceProtocol::close_idle_links_locked(gossip::Instant now) {
+  std::erase_if(peers_, [now](auto& entry) {
+    auto& p = entry.second;
+    if (p.keep || p.sending || !p.queue.empty() || now - p.last_used < kIdleLinkTimeout) return false;
+    close_link(p);
+    return true;
+  });
+}
+
+void AnnounceProtocol::close_link(const PeerLink& peer) {
+  // The connection carries only this link (one per peer), so it goes too: an open
+  // connection would otherwise linger on both sides until the idle timeout.
+  if (peer.link) peer.link->connection().close(transport::close_reason::Success);
 }
 
 void AnnounceProtocol::report_down(const PeerId& peer) {
@@ -214,6 +238,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   for (;;) {
     auto frame = co_await link.recv_frame();
     if (!frame) co_return;
+    frames_received_.fetch_add(1, std::memory_order_relaxed);
     logger()->trace("gossip: frame of {} bytes from {}", frame->size(), from);
     gossip::Actions actions;
     bool refused = false;
@@ -240,7 +265,9 @@ asio::awaitable<void> AnnounceProtocol::tick_loop() {
     gossip::Actions actions;
     {
       std::lock_guard lock(mutex_);
-      node_.tick(now());
+      const auto t = now();
+      node_.tick(t);
+      close_idle_links_locked(t);
       actions = node_.take_actions();
     }
     run(std::move(actions));

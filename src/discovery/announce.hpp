@@ -10,6 +10,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -34,6 +35,9 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // Peers we hold a link to: the active view plus recent one-off exchanges (joins, shuffles);
   // beyond this an idle, no-longer-needed link is closed to make room.
   static constexpr std::size_t kMaxPeerLinks = 16;
+  // A link outside the active view (a join, a shuffle) idle this long is closed, connection
+  // and all, so one-off exchanges do not pile up connections on popular peers.
+  static constexpr std::chrono::milliseconds kIdleLinkTimeout{2000};
 
   using DeliverFn = std::function<void(const wire::Bytes& payload)>;
   // A peer entered the active view: discovery syncs catalogs with it (first contact), which
@@ -46,10 +50,15 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   void start(const std::vector<EndpointAddr>& bootstrap);
   // Spreads `payload` to every node; `urgent` at tick speed, otherwise batched.
   void broadcast(wire::Bytes payload, bool urgent);
+  // Sends `payload` straight to `peers` as if we were their neighbour (they deliver it and
+  // spread it on): last words that must not depend on the state of our views.
+  void send_direct(const wire::Bytes& payload, const std::vector<EndpointAddr>& peers);
   // The peers of the active view (for anti-entropy exchanges with neighbours only).
   std::vector<EndpointAddr> active_peers() const;
   std::size_t open_links() const;
   std::uint64_t refused_frames() const;
+  // Gossip frames received (every kind), for traffic measurements.
+  std::uint64_t frames_received() const { return frames_received_.load(std::memory_order_relaxed); }
 
  private:
   struct PeerLink {
@@ -58,6 +67,7 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
     std::optional<transport::RawLink> link;
     bool sending = false;
     bool keep = false;  // in the active view: never evicted
+    gossip::Instant last_used{};
   };
 
   gossip::Instant now() const;
@@ -69,6 +79,8 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   asio::awaitable<void> tick_loop();
   void report_down(const PeerId& peer);
   void evict_idle_locked();
+  void close_idle_links_locked(gossip::Instant now);
+  static void close_link(const PeerLink& peer);
 
   transport::Endpoint endpoint_;
   NetworkId network_;
@@ -81,6 +93,7 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   gossip::GossipNode node_;           // guarded by mutex_
   std::map<PeerId, PeerLink> peers_;  // guarded by mutex_
   std::uint64_t refused_frames_ = 0;  // guarded by mutex_
+  std::atomic<std::uint64_t> frames_received_{0};
 };
 
 }  // namespace mosaik::discovery::detail

@@ -2,7 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <string_view>
+
 namespace mosaik::discovery {
+
+std::vector<std::string> default_dht_routers() {
+  if (const char* env = std::getenv("MOSAIK_DHT_ROUTERS")) {
+    std::vector<std::string> routers;
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto item = rest.substr(0, comma);
+      if (!item.empty()) routers.emplace_back(item);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    return routers;
+  }
+  return {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881", "router.utorrent.com:6881"};
+}
 
 Config::Builder Config::builder() { return Builder(); }
 
@@ -61,6 +79,18 @@ B& B::no_auto_bootstrap() {
   config_.dht_poll_interval.reset();
   return *this;
 }
+B& B::with_dht_routers(std::vector<std::string> routers) {
+  config_.dht_routers = std::move(routers);
+  return *this;
+}
+B& B::with_dht_bind(SocketAddr addr) {
+  config_.dht_bind = addr;
+  return *this;
+}
+B& B::with_dht_operation_timeout(std::chrono::milliseconds d) {
+  config_.dht_operation_timeout = d;
+  return *this;
+}
 B& B::with_sync_timeout(std::chrono::milliseconds d) {
   config_.sync_timeout = d;
   return *this;
@@ -104,6 +134,15 @@ std::expected<Config, ConfigError> B::build() const {
     if (interval && *interval <= std::chrono::milliseconds::zero()) {
       return fail("DHT intervals must be positive (or disabled)");
     }
+  }
+  if (c.dht_operation_timeout <= std::chrono::milliseconds::zero()) {
+    return fail("dht_operation_timeout must be positive");
+  }
+  for (const auto& router : c.dht_routers) {
+    const auto colon = router.rfind(':');
+    const bool has_port = colon != std::string::npos && colon > 0 && colon + 1 < router.size() &&
+                          router.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+    if (!has_port) return fail(fmt::format("DHT router '{}' is not host:port", router));
   }
   return c;
 }

@@ -7,6 +7,7 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "dht/bootstrap.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 
@@ -68,7 +69,7 @@ void DiscoveryService::start() {
         if (auto self = weak.lock()) self->on_announce(payload);
       },
       [weak](const EndpointAddr& peer) {
-        if (auto self = weak.lock()) self->dial(peer);  // first contact: full catalog sync
+        if (auto self = weak.lock()) self->on_neighbor_up(peer);
       },
       tasks_);
   announce_->start(config_.bootstrap_peers);
@@ -82,24 +83,64 @@ void DiscoveryService::start() {
   tasks_.spawn(refresh_loop());
   tasks_.spawn(purge_loop());
   for (const auto& peer : config_.bootstrap_peers) dial(peer);
+  if (config_.dht_publish_interval || config_.dht_poll_interval) start_dht();
+}
+
+void DiscoveryService::start_dht() {
+  std::weak_ptr<DiscoveryService> weak = weak_from_this();
+  dht::BootstrapHooks hooks;
+  hooks.self = [endpoint = endpoint_] { return endpoint.addr(); };
+  hooks.known_peers = [weak]() -> std::size_t {
+    auto self = weak.lock();
+    return self ? self->catalog().size() : 0;
+  };
+  hooks.knows = [weak](const PeerId& peer) {
+    auto self = weak.lock();
+    return self && self->catalog().contains(peer);
+  };
+  hooks.dial = [weak](EndpointAddr peer) {
+    if (auto self = weak.lock()) self->dial(std::move(peer));
+  };
+  auto started =
+      dht::DhtBootstrap::start(endpoint_.executor(), network_, config_, std::move(hooks), tasks_);
+  if (!started) {
+    logger()->warn("DHT bootstrap disabled: {}", started.error());
+    return;
+  }
+  dht_ = std::move(*started);
 }
 
 asio::awaitable<void> DiscoveryService::stop() {
   if (announce_) {
-    // Tell the others we are leaving, and give the gossip its window to spread it.
+    // Tell the others we are leaving, and give the gossip its window to spread it. Besides
+    // the broadcast tree, a few known peers hear it directly: a node that leaves before
+    // its views formed (or whose neighbours are lazy) still reaches someone who spreads it.
     Departure departure;
+    std::vector<EndpointAddr> direct;
     {
       std::lock_guard lock(mutex_);
+      departing_ = true;  // from here on our entry never changes (it would outlive the departure)
       departure = Departure{network_, key_.public_key(), local_.version()};
+      for (const auto& [id, entry] : state_.catalog()) {
+        if (entry.is_signed()) direct.push_back(entry.addr());
+      }
+      if (direct.empty()) direct = config_.bootstrap_peers;  // leaving before any sync completed
+      std::shuffle(direct.begin(), direct.end(), rng_);
+      if (direct.size() > kDepartureDirectPeers) direct.resize(kDepartureDirectPeers);
     }
-    AnnouncePayload payload{{}, {SignedDeparture::sign(departure, key_)}};
-    announce_->broadcast(wire::encode(payload), /*urgent=*/true);
+    const auto payload = wire::encode(AnnouncePayload{{}, {SignedDeparture::sign(departure, key_)}});
+    logger()->debug("announcing our departure ({} neighbours, {} direct)",
+                    announce_->active_peers().size(), direct.size());
+    announce_->broadcast(payload, /*urgent=*/true);
+    announce_->send_direct(payload, direct);
     co_await sleep_for(config_.graceful_departure_window);
   }
   co_await tasks_.close();
+  if (dht_) dht_->stop();  // its loops ended with the tasks
 }
 
 SignedPeerEntry DiscoveryService::resign_locked() {
+  if (departing_) return me_.borrow();
   auto v = local_.version();
   v.update = std::max(now(), v.update + Timestamp(1));
   local_.set_version(v);
@@ -109,7 +150,7 @@ SignedPeerEntry DiscoveryService::resign_locked() {
 }
 
 void DiscoveryService::announce_entry(const SignedPeerEntry& entry, bool urgent) {
-  if (!announce_) return;
+  if (!announce_ || departing_) return;
   AnnouncePayload payload{{entry}, {}};
   announce_->broadcast(wire::encode(payload), urgent);
 }
@@ -173,6 +214,20 @@ void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& receiv
   publish_locked(std::move(events));
 }
 
+void DiscoveryService::on_neighbor_up(const EndpointAddr& peer) {
+  dial(peer);  // first contact: full catalog sync
+  // Our first neighbour after being alone: what we broadcast meanwhile reached nobody, so
+  // a fresh copy of our entry goes out through it now rather than at the next refresh.
+  if (announce_ && announce_->active_peers().size() == 1) {
+    SignedPeerEntry refreshed;
+    {
+      std::lock_guard lock(mutex_);
+      refreshed = resign_locked();
+    }
+    announce_entry(refreshed, /*urgent=*/true);
+  }
+}
+
 void DiscoveryService::dial(EndpointAddr peer) {
   auto self = shared_from_this();
   tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
@@ -201,10 +256,25 @@ DiscoveryService::recv_within_timeout(SyncLink& link) {
 
 asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(EndpointAddr peer) {
   if (peer.id == key_.public_key()) co_return std::unexpected(link_error("cannot sync with self"));
+  // Exchanges with one peer share a connection; the last one to finish closes it, so
+  // occasional syncs never leave connections open until the idle timeout.
+  ++syncs_in_flight_[peer.id];
+  std::optional<transport::Connection> connection;
+  auto result = co_await exchange_catalogs(peer, connection);
+  if (--syncs_in_flight_[peer.id] == 0) {
+    syncs_in_flight_.erase(peer.id);
+    if (connection) connection->close(transport::close_reason::Success);
+  }
+  co_return result;
+}
+
+asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
+    const EndpointAddr& peer, std::optional<transport::Connection>& connection) {
   auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer), config_.sync_timeout);
   if (!opened) co_return std::unexpected(link_error("connecting for a catalog sync timed out"));
   auto& link = *opened;
   if (!link) co_return std::unexpected(link_error(link.error().message));
+  connection = link->connection();
   if (auto sent = co_await link->send(outgoing_message()); !sent) {
     co_return std::unexpected(from_link_error(sent.error()));
   }

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstddef>
 #include <expected>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -26,6 +28,10 @@
 #include "mosaik/primitives/async/task_group.hpp"
 #include "mosaik/transport/endpoint.hpp"
 #include "mosaik/transport/link.hpp"
+
+namespace mosaik::discovery::dht {
+class DhtBootstrap;
+}
 
 namespace mosaik::discovery::detail {
 
@@ -48,6 +54,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
  public:
   // Inbound exchanges handled at once; more are refused until some finish.
   static constexpr std::size_t kMaxInboundSyncs = 64;
+  // Known peers told of our departure directly, beside the broadcast tree.
+  static constexpr std::size_t kDepartureDirectPeers = 3;
 
   DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config);
 
@@ -84,17 +92,27 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::uint64_t rejected(Rejection r) const;
   // Links the announce protocol holds open (bounded by the gossip views, not by N).
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
+  std::uint64_t announce_frames_received() const {
+    return announce_ ? announce_->frames_received() : 0;
+  }
+  // The Mainline DHT bootstrap, when the config enables it (src/discovery/dht).
+  const std::shared_ptr<dht::DhtBootstrap>& dht_bootstrap() const { return dht_; }
 
  private:
   using SyncLink = transport::Link<CatalogSyncMessage>;
 
+  void on_neighbor_up(const EndpointAddr& peer);
   asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer);
+  // One exchange; `connection` is set once a link is open (for sync_on_executor to close).
+  asio::awaitable<std::expected<void, Error>> exchange_catalogs(
+      const EndpointAddr& peer, std::optional<transport::Connection>& connection);
   // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
   // link, so the wait never depends on cancellation reaching into the transport).
   asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_sync(SyncLink link);
+  void start_dht();
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();
 
@@ -122,7 +140,10 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
+  std::atomic<bool> departing_{false};  // set (under mutex_) once our departure is signed
+  std::map<PeerId, int> syncs_in_flight_;  // only touched on the executor
   std::shared_ptr<AnnounceProtocol> announce_;  // set by start()
+  std::shared_ptr<dht::DhtBootstrap> dht_;       // set by start() when the DHT is enabled
   TaskGroup tasks_;
 };
 

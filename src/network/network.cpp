@@ -106,6 +106,10 @@ NetworkBuilder& NetworkBuilder::with_discovery(discovery::Config::Builder config
   discovery_ = std::move(config);
   return *this;
 }
+NetworkBuilder& NetworkBuilder::with_groups(groups::Config::Builder config) {
+  groups_ = std::move(config);
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::with_streams(streams::Config::Builder config) {
   streams_ = std::move(config);
   return *this;
@@ -128,6 +132,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   if (!discovery_config) {
     co_return std::unexpected(E{E::Kind::kDiscoveryConfig, discovery_config.error().message});
   }
+  auto groups_config = groups_.build();
+  if (!groups_config) {
+    co_return std::unexpected(E{E::Kind::kGroupsConfig, groups_config.error().message});
+  }
   auto streams_config = streams_.build();
   if (!streams_config) {
     co_return std::unexpected(E{E::Kind::kStreamsConfig, streams_config.error().message});
@@ -146,6 +154,7 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
 
   auto runtime = std::make_shared<detail::NetworkRuntime>(
       network_id_, secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
+  runtime->groups_config = *groups_config;
   const auto executor = executor_ ? *executor_ : runtime->start_own_thread();
   auto endpoint = transport::Endpoint::bind(runtime->secret_key, endpoint_config, executor);
   if (!endpoint) co_return std::unexpected(E{E::Kind::kBind, endpoint.error().message});
@@ -176,5 +185,6 @@ discovery::Discovery& Network::discovery() const { return *runtime_->discovery; 
 streams::Streams& Network::streams() const { return *runtime_->streams; }
 RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
+const groups::Config& Network::groups_config() const { return runtime_->groups_config; }
 
 }  // namespace mosaik

@@ -121,16 +121,28 @@ asio::awaitable<void> Endpoint::shutdown() {
   co_await detail::on_executor(state_->executor, shutdown_on_loop(state_->core));
 }
 
-bool Endpoint::set_faults(const FaultConfig& faults) {
-  std::promise<bool> done;
+// Runs `fn(core)` on the endpoint's executor and returns its result: inline when already
+// there (or when the executor is the caller's), otherwise posted and waited for.
+template <class F>
+auto Endpoint::query_core(F fn) const {
+  using R = decltype(fn(*state_->core));
+  std::promise<R> done;
   auto result = done.get_future();
-  auto apply = [core = state_->core, faults, &done] { done.set_value(core->set_faults(faults)); };
+  auto apply = [core = state_->core, &fn, &done] { done.set_value(fn(*core)); };
   if (state_->thread.joinable() && state_->thread.get_id() != std::this_thread::get_id()) {
     asio::post(state_->executor, apply);
   } else {
     asio::dispatch(state_->executor, apply);
   }
   return result.get();
+}
+
+bool Endpoint::set_faults(const FaultConfig& faults) {
+  return query_core([&faults](detail::EndpointCore& core) { return core.set_faults(faults); });
+}
+
+std::size_t Endpoint::open_connections() const {
+  return query_core([](detail::EndpointCore& core) { return core.open_connections(); });
 }
 
 }  // namespace mosaik::transport

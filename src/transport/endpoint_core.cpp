@@ -1,5 +1,7 @@
 #include "endpoint_core.hpp"
 
+#include <algorithm>
+
 #include <asio/post.hpp>
 
 #include "fault_injection.hpp"
@@ -113,6 +115,13 @@ void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
   if (!conn) return;
   connections_.emplace(conn->get(), *conn);
   (*conn)->on_packet(from, packet);
+}
+
+std::size_t EndpointCore::open_connections() const {
+  return static_cast<std::size_t>(std::count_if(connections_.begin(), connections_.end(), [](const auto& c) {
+    return c.second->state() == QuicConnection::State::kHandshaking ||
+           c.second->state() == QuicConnection::State::kOpen;
+  }));
 }
 
 void EndpointCore::on_accepted(QuicConnection& conn) {

@@ -38,6 +38,8 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
                                                                    std::string alpn);
   void shutdown();
   bool set_faults(const FaultConfig& faults);
+  // Connections handshaking or open (closing and draining ones are already gone for use).
+  std::size_t open_connections() const;
 
   // ConnectionHost
   void register_cid(const ngtcp2_cid& cid, QuicConnection& conn) override;

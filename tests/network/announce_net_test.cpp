@@ -23,6 +23,7 @@ discovery::Config::Builder slow_refresh() {
       .with_announce_interval(test::secs(10))
       .with_purge_after(test::secs(60))
       .with_sync_timeout(test::secs(2))
+      .with_graceful_departure_window(test::millis(100))  // 32 nodes shut down one by one
       .no_auto_bootstrap();
 }
 
@@ -43,17 +44,7 @@ TEST(AnnounceNet, a_tag_change_reaches_others_within_one_second) {
 TEST(AnnounceNet, thirty_two_nodes_given_only_the_first_all_hold_all_entries) {
   block_on([]() -> asio::awaitable<void> {
     constexpr std::size_t kNodes = 32;
-    std::vector<Network> nodes;
-    nodes.push_back(co_await make_node(kNet, slow_refresh()));
-    const auto first = nodes.front().local().addr();
-    for (std::size_t i = 1; i < kNodes; ++i) {
-      nodes.push_back(co_await make_node(kNet, slow_refresh().with_bootstrap(first)));
-    }
-    for (const auto& n : nodes) {
-      co_await test::until_catalog(n, [](const discovery::Catalog& c) {
-        return c.size() == kNodes - 1;
-      }, 20.0);
-    }
+    auto nodes = co_await test::make_converged_nodes(kNet, kNodes, slow_refresh);
     std::size_t most_links = 0;
     for (const auto& n : nodes) {
       most_links = std::max(most_links, n.discovery().service()->announce_links());

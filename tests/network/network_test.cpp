@@ -18,7 +18,8 @@ TEST(Network, builder_options_are_applied) {
         .with_relay_mode(RelayMode::kDisabled)
         .with_mdns_discovery(true)
         .with_addresses(loopback)
-        .with_discovery(discovery::Config::builder().with_tags("role"));
+        .with_discovery(discovery::Config::builder().with_tags("role"))
+        .with_groups(groups::Config::builder().with_handshake_timeout(std::chrono::seconds(1)));
     auto net = co_await builder.build();
     CO_ASSERT_TRUE(net.has_value());
     EXPECT_EQ(net->local().id(), key.public_key());
@@ -27,6 +28,7 @@ TEST(Network, builder_options_are_applied) {
     EXPECT_EQ(net->local().network_id(), NetworkId("opts"));
     EXPECT_EQ(net->relay_mode(), RelayMode::kDisabled);
     EXPECT_TRUE(net->mdns_discovery());
+    EXPECT_EQ(net->groups_config().handshake_timeout, std::chrono::seconds(1));
     const auto addr = net->local().addr();
     CO_ASSERT_TRUE(addr.direct_addresses.size() == 1u);
     EXPECT_TRUE(addr.direct_addresses.begin()->address().is_loopback());
@@ -49,6 +51,16 @@ TEST(Network, invalid_discovery_config_is_an_error) {
                         .build());
   CO_ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, network::Error::Kind::kDiscoveryConfig);
+}
+
+TEST(Network, invalid_groups_config_is_an_error) {
+  EXPECT_EQ(groups::Config{}.handshake_timeout, std::chrono::seconds(2));  // the seed's default
+  auto r = block_on(Network::builder("x")
+                        .with_groups(groups::Config::builder().with_handshake_timeout(
+                            std::chrono::milliseconds(0)))
+                        .build());
+  CO_ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, network::Error::Kind::kGroupsConfig);
 }
 
 TEST(Network, an_unbindable_address_is_an_error) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "mosaik/network/network.hpp"
 #include "support/time.hpp"
@@ -43,6 +44,24 @@ inline asio::awaitable<void> until_knows(const Network& node, const PeerId& peer
                                          double seconds = 10) {
   co_await until_catalog(node, [peer](const discovery::Catalog& c) { return c.contains(peer); },
                          seconds);
+}
+
+// `count` nodes, each given only the first as bootstrap; waits until every catalog holds
+// all the others.
+inline asio::awaitable<std::vector<Network>> make_converged_nodes(
+    NetworkId net, std::size_t count, std::function<discovery::Config::Builder()> config,
+    double seconds = 20) {
+  std::vector<Network> nodes;
+  nodes.push_back(co_await make_node(net, config()));
+  const auto first = nodes.front().local().addr();
+  for (std::size_t i = 1; i < count; ++i) {
+    nodes.push_back(co_await make_node(net, config().with_bootstrap(first)));
+  }
+  for (const auto& n : nodes) {
+    co_await until_catalog(n, [count](const discovery::Catalog& c) { return c.size() == count - 1; },
+                           seconds);
+  }
+  co_return nodes;
 }
 
 }  // namespace mosaik::test

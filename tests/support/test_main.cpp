@@ -1,6 +1,7 @@
 // The gtest main of every test binary: logging is configured from TEST_TRACE before any
 // test runs (TEST_TRACE=debug, or "info,transport=trace"; TEST_TRACE_UNMUTE=1 also shows
 // the noisy packet-level modules), and an uncaught exception is logged before aborting.
+// MOSAIK_DHT_ROUTERS is set (empty) so that no node's DHT contacts the public routers.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -26,6 +27,9 @@ void log_and_abort() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tests never reach the internet: a node's DHT gets no public routers unless a test names
+  // its own (a local test DHT); see discovery::default_dht_routers().
+  setenv("MOSAIK_DHT_ROUTERS", "", /*overwrite=*/0);
   if (const char* level = std::getenv("TEST_TRACE")) {
     mosaik::log::configure(level, std::getenv("TEST_TRACE_UNMUTE") != nullptr);
   } else {

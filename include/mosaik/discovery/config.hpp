@@ -20,6 +20,10 @@ namespace mosaik::discovery {
 
 using namespace std::chrono_literals;
 
+// The public Mainline routers, or the comma-separated "host:port" list in the environment
+// variable MOSAIK_DHT_ROUTERS when it is set (set and empty: no routers at all).
+std::vector<std::string> default_dht_routers();
+
 struct Config {
   std::vector<EndpointAddr> bootstrap_peers;
   std::vector<Tag> tags;
@@ -31,6 +35,12 @@ struct Config {
   std::chrono::milliseconds graceful_departure_window = 500ms;
   std::optional<std::chrono::milliseconds> dht_publish_interval = 300s;
   std::optional<std::chrono::milliseconds> dht_poll_interval = 60s;
+  // The Mainline DHT node itself (started only when one of the two intervals is set): the
+  // routers it enters the DHT through ("host:port"), the address its UDP socket binds (port
+  // 0: any), and how long one DHT lookup or write may take.
+  std::vector<std::string> dht_routers = default_dht_routers();
+  SocketAddr dht_bind = SocketAddr(asio::ip::address_v4::any(), 0);
+  std::chrono::milliseconds dht_operation_timeout = 30s;
   // How long one catalog exchange may take before it is abandoned (a silent peer costs
   // one task for this long, never the worker).
   std::chrono::milliseconds sync_timeout = 10s;
@@ -67,6 +77,9 @@ class Config::Builder {
   Builder& with_dht_publish_interval(std::optional<std::chrono::milliseconds> d);
   Builder& with_dht_poll_interval(std::optional<std::chrono::milliseconds> d);
   Builder& no_auto_bootstrap();  // disables both DHT intervals
+  Builder& with_dht_routers(std::vector<std::string> routers);  // replaces the list
+  Builder& with_dht_bind(SocketAddr addr);
+  Builder& with_dht_operation_timeout(std::chrono::milliseconds d);
   Builder& with_sync_timeout(std::chrono::milliseconds d);
   Builder& with_max_catalog_entries(std::size_t n);
   Builder& with_max_tags_per_entry(std::size_t n);

@@ -19,6 +19,7 @@
 
 #include "mosaik/discovery/config.hpp"
 #include "mosaik/discovery/discovery.hpp"
+#include "mosaik/groups/config.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/streams/config.hpp"
@@ -89,6 +90,9 @@ class NetworkBuilder {
   // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0.
   NetworkBuilder& with_addresses(std::set<SocketAddr> addresses);
   NetworkBuilder& with_discovery(discovery::Config::Builder config);
+  // Node-wide groups settings, validated by build() (kGroupsConfig); the groups subsystem
+  // that reads them is not wired to the network yet.
+  NetworkBuilder& with_groups(groups::Config::Builder config);
   NetworkBuilder& with_streams(streams::Config::Builder config);
   // Runs the node on `executor` (single-threaded: an io_context thread or a strand) instead
   // of a thread of its own.
@@ -105,6 +109,7 @@ class NetworkBuilder {
   bool mdns_ = false;
   std::set<SocketAddr> addresses_;
   discovery::Config::Builder discovery_ = discovery::Config::builder();
+  groups::Config::Builder groups_ = groups::Config::builder();
   streams::Config::Builder streams_ = streams::Config::builder();
   std::optional<asio::any_io_executor> executor_;
   transport::EndpointConfig transport_;
@@ -124,6 +129,7 @@ class Network {
 
   RelayMode relay_mode() const;
   bool mdns_discovery() const;
+  const groups::Config& groups_config() const;
 
  private:
   friend class NetworkBuilder;

@@ -79,12 +79,18 @@ class Endpoint {
   // Closes every connection with GracefulShutdown and stops accepting. Idempotent.
   asio::awaitable<void> shutdown();
 
+  // QUIC connections handshaking or open now, dialed or accepted (a diagnostic: it waits
+  // for the endpoint's executor).
+  std::size_t open_connections() const;
+
   // Test hook: changes fault injection; false when the endpoint was bound without it.
   bool set_faults(const FaultConfig& faults);
 
  private:
   struct State;
   explicit Endpoint(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  template <class F>
+  auto query_core(F fn) const;
   std::shared_ptr<State> state_;
 };
 
