@@ -176,7 +176,7 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
 
 void AnnounceProtocol::evict_idle_locked() {
   for (auto it = peers_.begin(); it != peers_.end() && peers_.size() >= kMaxPeerLinks;) {
-    if (!it->second.keep && !it->second.sending && it->second.queue.empty()) {
+    if (is_idle(it->second)) {
       close_link(it->second);
       it = peers_.erase(it);
     } else {
@@ -188,10 +188,14 @@ void AnnounceProtocol::evict_idle_locked() {
 void AnnounceProtocol::close_idle_links_locked(gossip::Instant now) {
   std::erase_if(peers_, [now](auto& entry) {
     auto& p = entry.second;
-    if (p.keep || p.sending || !p.queue.empty() || now - p.last_used < kIdleLinkTimeout) return false;
+    if (!is_idle(p) || now - p.last_used < kIdleLinkTimeout) return false;
     close_link(p);
     return true;
   });
+}
+
+bool AnnounceProtocol::is_idle(const PeerLink& peer) {
+  return !peer.keep && !peer.sending && peer.queue.empty();
 }
 
 void AnnounceProtocol::close_link(const PeerLink& peer) {

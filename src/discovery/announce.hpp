@@ -80,6 +80,8 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   void report_down(const PeerId& peer);
   void evict_idle_locked();
   void close_idle_links_locked(gossip::Instant now);
+  // Outside the active view with nothing queued or in flight: may be closed.
+  static bool is_idle(const PeerLink& peer);
   static void close_link(const PeerLink& peer);
 
   transport::Endpoint endpoint_;
