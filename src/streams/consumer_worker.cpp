@@ -278,7 +278,7 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
       report(producer.peer_id(), e.reason, e.remote, e.message);
       break;
     }
-    if (!inbox_->push_encoded(*frame)) {
+    if (!inbox_->push_encoded(*frame, *stats, *totals_)) {
       violations_.fetch_add(1);
       link->close(transport::close_reason::ProtocolViolation);
       logger()->warn("stream {}: undecodable datum from producer {}; channel closed",
@@ -287,8 +287,6 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
              "a datum did not decode");
       break;
     }
-    stats->record(frame->size());
-    totals_->record(frame->size());
   }
   co_return outcome;
 }

@@ -54,9 +54,12 @@ class InboxBase {
 
   virtual ~InboxBase() = default;
 
-  // Decodes one datum and queues it; false when it does not decode (nothing is queued).
-  // Call only after wait_space() said there is room.
-  virtual bool push_encoded(std::span<const std::uint8_t> bytes) = 0;
+  // Decodes one datum, counts it in `channel` and `totals`, then queues it; false when it
+  // does not decode (nothing is counted or queued). Counting comes first so that a reader
+  // who has received a datum also sees it in the stats. Call only after wait_space() said
+  // there is room.
+  virtual bool push_encoded(std::span<const std::uint8_t> bytes, StatsCounters& channel,
+                            StatsCounters& totals) = 0;
 
   // Completes when there is room (true) or the inbox is closed (false).
   asio::awaitable<bool> wait_space() {
@@ -94,9 +97,12 @@ class InboxBase {
 template <class D>
 class Inbox final : public InboxBase {
  public:
-  bool push_encoded(std::span<const std::uint8_t> bytes) override {
+  bool push_encoded(std::span<const std::uint8_t> bytes, StatsCounters& channel,
+                    StatsCounters& totals) override {
     auto datum = wire::decode<D>(bytes);
     if (!datum) return false;
+    channel.record(bytes.size());
+    totals.record(bytes.size());
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
