@@ -4,6 +4,8 @@
 // producer's RSS growth with one stalled consumer. One JSON object per case.
 //
 //   build/default/bench/streams          # starts and stops nats-server itself
+//   build/default/bench/streams 1to1_1k  # one case only, both sides
+//   build/default/bench/streams 1to1_1k mosaik   # one side only (to profile it)
 
 #include <fmt/format.h>
 
@@ -13,11 +15,13 @@
 
 #include "sides.hpp"
 
-int main() {
+int main(int argc, char** argv) {
+  const std::string only_case = argc > 1 ? argv[1] : "";
+  const std::string only_side = argc > 2 ? argv[2] : "";
   try {
     // First, before any thread exists: the stalled-consumer case forks.
     constexpr std::size_t kBuffer = 1024;
-    const double stalled_mb = bench::stalled_producer_rss_mb(kBuffer);
+    const double stalled_mb = only_side.empty() ? bench::stalled_producer_rss_mb(kBuffer) : 0;
     bench::NatsServer nats;
     struct Named {
       const char* name;
@@ -26,8 +30,10 @@ int main() {
     const Named cases[] = {{"1to1_1k", {1024, 1}}, {"1to8_1k", {1024, 8}},
                            {"1to1_64b", {64, 1}}, {"1to8_64b", {64, 8}}};
     for (const auto& [name, c] : cases) {
-      const auto m = bench::run_mosaik(c, 0.5);
-      const auto n = bench::run_nats(c, 0.5, nats.url());
+      if (!only_case.empty() && only_case != name) continue;
+      bench::SideResult m, n;
+      if (only_side != "nats") m = bench::run_mosaik(c, 0.5);
+      if (only_side != "mosaik") n = bench::run_nats(c, 0.5, nats.url());
       fmt::print(
           "{{\"case\": \"{}\", \"mosaik_msgs_s\": {:.0f}, \"nats_msgs_s\": {:.0f}, "
           "\"throughput_ratio\": {:.3f}, \"mosaik_mb_s\": {:.1f}, \"nats_mb_s\": {:.1f}, "

@@ -29,14 +29,42 @@ void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
+namespace {
+
+std::size_t declared_size(const std::uint8_t* header) {
+  return static_cast<std::size_t>(header[0]) << 24 | static_cast<std::size_t>(header[1]) << 16 |
+         static_cast<std::size_t>(header[2]) << 8 | static_cast<std::size_t>(header[3]);
+}
+
+}  // namespace
+
+std::expected<FrameBatch, FrameError> FrameDecoder::take(std::size_t max_frames) {
+  FrameBatch batch;
+  std::size_t pos = consumed_;
+  while (batch.frames_.size() < max_frames && buffer_.size() - pos >= kFrameHeaderSize) {
+    const std::size_t size = declared_size(buffer_.data() + pos);
+    if (size > max_frame_size_) {
+      if (batch.empty()) return std::unexpected(FrameError{size, max_frame_size_});
+      break;
+    }
+    if (buffer_.size() - pos < kFrameHeaderSize + size) break;
+    batch.frames_.push_back({pos + kFrameHeaderSize, size});
+    batch.payload_bytes_ += size;
+    pos += kFrameHeaderSize + size;
+  }
+  if (batch.empty()) return batch;
+  // Hand the buffer over; only the incomplete tail (at most one frame) is copied back.
+  Bytes tail(buffer_.begin() + static_cast<std::ptrdiff_t>(pos), buffer_.end());
+  batch.buffer_ = std::move(buffer_);
+  buffer_ = std::move(tail);
+  consumed_ = 0;
+  return batch;
+}
+
 std::expected<std::optional<Bytes>, FrameError> FrameDecoder::next() {
   const std::size_t available = buffer_.size() - consumed_;
   if (available < kFrameHeaderSize) return std::nullopt;
-  const std::uint8_t* header = buffer_.data() + consumed_;
-  const std::size_t size = static_cast<std::size_t>(header[0]) << 24 |
-                           static_cast<std::size_t>(header[1]) << 16 |
-                           static_cast<std::size_t>(header[2]) << 8 |
-                           static_cast<std::size_t>(header[3]);
+  const std::size_t size = declared_size(buffer_.data() + consumed_);
   if (size > max_frame_size_) return std::unexpected(FrameError{size, max_frame_size_});
   if (available < kFrameHeaderSize + size) return std::nullopt;
   const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_ + kFrameHeaderSize);

@@ -264,27 +264,33 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
   }
   logger()->debug("stream {}: subscribed to producer {}", settings_.stream_id, producer.peer_id());
 
+  // Read from the network only while holding nothing: a batch waits for room in the inbox
+  // before the next read, so a consumer that does not keep up pushes back through QUIC
+  // flow control to the producer's bounded queue.
   for (;;) {
-    // Read from the network only when the inbox has room: a consumer that does not keep up
-    // pushes back through QUIC flow control to the producer's bounded queue.
-    const bool room = co_await inbox_->wait_space();
-    if (!room) {
-      link->close(transport::close_reason::GracefulShutdown);
-      break;
-    }
-    auto frame = co_await link->recv_frame();
-    if (!frame) {
-      const auto& e = frame.error();
+    auto batch = co_await link->recv_frames(kMaxBatchFrames);
+    if (!batch) {
+      const auto& e = batch.error();
       report(producer.peer_id(), e.reason, e.remote, e.message);
       break;
     }
-    if (!inbox_->push_encoded(*frame, *stats, *totals_)) {
+    std::size_t next = 0;
+    bool undecodable = false;
+    while (next < batch->size() && !undecodable) {
+      if (!co_await inbox_->wait_space()) break;
+      next = inbox_->push_encoded(*batch, next, *stats, *totals_, undecodable);
+    }
+    if (undecodable) {
       violations_.fetch_add(1);
       link->close(transport::close_reason::ProtocolViolation);
       logger()->warn("stream {}: undecodable datum from producer {}; channel closed",
                      settings_.stream_id, producer.peer_id());
       report(producer.peer_id(), transport::close_reason::ProtocolViolation, false,
              "a datum did not decode");
+      break;
+    }
+    if (next < batch->size()) {  // the inbox closed: the last handle went
+      link->close(transport::close_reason::GracefulShutdown);
       break;
     }
   }

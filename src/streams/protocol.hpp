@@ -42,5 +42,7 @@ inline constexpr std::chrono::seconds kHandshakeTimeout{5};
 inline constexpr std::size_t kMaxPendingHandshakes = 256;
 // Bytes a producer's sender coroutine moves to the transport in one write.
 inline constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+// Datums a consumer takes from the transport in one read (one wake-up, one inbox lock).
+inline constexpr std::size_t kMaxBatchFrames = 256;
 
 }  // namespace mosaik::streams::detail

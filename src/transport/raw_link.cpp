@@ -11,6 +11,9 @@ namespace {
 
 using detail::LinkState;
 
+// How much received data a batch read moves into the decoder at once.
+constexpr std::size_t kBatchFeedBytes = 64 * 1024;
+
 LinkError endpoint_gone() {
   return LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown, false,
                    "the endpoint has shut down"};
@@ -38,32 +41,65 @@ asio::awaitable<std::expected<void, LinkError>> send_on_loop(std::shared_ptr<Lin
   co_return st->conn->enqueue(stream, std::move(frames));
 }
 
-asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_on_loop(std::shared_ptr<LinkState> st) {
+// Feeds the decoder from the stream's received chunks: one chunk, or for a batch up to
+// kBatchFeedBytes (more while no frame is complete), so a batch reader sees every frame
+// that already arrived.
+void feed_decoder(LinkState& st, std::size_t up_to_bytes) {
+  auto& stream = *st.stream;
+  do {
+    auto& chunk = stream.recv_chunks.front();
+    std::span<const std::uint8_t> rest(chunk.data() + stream.recv_front_pos,
+                                       chunk.size() - stream.recv_front_pos);
+    st.decoder.feed(rest);
+    st.conn->consumed(stream, rest.size());
+    stream.recv_chunks.pop_front();
+    stream.recv_front_pos = 0;
+  } while (!stream.recv_chunks.empty() && st.decoder.buffered() < up_to_bytes);
+}
+
+// The receive loop shared by recv_frame and recv_frames: `take` pulls what the decoder has
+// complete (nullopt: nothing yet); the loop feeds it and waits for data in between.
+template <class Result, class Take>
+asio::awaitable<std::expected<Result, LinkError>> recv_loop(std::shared_ptr<LinkState> st,
+                                                            std::size_t feed_bytes, Take take) {
   auto& stream = *st->stream;
   for (;;) {
-    auto frame = st->decoder.next();
-    if (!frame) {
+    std::expected<std::optional<Result>, wire::FrameError> got = take(st->decoder);
+    if (!got) {
       st->conn->reset_stream(stream, close_reason::ProtocolViolation);
       co_return std::unexpected(LinkError{LinkError::Kind::kClosed,
                                           close_reason::ProtocolViolation, false,
-                                          frame.error().message()});
+                                          got.error().message()});
     }
-    if (*frame) co_return std::move(**frame);
+    if (*got) co_return std::move(**got);
     // Our own close ends the link at once; a peer's close still delivers what arrived before.
     if (stream.recv_error && !stream.recv_error->remote) co_return std::unexpected(*stream.recv_error);
     if (!stream.recv_chunks.empty()) {
-      auto& chunk = stream.recv_chunks.front();
-      std::span<const std::uint8_t> rest(chunk.data() + stream.recv_front_pos,
-                                         chunk.size() - stream.recv_front_pos);
-      st->decoder.feed(rest);
-      st->conn->consumed(stream, rest.size());
-      stream.recv_chunks.pop_front();
-      stream.recv_front_pos = 0;
+      feed_decoder(*st, feed_bytes);
       continue;
     }
     if (stream.recv_error) co_return std::unexpected(*stream.recv_error);
     if (!co_await stream.readable.wait()) co_return std::unexpected(cancelled());
   }
+}
+
+asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_on_loop(std::shared_ptr<LinkState> st) {
+  return recv_loop<wire::Bytes>(std::move(st), 0, [](wire::FrameDecoder& decoder) {
+    return decoder.next();
+  });
+}
+
+asio::awaitable<std::expected<wire::FrameBatch, LinkError>> recv_batch_on_loop(
+    std::shared_ptr<LinkState> st, std::size_t max_frames) {
+  return recv_loop<wire::FrameBatch>(
+      std::move(st), kBatchFeedBytes,
+      [max_frames](wire::FrameDecoder& decoder)
+          -> std::expected<std::optional<wire::FrameBatch>, wire::FrameError> {
+        auto batch = decoder.take(max_frames);
+        if (!batch) return std::unexpected(batch.error());
+        if (batch->empty()) return std::nullopt;
+        return std::move(*batch);
+      });
 }
 
 }  // namespace
@@ -88,6 +124,14 @@ asio::awaitable<std::expected<void, LinkError>> RawLink::send_framed(wire::Bytes
 asio::awaitable<std::expected<wire::Bytes, LinkError>> RawLink::recv_frame() {
   if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(), recv_on_loop(state_));
+}
+
+asio::awaitable<std::expected<wire::FrameBatch, LinkError>> RawLink::recv_frames(
+    std::size_t max_frames) {
+  if (max_frames == 0) max_frames = 1;
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
+  co_return co_await detail::on_executor(state_->conn->executor(),
+                                         recv_batch_on_loop(state_, max_frames));
 }
 
 void RawLink::close(const CloseReason& reason) {

@@ -4,6 +4,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,9 @@
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
 #endif
 
 namespace mosaik::transport::detail {
@@ -39,13 +43,18 @@ std::expected<std::unique_ptr<UdpSocketPath>, std::string> UdpSocketPath::open(
   const int fd = socket.native_handle();
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
-  return std::unique_ptr<UdpSocketPath>(new UdpSocketPath(std::move(socket)));
+  const int on = 1;
+  const bool gro = ::setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  return std::unique_ptr<UdpSocketPath>(new UdpSocketPath(std::move(socket), gro));
 }
 
-UdpSocketPath::UdpSocketPath(asio::ip::udp::socket socket)
+UdpSocketPath::UdpSocketPath(asio::ip::udp::socket socket, bool gro)
     : socket_(std::move(socket)),
       local_(socket_.local_endpoint()),
-      rx_(std::make_unique<std::array<std::array<std::uint8_t, kMaxDatagram>, kBatch>>()) {}
+      gro_(gro),
+      slots_(gro ? kGroBatch : kBatch),
+      slot_size_(gro ? kMaxGroBuffer : kMaxDatagram),
+      rx_(std::make_unique_for_overwrite<std::uint8_t[]>(slots_ * slot_size_)) {}
 
 UdpSocketPath::~UdpSocketPath() { close(); }
 
@@ -83,32 +92,68 @@ void UdpSocketPath::drain_then_rearm() {
   });
 }
 
+namespace {
+
+// The segment size of a coalesced (GRO) read, or 0 when it holds a single datagram.
+std::size_t gro_segment_size(msghdr& hdr) {
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&hdr); cm != nullptr; cm = CMSG_NXTHDR(&hdr, cm)) {
+    if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(cm), sizeof size);
+      return size > 0 ? static_cast<std::size_t>(size) : 0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 bool UdpSocketPath::drain() {
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iovs{};
   std::array<sockaddr_storage, kBatch> addrs{};
+  struct alignas(cmsghdr) Control {
+    char bytes[CMSG_SPACE(sizeof(int))];
+  };
+  std::array<Control, kBatch> controls{};
   // Bounded: a flood yields the loop to other work after this many batches.
   constexpr int kMaxBatchesPerWakeup = 16;
   bool emptied = false;
   for (int round = 0; round < kMaxBatchesPerWakeup && sink_ != nullptr; ++round) {
-    for (std::size_t i = 0; i < kBatch; ++i) {
-      iovs[i] = {(*rx_)[i].data(), kMaxDatagram};
+    for (std::size_t i = 0; i < slots_; ++i) {
+      iovs[i] = {rx_.get() + i * slot_size_, slot_size_};
       msgs[i].msg_hdr = {};
       msgs[i].msg_hdr.msg_name = &addrs[i];
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
+      if (gro_) {
+        msgs[i].msg_hdr.msg_control = controls[i].bytes;
+        msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
+      }
     }
-    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), static_cast<unsigned>(slots_),
+                             MSG_DONTWAIT, nullptr);
     if (n <= 0) {
       emptied = true;  // EAGAIN (or an error that a new edge will report again)
       break;
     }
     for (int i = 0; i < n && sink_ != nullptr; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
-      sink_->on_packet(from_sockaddr(addrs[i]), {(*rx_)[i].data(), msgs[i].msg_len});
+      const auto from = from_sockaddr(addrs[i]);
+      const std::uint8_t* data = rx_.get() + static_cast<std::size_t>(i) * slot_size_;
+      const std::size_t len = msgs[i].msg_len;
+      const std::size_t segment = gro_ ? gro_segment_size(msgs[i].msg_hdr) : 0;
+      if (segment == 0 || segment >= len) {
+        sink_->on_packet(from, {data, len});
+        continue;
+      }
+      // Every datagram of a GRO read has `segment` bytes but the last.
+      for (std::size_t off = 0; off < len && sink_ != nullptr; off += segment) {
+        sink_->on_packet(from, {data + off, std::min(segment, len - off)});
+      }
     }
-    if (static_cast<std::size_t>(n) < kBatch) {
+    if (static_cast<std::size_t>(n) < slots_) {
       emptied = true;  // a short batch: the queue is empty now
       break;
     }

@@ -23,12 +23,16 @@ class UdpSocketPath final : public PacketPath {
             std::size_t segment_size) override;
   void close() override;
 
-  // Datagrams read per recvmmsg call, and the largest datagram we accept.
+  // Datagrams read per recvmmsg call, and the largest datagram we accept. With UDP_GRO
+  // the kernel hands over a sender's whole GSO batch as one buffer (on loopback it never
+  // splits it at all): fewer, larger slots.
   static constexpr std::size_t kBatch = 32;
   static constexpr std::size_t kMaxDatagram = 2048;
+  static constexpr std::size_t kGroBatch = 8;
+  static constexpr std::size_t kMaxGroBuffer = 65536;
 
  private:
-  explicit UdpSocketPath(asio::ip::udp::socket socket);
+  UdpSocketPath(asio::ip::udp::socket socket, bool gro);
   void arm_read();
   void drain_then_rearm();
   // Reads a bounded number of batches; true when the socket was left empty.
@@ -40,8 +44,12 @@ class UdpSocketPath final : public PacketPath {
   UdpEndpoint local_;
   PacketSink* sink_ = nullptr;
   bool gso_ = true;  // cleared when the kernel refuses UDP_SEGMENT
+  bool gro_;         // the kernel accepted UDP_GRO: a read may hold several packets
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  std::unique_ptr<std::array<std::array<std::uint8_t, kMaxDatagram>, kBatch>> rx_;
+  std::size_t slots_;      // buffers per recvmmsg
+  std::size_t slot_size_;  // bytes per buffer
+  // slots_ x slot_size_, not zero-filled: an idle endpoint touches only what it receives.
+  std::unique_ptr<std::uint8_t[]> rx_;
 };
 
 }  // namespace mosaik::transport::detail

@@ -118,5 +118,63 @@ TEST(Frame, random_streams_never_yield_a_frame_over_the_maximum) {
   }
 }
 
+TEST(FrameBatch, take_returns_every_complete_frame_and_keeps_the_tail) {
+  wire::Bytes stream;
+  const std::vector<wire::Bytes> payloads = {payload_of(3, 1), payload_of(0, 2), payload_of(200, 3)};
+  for (const auto& p : payloads) wire::append_frame(stream, p);
+  wire::append_frame(stream, payload_of(50, 4));
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    wire::FrameDecoder dec(1024);
+    dec.feed(std::span(stream).first(cut));
+    auto first = dec.take(100);
+    ASSERT_TRUE(first.has_value());
+    dec.feed(std::span(stream).subspan(cut));
+    auto second = dec.take(100);
+    ASSERT_TRUE(second.has_value());
+    std::vector<wire::Bytes> got;
+    for (const auto* batch : {&*first, &*second}) {
+      for (std::size_t i = 0; i < batch->size(); ++i) {
+        const auto frame = (*batch)[i];
+        got.emplace_back(frame.begin(), frame.end());
+      }
+    }
+    ASSERT_EQ(got.size(), 4u) << "cut at " << cut;
+    for (std::size_t i = 0; i < payloads.size(); ++i) EXPECT_EQ(got[i], payloads[i]);
+    EXPECT_EQ(got[3], payload_of(50, 4));
+    EXPECT_EQ(first->payload_bytes() + second->payload_bytes(), 3u + 0u + 200u + 50u);
+    EXPECT_EQ(dec.buffered(), 0u);
+  }
+}
+
+TEST(FrameBatch, take_stops_at_the_frame_limit) {
+  wire::Bytes stream;
+  for (std::uint8_t i = 0; i < 5; ++i) wire::append_frame(stream, payload_of(i, i));
+  wire::FrameDecoder dec;
+  dec.feed(stream);
+  auto two = dec.take(2);
+  ASSERT_TRUE(two.has_value());
+  ASSERT_EQ(two->size(), 2u);
+  auto rest = dec.take(10);
+  ASSERT_TRUE(rest.has_value());
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ(wire::Bytes((*rest)[2].begin(), (*rest)[2].end()), payload_of(4, 4));
+  EXPECT_TRUE(dec.take(10)->empty());
+}
+
+TEST(FrameBatch, frames_before_an_oversized_header_come_first_then_the_error) {
+  wire::Bytes stream;
+  wire::append_frame(stream, payload_of(10, 0));
+  const wire::Bytes oversized = {0x00, 0x00, 0x03, 0xe9};  // 1001 bytes declared
+  stream.insert(stream.end(), oversized.begin(), oversized.end());
+  wire::FrameDecoder dec(1000);
+  dec.feed(stream);
+  auto good = dec.take(10);
+  ASSERT_TRUE(good.has_value());
+  ASSERT_EQ(good->size(), 1u);
+  auto bad = dec.take(10);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().declared_size, 1001u);
+}
+
 }  // namespace
 }  // namespace mosaik

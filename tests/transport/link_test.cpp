@@ -204,6 +204,69 @@ TEST(TransportLink, oversized_frame_closes_the_link_with_protocol_violation_on_b
   EXPECT_TRUE(client_error->remote);
 }
 
+TEST(TransportLink, batched_receive_delivers_the_frames_before_an_oversized_one_then_fails) {
+  auto server = bind_or_die(SecretKey::generate());
+  struct Seen {
+    std::size_t frames = 0;
+    bool in_order = true;
+    std::optional<LinkError> error;
+  };
+  std::promise<Seen> seen;
+  auto server_done = seen.get_future();
+  server.register_alpn(std::string(kTestAlpn), [&seen](Connection conn) {
+    auto serve = [](Connection c, std::promise<Seen>& out) -> asio::awaitable<void> {
+      auto raw = co_await c.accept_link(1024);
+      Seen result;
+      if (!raw) {
+        result.error = raw.error();
+        out.set_value(result);
+        co_return;
+      }
+      // Bounded: 100 good frames then an error, in at most 101 reads.
+      for (int read = 0; read < 101 && !result.error; ++read) {
+        auto batch = co_await raw->recv_frames(64);
+        if (!batch) {
+          result.error = batch.error();
+          break;
+        }
+        for (std::size_t i = 0; i < batch->size(); ++i) {
+          const auto n = wire::decode<std::uint64_t>((*batch)[i]);
+          result.in_order = result.in_order && n && *n == result.frames;
+          ++result.frames;
+        }
+      }
+      out.set_value(result);
+      co_await raw->recv_frame();  // keep the link until the client has seen the close
+    };
+    asio::co_spawn(conn.executor(), serve(conn, seen), asio::detached);
+  });
+  auto client = bind_or_die(SecretKey::generate());
+
+  auto client_error = run_on(client, [](Endpoint& ep, EndpointAddr to)
+                                          -> asio::awaitable<std::optional<LinkError>> {
+    auto conn = co_await ep.connect(to, std::string(kTestAlpn));
+    if (!conn) co_return LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, "connect"};
+    auto raw = co_await conn->open_link();
+    if (!raw) co_return raw.error();
+    // 100 small frames and a 64 KiB one (over the server's 1 KiB limit) in one write.
+    wire::Bytes frames;
+    for (std::uint64_t i = 0; i < 100; ++i) wire::append_encoded_frame(frames, i);
+    wire::append_frame(frames, wire::Bytes(64 * 1024, 0x01));
+    (void)co_await raw->send_framed(std::move(frames));
+    auto got = co_await raw->recv_frame();
+    co_return got ? std::nullopt : std::optional<LinkError>(got.error());
+  }(client, server.addr()));
+
+  ASSERT_EQ(server_done.wait_for(secs(10)), std::future_status::ready);
+  const auto server_side = server_done.get();
+  EXPECT_EQ(server_side.frames, 100u);
+  EXPECT_TRUE(server_side.in_order);
+  ASSERT_TRUE(server_side.error.has_value());
+  EXPECT_EQ(server_side.error->reason, close_reason::ProtocolViolation) << server_side.error->message;
+  ASSERT_TRUE(client_error.has_value());
+  EXPECT_EQ(client_error->reason, close_reason::ProtocolViolation) << client_error->message;
+}
+
 TEST(TransportLink, undecodable_frame_closes_the_link_with_protocol_violation_on_both_sides) {
   auto server = bind_or_die(SecretKey::generate());
   std::promise<std::optional<LinkError>> server_error;

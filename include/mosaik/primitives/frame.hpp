@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "mosaik/primitives/wire.hpp"
 
@@ -43,6 +44,30 @@ void append_encoded_frame(Bytes& out, const T& value) {
   }
 }
 
+// Complete frames taken from a decoder at once: they share one buffer (the decoder's own,
+// handed over), so a batch costs one allocation however many frames it holds.
+class FrameBatch {
+ public:
+  std::size_t size() const { return frames_.size(); }
+  bool empty() const { return frames_.empty(); }
+  // The payload of frame `i` (header excluded); valid while the batch lives.
+  std::span<const std::uint8_t> operator[](std::size_t i) const {
+    return {buffer_.data() + frames_[i].offset, frames_[i].size};
+  }
+  // Payload bytes of every frame, headers excluded.
+  std::size_t payload_bytes() const { return payload_bytes_; }
+
+ private:
+  friend class FrameDecoder;
+  struct Span {
+    std::size_t offset;
+    std::size_t size;
+  };
+  Bytes buffer_;
+  std::vector<Span> frames_;
+  std::size_t payload_bytes_ = 0;
+};
+
 // Splits a byte stream, fed in arbitrary chunks, back into frames.
 class FrameDecoder {
  public:
@@ -56,6 +81,11 @@ class FrameDecoder {
   // The next complete frame's payload, nullopt when more input is needed, or an error when
   // the header declares an oversized frame (the stream is unusable after that).
   [[nodiscard]] std::expected<std::optional<Bytes>, FrameError> next();
+
+  // Up to `max_frames` complete frames at once (an empty batch when none is complete), or
+  // the error of an oversized frame when it comes first; frames before an oversized one are
+  // returned, the error comes with the next call.
+  [[nodiscard]] std::expected<FrameBatch, FrameError> take(std::size_t max_frames);
 
   std::size_t buffered() const { return buffer_.size() - consumed_; }
   std::size_t max_frame_size() const { return max_frame_size_; }

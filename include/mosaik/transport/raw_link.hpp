@@ -35,6 +35,9 @@ class RawLink {
   asio::awaitable<std::expected<void, LinkError>> send_framed(wire::Bytes frames);
   // The next frame's payload. An oversized frame closes the link with ProtocolViolation.
   asio::awaitable<std::expected<wire::Bytes, LinkError>> recv_frame();
+  // Every frame that already arrived, up to `max_frames` (at least one; waits for the
+  // first). Frames before an oversized one are delivered; the next call reports it.
+  asio::awaitable<std::expected<wire::FrameBatch, LinkError>> recv_frames(std::size_t max_frames);
 
   // Closes the link with `reason`: pending data is dropped, the peer's recv fails with it.
   void close(const CloseReason& reason);

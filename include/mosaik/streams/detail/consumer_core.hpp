@@ -6,6 +6,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "mosaik/discovery/peer_entry.hpp"
 #include "mosaik/primitives/async/broadcast.hpp"
 #include "mosaik/primitives/async/notifier.hpp"
+#include "mosaik/primitives/frame.hpp"
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/streams/channel.hpp"
 #include "mosaik/streams/conditions.hpp"
@@ -54,12 +56,14 @@ class InboxBase {
 
   virtual ~InboxBase() = default;
 
-  // Decodes one datum, counts it in `channel` and `totals`, then queues it; false when it
-  // does not decode (nothing is counted or queued). Counting comes first so that a reader
-  // who has received a datum also sees it in the stats. Call only after wait_space() said
-  // there is room.
-  virtual bool push_encoded(std::span<const std::uint8_t> bytes, StatsCounters& channel,
-                            StatsCounters& totals) = 0;
+  // Decodes frames of `batch` from index `first` and queues them while there is room,
+  // counting each in `channel` and `totals` before it becomes visible (a reader who has a
+  // datum also sees it in the stats). Returns the index of the first frame not queued;
+  // sets `undecodable` when that frame does not decode. Only the node's thread pushes, and
+  // without suspending, so the room seen at the start cannot shrink meanwhile.
+  virtual std::size_t push_encoded(const wire::FrameBatch& batch, std::size_t first,
+                                   StatsCounters& channel, StatsCounters& totals,
+                                   bool& undecodable) = 0;
 
   // Completes when there is room (true) or the inbox is closed (false).
   asio::awaitable<bool> wait_space() {
@@ -97,21 +101,37 @@ class InboxBase {
 template <class D>
 class Inbox final : public InboxBase {
  public:
-  bool push_encoded(std::span<const std::uint8_t> bytes, StatsCounters& channel,
-                    StatsCounters& totals) override {
-    auto datum = wire::decode<D>(bytes);
-    if (!datum) return false;
-    channel.record(bytes.size());
-    totals.record(bytes.size());
+  std::size_t push_encoded(const wire::FrameBatch& batch, std::size_t first,
+                           StatsCounters& channel, StatsCounters& totals,
+                           bool& undecodable) override {
+    std::size_t room = 0;
+    {
+      std::lock_guard lock(mutex_);
+      room = kCapacity - std::min(kCapacity, items_.size());
+    }
+    std::vector<D> decoded;
+    decoded.reserve(std::min(room, batch.size() - first));
+    std::size_t next = first;
+    for (; next < batch.size() && decoded.size() < room; ++next) {
+      auto datum = wire::decode<D>(batch[next]);
+      if (!datum) {
+        undecodable = true;
+        break;
+      }
+      channel.record(batch[next].size());
+      totals.record(batch[next].size());
+      decoded.push_back(std::move(*datum));
+    }
+    if (decoded.empty()) return next;
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
       was_empty = items_.empty();
-      items_.push_back(std::move(*datum));
+      for (auto& d : decoded) items_.push_back(std::move(d));
     }
     // Readers only wait on an empty inbox, so only that transition needs a wake-up.
     if (was_empty) notifier_.notify();
-    return true;
+    return next;
   }
 
   // The next datum, or why there is none: nullopt with `closed` set when closed and drained.
