@@ -46,6 +46,41 @@ msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes) {
   return handle;
 }
 
+msgpack::object unpack_bounded(std::span<const std::uint8_t> bytes, msgpack::zone& zone) {
+  const std::size_t n = bytes.size();
+  msgpack::unpack_limit limit(n, n / 2, n, n, n, kMaxDecodeDepth);
+  std::size_t offset = 0;
+  bool referenced = false;
+  const auto reference_all = [](msgpack::type::object_type, std::size_t, void*) { return true; };
+  msgpack::object object = msgpack::unpack(zone, reinterpret_cast<const char*>(bytes.data()), n,
+                                           offset, referenced, reference_all, nullptr, limit);
+  if (offset != n) throw TrailingBytes{n - offset};
+  return object;
+}
+
+namespace {
+
+thread_local msgpack::zone thread_zone;
+thread_local bool thread_zone_in_use = false;
+
+}  // namespace
+
+DecodeZone::DecodeZone() {
+  if (thread_zone_in_use) {
+    own_ = std::make_unique<msgpack::zone>();
+    zone_ = own_.get();
+  } else {
+    thread_zone_in_use = true;
+    zone_ = &thread_zone;
+  }
+}
+
+DecodeZone::~DecodeZone() {
+  if (own_) return;
+  thread_zone.clear();
+  thread_zone_in_use = false;
+}
+
 DecodeError classify_current_exception() {
   try {
     throw;

@@ -103,11 +103,19 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       std::lock_guard lock(mutex_);
       close_with = sub->close_with;
       ended = sub->ended;
-      while (!close_with && !sub->queue.empty() && batch.size() < kMaxBatchBytes) {
-        const auto& frame = *sub->queue.front();
-        batch.insert(batch.end(), frame.begin(), frame.end());
-        sub->queue.pop_front();
-        ++count;
+      if (!close_with) {
+        // Sized first, so the batch is allocated once.
+        std::size_t bytes = 0;
+        for (auto it = sub->queue.begin(); it != sub->queue.end() && bytes < kMaxBatchBytes; ++it) {
+          bytes += (*it)->size();
+          ++count;
+        }
+        batch.reserve(bytes);
+        for (std::size_t i = 0; i < count; ++i) {
+          const auto& frame = *sub->queue.front();
+          batch.insert(batch.end(), frame.begin(), frame.end());
+          sub->queue.pop_front();
+        }
       }
     }
     if (close_with) {
@@ -148,42 +156,41 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
-  std::vector<std::shared_ptr<Subscriber>> targets;
-  std::vector<std::shared_ptr<Subscriber>> to_wake;  // their sender waits on an empty queue
-  std::vector<std::shared_ptr<Subscriber>> lagging;
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) return PushOutcome::kClosed;
-    if (!online_) return PushOutcome::kOffline;
-    for (const auto& [id, sub] : subscribers_) {
-      if (!sub->accepting || sub->ended || sub->close_with || !matches(sub->criteria)) continue;
-      if (sub->queue.size() >= settings_.buffer_size) {
-        if (!settings_.disconnect_lagging) return PushOutcome::kFull;
-        sub->close_with = close_reason::TooSlow;
-        sub->accepting = false;
-        sub->queue.clear();
-        lagging.push_back(sub);
-        continue;
-      }
-      targets.push_back(sub);
+  // Called for every datum: no allocation but the frame itself, two passes over the
+  // subscribers instead of collecting them.
+  std::lock_guard lock(mutex_);
+  if (closed_) return PushOutcome::kClosed;
+  if (!online_) return PushOutcome::kOffline;
+  std::size_t targets = 0;
+  for (const auto& [id, sub] : subscribers_) {
+    sub->target = sub->accepting && !sub->ended && !sub->close_with && matches(sub->criteria);
+    if (!sub->target) continue;
+    if (sub->queue.size() >= settings_.buffer_size) {
+      if (!settings_.disconnect_lagging) return PushOutcome::kFull;  // nothing queued yet
+      sub->target = false;
+      sub->close_with = close_reason::TooSlow;
+      sub->accepting = false;
+      sub->queue.clear();
+      logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
+                     sub->info.consumer_id());
+      sub->wake.notify();
+      continue;
     }
-    if (!targets.empty()) {
-      auto frame = std::make_shared<wire::Bytes>();
-      encode(*frame);
-      Frame shared = std::move(frame);
-      for (const auto& t : targets) {
-        if (t->queue.empty()) to_wake.push_back(t);
-        t->queue.push_back(shared);
-      }
-    }
+    ++targets;
   }
-  for (const auto& sub : lagging) {
-    logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
-                   sub->info.consumer_id());
-    sub->wake.notify();
+  if (targets == 0) return PushOutcome::kUndelivered;
+  auto frame = std::make_shared<wire::Bytes>();
+  frame->reserve(frame_size_hint_);
+  encode(*frame);
+  frame_size_hint_ = frame->size();
+  Frame shared = std::move(frame);
+  for (const auto& [id, sub] : subscribers_) {
+    if (!sub->target) continue;
+    sub->queue.push_back(shared);
+    // The sender only waits on an empty queue: only that transition needs a wake-up.
+    if (sub->queue.size() == 1) sub->wake.notify();
   }
-  for (const auto& t : to_wake) t->wake.notify();
-  return targets.empty() ? PushOutcome::kUndelivered : PushOutcome::kSent;
+  return PushOutcome::kSent;
 }
 
 asio::awaitable<void> Fanout::until_pushable() {

@@ -63,6 +63,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool accepting = false;   // receives datums (after SubscribeAccepted went out)
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
+    bool target = false;      // scratch of try_push: receives the datum being pushed
   };
 
   asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
@@ -82,6 +83,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;  // guarded by mutex_
   std::uint64_t next_id_ = 0;                                      // guarded by mutex_
   bool online_ = false;  // guarded by mutex_; online_spec_ on the current channels
+  std::size_t frame_size_hint_ = 64;  // guarded by mutex_; the last frame's size, reserved
 
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;

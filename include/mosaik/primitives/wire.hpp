@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <new>
 #include <span>
 #include <string>
@@ -74,6 +75,25 @@ struct ByteSink {
 
 // Unpacks one msgpack object, with limits derived from the input size. Throws msgpack errors.
 msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes);
+// The same into `zone`; strings and binaries point into `bytes`, which must outlive the
+// object (decode<T> converts at once).
+msgpack::object unpack_bounded(std::span<const std::uint8_t> bytes, msgpack::zone& zone);
+
+// The zone of one decode: the thread's reusable zone, cleared afterwards (it keeps only its
+// first chunk, so a decode costs no allocation), or a zone of its own when a decode runs
+// inside another (a user adaptor decoding nested bytes).
+class DecodeZone {
+ public:
+  DecodeZone();
+  ~DecodeZone();
+  DecodeZone(const DecodeZone&) = delete;
+  DecodeZone& operator=(const DecodeZone&) = delete;
+  msgpack::zone& get() { return *zone_; }
+
+ private:
+  msgpack::zone* zone_;
+  std::unique_ptr<msgpack::zone> own_;
+};
 
 DecodeError classify_current_exception();
 
@@ -101,8 +121,8 @@ template <class T>
 template <class T>
 [[nodiscard]] std::expected<T, DecodeError> decode(std::span<const std::uint8_t> bytes) noexcept {
   try {
-    msgpack::object_handle handle = detail::unpack_bounded(bytes);
-    return handle.get().as<T>();
+    detail::DecodeZone zone;
+    return detail::unpack_bounded(bytes, zone.get()).template as<T>();
   } catch (...) {
     return std::unexpected(detail::classify_current_exception());
   }
