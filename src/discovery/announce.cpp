@@ -90,7 +90,7 @@ void AnnounceProtocol::run(gossip::Actions actions) {
     } else if (auto* connect = std::get_if<gossip::Connect>(&action)) {
       {
         std::lock_guard lock(mutex_);
-        if (!peers_.contains(connect->peer.id)) evict_idle_locked();
+        if (!peers_.contains(connect->peer.id)) evict_idle_locked(kMaxPeerLinks - 1);
         auto& p = peers_[connect->peer.id];
         p.addr = connect->peer;
         p.keep = true;
@@ -112,7 +112,7 @@ void AnnounceProtocol::enqueue(const EndpointAddr& to, wire::Bytes frame) {
   bool start_sender = false;
   {
     std::lock_guard lock(mutex_);
-    if (!peers_.contains(to.id)) evict_idle_locked();
+    if (!peers_.contains(to.id)) evict_idle_locked(kMaxPeerLinks - 1);
     auto& p = peers_[to.id];
     if (p.addr.direct_addresses.empty()) p.addr = to;
     p.last_used = now();
@@ -137,6 +137,9 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       if (it == peers_.end()) co_return;
       if (it->second.queue.empty()) {
         it->second.sending = false;
+        // A burst may have grown the table past its bound while every link was busy (only
+        // idle links can be evicted): trim it as the sends finish, not at the idle timeout.
+        evict_idle_locked(kMaxPeerLinks);  // may erase `it`
         co_return;
       }
       frame = std::move(it->second.queue.front());
@@ -174,8 +177,8 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
   }
 }
 
-void AnnounceProtocol::evict_idle_locked() {
-  for (auto it = peers_.begin(); it != peers_.end() && peers_.size() >= kMaxPeerLinks;) {
+void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
+  for (auto it = peers_.begin(); it != peers_.end() && peers_.size() > at_most;) {
     if (is_idle(it->second)) {
       close_link(it->second);
       it = peers_.erase(it);
@@ -200,8 +203,9 @@ bool AnnounceProtocol::is_idle(const PeerLink& peer) {
 
 void AnnounceProtocol::close_link(const PeerLink& peer) {
   // The connection carries only this link (one per peer), so it goes too: an open
-  // connection would otherwise linger on both sides until the idle timeout.
-  if (peer.link) peer.link->connection().close(transport::close_reason::Success);
+  // connection would otherwise linger on both sides until the idle timeout. What was just
+  // sent on it is delivered first.
+  if (peer.link) peer.link->connection().close_after_delivery(transport::close_reason::Success);
 }
 
 void AnnounceProtocol::report_down(const PeerId& peer) {

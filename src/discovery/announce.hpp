@@ -78,7 +78,8 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   asio::awaitable<void> serve_link(transport::RawLink link, PeerId from);
   asio::awaitable<void> tick_loop();
   void report_down(const PeerId& peer);
-  void evict_idle_locked();
+  // Closes idle links while more than `at_most` peers are in the table.
+  void evict_idle_locked(std::size_t at_most);
   void close_idle_links_locked(gossip::Instant now);
   // Outside the active view with nothing queued or in flight: may be closed.
   static bool is_idle(const PeerLink& peer);

@@ -47,6 +47,10 @@ void Connection::close(const CloseReason& reason) {
   asio::dispatch(impl_->executor(), [impl = impl_, reason] { impl->close(reason); });
 }
 
+void Connection::close_after_delivery(const CloseReason& reason) {
+  asio::dispatch(impl_->executor(), [impl = impl_, reason] { impl->close_after_delivery(reason); });
+}
+
 asio::awaitable<std::expected<RawLink, LinkError>> Connection::open_link(std::size_t max_frame_size) {
   if (detail::executor_stopped(impl_->executor())) {
     co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::GracefulShutdown,

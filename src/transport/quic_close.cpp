@@ -65,6 +65,19 @@ void QuicConnection::close(const CloseReason& reason) {
   enter_closing(ccerr, closed_error(reason, false, fmt::format("closed locally with {}", reason)));
 }
 
+void QuicConnection::close_after_delivery(const CloseReason& reason) {
+  if (state_ != State::kHandshaking && state_ != State::kOpen) return;
+  close_after_delivery_ = reason;
+  if (all_delivered()) close(reason);
+}
+
+bool QuicConnection::all_delivered() const {
+  for (const auto& [id, s] : streams_) {
+    if (!s->send_error && s->acked < s->queued) return false;
+  }
+  return true;
+}
+
 void QuicConnection::enter_closing(const ngtcp2_connection_close_error& ccerr,
                                    LinkError for_streams) {
   fail_everything(for_streams);

@@ -77,6 +77,9 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   // The error every stream of this connection now fails with (set once it is closed).
   const std::optional<LinkError>& terminal_error() const { return terminal_error_; }
   void close(const CloseReason& reason);
+  // Closes with `reason` once every byte queued on its streams was acknowledged (now, when
+  // nothing is outstanding). Streams the peer stopped reading do not hold it open.
+  void close_after_delivery(const CloseReason& reason);
   [[nodiscard]] std::expected<Bytes, std::string> export_keying_material(
       std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const;
 
@@ -93,6 +96,8 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
            stream.queued - stream.sent < kMaxUnsentBytes;
   }
   static constexpr std::uint64_t kMaxUnsentBytes = 256 * 1024;
+  // Everything queued on every stream was acknowledged (or will never be).
+  bool all_delivered() const;
   // The link read `bytes` bytes: grant the peer that much more flow-control credit.
   void consumed(StreamState& stream, std::size_t bytes);
   // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).
@@ -163,6 +168,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   std::vector<ngtcp2_cid> routing_cids_;
 
   std::unordered_map<std::int64_t, std::shared_ptr<StreamState>> streams_;
+  std::optional<CloseReason> close_after_delivery_;  // set by close_after_delivery()
   std::deque<std::int64_t> ready_streams_;
   std::vector<std::int64_t> blocked_streams_;  // flow-control blocked, re-checked per flush
   std::deque<std::shared_ptr<StreamState>> incoming_streams_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <asio/post.hpp>
+
 #include "clock.hpp"
 #include "quic_connection.hpp"
 
@@ -77,6 +79,15 @@ void QuicConnection::on_acked(StreamState& s, std::uint64_t upto) {
     }
   }
   if (has_send_capacity(s)) s.writable.notify();
+  if (close_after_delivery_ && all_delivered()) {
+    // Inside ngtcp2's packet processing: close from the next loop turn.
+    asio::post(executor_, [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (self && self->close_after_delivery_ && self->all_delivered()) {
+        self->close(*self->close_after_delivery_);
+      }
+    });
+  }
 }
 
 // A stream blocked by connection-level flow control gets no callback when MAX_DATA arrives

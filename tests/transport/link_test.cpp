@@ -410,5 +410,57 @@ TEST(TransportLink, closing_the_connection_fails_every_link_on_it_with_the_reaso
   EXPECT_EQ(seen->reason, kInvalidProof) << seen->message;
 }
 
+TEST(TransportLink, close_after_delivery_delivers_everything_sent_then_closes_with_the_reason) {
+  constexpr std::uint64_t kCount = 2000;  // 2 MB: far more than one flight
+  constexpr std::size_t kBody = 1000;
+  auto server = bind_or_die(SecretKey::generate());
+  struct Seen {
+    std::uint64_t received = 0;
+    std::optional<LinkError> error;
+  };
+  std::promise<Seen> seen;
+  auto server_done = seen.get_future();
+  server.register_alpn(std::string(kTestAlpn), [&seen](Connection conn) {
+    auto serve = [](Connection c, std::promise<Seen>& out) -> asio::awaitable<void> {
+      Seen result;
+      auto link = co_await Link<Numbered>::accept(c);
+      // Bounded: the client sends kCount messages, then the connection closes.
+      for (std::uint64_t i = 0; link && i <= kCount; ++i) {
+        auto got = co_await link->recv();
+        if (!got) {
+          result.error = got.error();
+          break;
+        }
+        ++result.received;
+      }
+      out.set_value(result);
+    };
+    asio::co_spawn(conn.executor(), serve(conn, seen), asio::detached);
+  });
+  auto client = bind_or_die(SecretKey::generate());
+
+  auto sent_all = run_on(client, [](Endpoint& ep, EndpointAddr to) -> asio::awaitable<bool> {
+    auto link = co_await Link<Numbered>::open(ep, to);
+    if (!link) co_return false;
+    for (std::uint64_t i = 0; i < kCount; ++i) {
+      const Numbered m{i, std::string(kBody, 'x')};
+      if (!co_await link->send(m)) co_return false;
+    }
+    // Most of it is still unacknowledged here: close() would drop it.
+    link->connection().close_after_delivery(kInvalidProof);
+    // Holding the link (dropping it would end the stream first): recv ends with the close.
+    auto after = co_await link->recv();
+    co_return !after && after.error().reason == kInvalidProof;
+  }(client, server.addr()));
+  EXPECT_TRUE(sent_all);
+
+  ASSERT_EQ(server_done.wait_for(secs(10)), std::future_status::ready);
+  const auto result = server_done.get();
+  EXPECT_EQ(result.received, kCount);
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_TRUE(result.error->remote);
+  EXPECT_EQ(result.error->reason, kInvalidProof) << result.error->message;
+}
+
 }  // namespace
 }  // namespace mosaik::transport::test

@@ -44,7 +44,11 @@ class Connection {
   [[nodiscard]] std::expected<wire::Bytes, std::string> export_keying_material(
       std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const;
   // Closes the connection (every link on it) with `reason`. Posted to the executor.
+  // What the links queued but the peer has not acknowledged yet is dropped.
   void close(const CloseReason& reason);
+  // Closes with `reason` once the peer acknowledged everything queued on its links (at once
+  // when nothing is outstanding); the idle timeout still ends a peer that stopped answering.
+  void close_after_delivery(const CloseReason& reason);
 
   asio::awaitable<std::expected<RawLink, LinkError>> open_link(
       std::size_t max_frame_size = wire::kDefaultMaxFrameSize);
