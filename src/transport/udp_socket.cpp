@@ -52,9 +52,7 @@ UdpSocketPath::UdpSocketPath(asio::ip::udp::socket socket, bool gro)
     : socket_(std::move(socket)),
       local_(socket_.local_endpoint()),
       gro_(gro),
-      slots_(gro ? kGroBatch : kBatch),
-      slot_size_(gro ? kMaxGroBuffer : kMaxDatagram),
-      rx_(std::make_unique_for_overwrite<std::uint8_t[]>(slots_ * slot_size_)) {}
+      rx_(std::make_unique_for_overwrite<std::uint8_t[]>(kBatch * kMaxRead)) {}
 
 UdpSocketPath::~UdpSocketPath() { close(); }
 
@@ -120,8 +118,8 @@ bool UdpSocketPath::drain() {
   constexpr int kMaxBatchesPerWakeup = 16;
   bool emptied = false;
   for (int round = 0; round < kMaxBatchesPerWakeup && sink_ != nullptr; ++round) {
-    for (std::size_t i = 0; i < slots_; ++i) {
-      iovs[i] = {rx_.get() + i * slot_size_, slot_size_};
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iovs[i] = {rx_.get() + i * kMaxRead, kMaxRead};
       msgs[i].msg_hdr = {};
       msgs[i].msg_hdr.msg_name = &addrs[i];
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -132,7 +130,7 @@ bool UdpSocketPath::drain() {
         msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
       }
     }
-    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), static_cast<unsigned>(slots_),
+    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), static_cast<unsigned>(kBatch),
                              MSG_DONTWAIT, nullptr);
     if (n <= 0) {
       emptied = true;  // EAGAIN (or an error that a new edge will report again)
@@ -141,7 +139,7 @@ bool UdpSocketPath::drain() {
     for (int i = 0; i < n && sink_ != nullptr; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
       const auto from = from_sockaddr(addrs[i]);
-      const std::uint8_t* data = rx_.get() + static_cast<std::size_t>(i) * slot_size_;
+      const std::uint8_t* data = rx_.get() + static_cast<std::size_t>(i) * kMaxRead;
       const std::size_t len = msgs[i].msg_len;
       const std::size_t segment = gro_ ? gro_segment_size(msgs[i].msg_hdr) : 0;
       if (segment == 0 || segment >= len) {
@@ -153,7 +151,7 @@ bool UdpSocketPath::drain() {
         sink_->on_packet(from, {data + off, std::min(segment, len - off)});
       }
     }
-    if (static_cast<std::size_t>(n) < slots_) {
+    if (static_cast<std::size_t>(n) < kBatch) {
       emptied = true;  // a short batch: the queue is empty now
       break;
     }

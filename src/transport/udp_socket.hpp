@@ -23,13 +23,11 @@ class UdpSocketPath final : public PacketPath {
             std::size_t segment_size) override;
   void close() override;
 
-  // Datagrams read per recvmmsg call, and the largest datagram we accept. With UDP_GRO
-  // the kernel hands over a sender's whole GSO batch as one buffer (on loopback it never
-  // splits it at all): fewer, larger slots.
-  static constexpr std::size_t kBatch = 32;
-  static constexpr std::size_t kMaxDatagram = 2048;
-  static constexpr std::size_t kGroBatch = 8;
-  static constexpr std::size_t kMaxGroBuffer = 65536;
+  // Datagrams read per recvmmsg call, and the largest read we accept: a whole UDP
+  // datagram, because with UDP_GRO a read is a sender's whole GSO batch (on loopback the
+  // kernel never splits it), and a peer may send packets up to what its path allows.
+  static constexpr std::size_t kBatch = 8;
+  static constexpr std::size_t kMaxRead = 65536;
 
  private:
   UdpSocketPath(asio::ip::udp::socket socket, bool gro);
@@ -46,9 +44,7 @@ class UdpSocketPath final : public PacketPath {
   bool gso_ = true;  // cleared when the kernel refuses UDP_SEGMENT
   bool gro_;         // the kernel accepted UDP_GRO: a read may hold several packets
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  std::size_t slots_;      // buffers per recvmmsg
-  std::size_t slot_size_;  // bytes per buffer
-  // slots_ x slot_size_, not zero-filled: an idle endpoint touches only what it receives.
+  // kBatch x kMaxRead, not zero-filled: an endpoint touches only what it receives.
   std::unique_ptr<std::uint8_t[]> rx_;
 };
 
