@@ -74,8 +74,8 @@ class FrameDecoder {
   explicit FrameDecoder(std::size_t max_frame_size = kDefaultMaxFrameSize)
       : max_frame_size_(max_frame_size) {}
 
-  // Buffers more input. Call next() until it yields nothing before feeding again, so the
-  // buffer never holds more than one frame plus one chunk.
+  // Buffers more input. Drain it (next() until nothing, or take()) before feeding again,
+  // so the buffer holds at most one incomplete frame plus what was fed since.
   void feed(std::span<const std::uint8_t> bytes);
 
   // The next complete frame's payload, nullopt when more input is needed, or an error when
