@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::size_t kMaxVecs = 16;
 constexpr std::size_t kMaxPacketsPerFlush = 64;
+// One GSO send must fit one UDP datagram's length (65 507 bytes of IPv4 payload).
+constexpr std::size_t kMaxGsoBatchBytes = 65000;
 
 }  // namespace
 
@@ -116,7 +118,11 @@ void QuicConnection::flush() {
   unblock_streams_with_credit();
 
   const ngtcp2_tstamp ts = now_ns();
-  const std::size_t max_size = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
+  // Handshake packets stay at the QUIC minimum; after it the path's size (large on loopback).
+  const std::size_t path_max = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
+  const std::size_t max_size = ngtcp2_conn_get_handshake_completed(conn_.get())
+                                   ? path_max
+                                   : std::min<std::size_t>(path_max, NGTCP2_MAX_UDP_PAYLOAD_SIZE);
   const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_.get());
   const std::size_t max_packets =
       std::clamp<std::size_t>(quantum / std::max<std::size_t>(max_size, 1), 1, kMaxPacketsPerFlush);
@@ -191,7 +197,7 @@ void QuicConnection::flush() {
       batch_bytes += size;
     }
     ++packets;
-    if (size < segment || batch_bytes + max_size > tx_buffer_.size()) {
+    if (size < segment || batch_bytes + max_size > std::min(tx_buffer_.size(), kMaxGsoBatchBytes)) {
       send_packets({tx_buffer_.data(), batch_bytes}, segment);
       batch_bytes = 0;
       segment = 0;
