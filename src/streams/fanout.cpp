@@ -25,6 +25,7 @@ Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId
   online_spec_ = settings_.online_when ? settings_.online_when(std::move(defaults)).spec()
                                        : defaults.spec();
   online_ = online_spec_.met(channels_.borrow());
+  online_hint_.store(online_, std::memory_order_release);
 }
 
 bool Fanout::is_closed() const {
@@ -93,31 +94,28 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
 }
 
 asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
+  std::vector<Frame> taken;  // reused: frames moved out of the queue under the lock
   for (;;) {
     const auto version = sub->wake.version();
-    wire::Bytes batch;
-    std::size_t count = 0;
     std::optional<transport::CloseReason> close_with;
     bool ended = false;
+    std::size_t bytes = 0;
     {
+      // Only pointers move under the lock: try_push on the user's thread contends for it.
       std::lock_guard lock(mutex_);
       close_with = sub->close_with;
       ended = sub->ended;
-      if (!close_with) {
-        // Sized first, so the batch is allocated once.
-        std::size_t bytes = 0;
-        for (auto it = sub->queue.begin(); it != sub->queue.end() && bytes < kMaxBatchBytes; ++it) {
-          bytes += (*it)->size();
-          ++count;
-        }
-        batch.reserve(bytes);
-        for (std::size_t i = 0; i < count; ++i) {
-          const auto& frame = *sub->queue.front();
-          batch.insert(batch.end(), frame.begin(), frame.end());
-          sub->queue.pop_front();
-        }
+      while (!close_with && !sub->queue.empty() && bytes < kMaxBatchBytes) {
+        bytes += sub->queue.front()->size();
+        taken.push_back(std::move(sub->queue.front()));
+        sub->queue.pop_front();
       }
     }
+    const std::size_t count = taken.size();
+    wire::Bytes batch;
+    batch.reserve(bytes);
+    for (const auto& frame : taken) batch.insert(batch.end(), frame->begin(), frame->end());
+    taken.clear();
     if (close_with) {
       sub->link.close(*close_with);  // also wakes watch_consumer
       co_return;
@@ -157,7 +155,18 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
   // Called for every datum: no allocation but the frame itself, two passes over the
-  // subscribers instead of collecting them.
+  // subscribers instead of collecting them. Encoding runs before taking the lock (the
+  // senders take frames under it); a datum refused while offline is not encoded at all.
+  if (!online_hint_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(mutex_);
+    if (closed_) return PushOutcome::kClosed;
+    if (!online_) return PushOutcome::kOffline;
+  }
+  auto frame = std::make_shared<wire::Bytes>();
+  frame->reserve(frame_size_hint_.load(std::memory_order_relaxed));
+  encode(*frame);
+  frame_size_hint_.store(frame->size(), std::memory_order_relaxed);
+
   std::lock_guard lock(mutex_);
   if (closed_) return PushOutcome::kClosed;
   if (!online_) return PushOutcome::kOffline;
@@ -179,10 +188,6 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
     ++targets;
   }
   if (targets == 0) return PushOutcome::kUndelivered;
-  auto frame = std::make_shared<wire::Bytes>();
-  frame->reserve(frame_size_hint_);
-  encode(*frame);
-  frame_size_hint_ = frame->size();
   Frame shared = std::move(frame);
   for (const auto& [id, sub] : subscribers_) {
     if (!sub->target) continue;
@@ -221,6 +226,7 @@ void Fanout::publish_locked() {
   for (const auto& [id, sub] : subscribers_) list->push_back(sub->info);
   ChannelSnapshot snapshot = std::move(list);
   online_ = online_spec_.met(snapshot);
+  online_hint_.store(online_, std::memory_order_release);
   channels_.set(std::move(snapshot));
 }
 

@@ -8,6 +8,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -83,7 +84,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;  // guarded by mutex_
   std::uint64_t next_id_ = 0;                                      // guarded by mutex_
   bool online_ = false;  // guarded by mutex_; online_spec_ on the current channels
-  std::size_t frame_size_hint_ = 64;  // guarded by mutex_; the last frame's size, reserved
+  std::atomic<bool> online_hint_ = false;        // online_, readable without the lock
+  std::atomic<std::size_t> frame_size_hint_ = 64;  // the last frame's size, reserved
 
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;
