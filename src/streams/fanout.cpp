@@ -14,6 +14,14 @@ auto logger() {
   return l;
 }
 
+// A new chunk reserves what the sender took last time, at least this much.
+constexpr std::size_t kMinChunkReserve = 4096;
+// A chunk stays below glibc's mmap threshold (128 KiB): larger ones cost a mapping each.
+constexpr std::size_t kChunkBytes = 64 * 1024;
+// try_push copies a frame into every target's chunk while the copies total at most this;
+// past it, the targets share one allocated frame.
+constexpr std::size_t kMaxCopiedBytes = 2048;
+
 }  // namespace
 
 Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
@@ -88,34 +96,47 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
     std::lock_guard lock(mutex_);
     subscribers_.erase(sub->id);
     sub->queue.clear();
+    sub->queued = 0;
     publish_locked();
   }
   pushable_.notify();
 }
 
 asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
-  std::vector<Frame> taken;  // reused: frames moved out of the queue under the lock
+  std::vector<SharedFrame> taken;  // reused: shared frames moved out under the lock
   for (;;) {
     const auto version = sub->wake.version();
     std::optional<transport::CloseReason> close_with;
     bool ended = false;
-    std::size_t bytes = 0;
+    wire::Bytes batch;
+    std::size_t count = 0;
+    std::size_t shared_bytes = 0;
     {
-      // Only pointers move under the lock: try_push on the user's thread contends for it.
+      // Only a chunk or pointers move under the lock: try_push contends for it.
       std::lock_guard lock(mutex_);
       close_with = sub->close_with;
       ended = sub->ended;
-      while (!close_with && !sub->queue.empty() && bytes < kMaxBatchBytes) {
-        bytes += sub->queue.front()->size();
-        taken.push_back(std::move(sub->queue.front()));
-        sub->queue.pop_front();
+      auto& queue = sub->queue;
+      if (!close_with && !queue.empty() && queue.front().is_chunk()) {
+        batch = std::move(queue.front().bytes);
+        count = queue.front().frames;
+        queue.pop_front();
+        sub->chunk_reserve = std::max(batch.size(), kMinChunkReserve);
       }
+      while (!close_with && count == 0 && !queue.empty() && !queue.front().is_chunk() &&
+             shared_bytes < kMaxBatchBytes) {
+        shared_bytes += queue.front().shared->size();
+        taken.push_back(std::move(queue.front().shared));
+        queue.pop_front();
+      }
+      sub->queued -= count + taken.size();
     }
-    const std::size_t count = taken.size();
-    wire::Bytes batch;
-    batch.reserve(bytes);
-    for (const auto& frame : taken) batch.insert(batch.end(), frame->begin(), frame->end());
-    taken.clear();
+    if (!taken.empty()) {
+      count = taken.size();
+      batch.reserve(shared_bytes);
+      for (const auto& frame : taken) batch.insert(batch.end(), frame->begin(), frame->end());
+      taken.clear();
+    }
     if (close_with) {
       sub->link.close(*close_with);  // also wakes watch_consumer
       co_return;
@@ -154,18 +175,19 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
-  // Called for every datum: no allocation but the frame itself, two passes over the
-  // subscribers instead of collecting them. Encoding runs before taking the lock (the
-  // senders take frames under it); a datum refused while offline is not encoded at all.
+  // Called for every datum: nothing allocated but a shared large frame (the scratch frame
+  // and the chunks keep their capacity), two passes over the subscribers instead of
+  // collecting them. Encoding runs before taking the lock; a datum refused while offline is
+  // not encoded at all.
   if (!online_hint_.load(std::memory_order_acquire)) {
     std::lock_guard lock(mutex_);
     if (closed_) return PushOutcome::kClosed;
     if (!online_) return PushOutcome::kOffline;
   }
-  auto frame = std::make_shared<wire::Bytes>();
-  frame->reserve(frame_size_hint_.load(std::memory_order_relaxed));
-  encode(*frame);
-  frame_size_hint_.store(frame->size(), std::memory_order_relaxed);
+  thread_local wire::Bytes frame;
+  if (frame.capacity() > kMaxBatchBytes) wire::Bytes().swap(frame);  // one huge datum once
+  frame.clear();
+  encode(frame);
 
   std::lock_guard lock(mutex_);
   if (closed_) return PushOutcome::kClosed;
@@ -174,12 +196,13 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
   for (const auto& [id, sub] : subscribers_) {
     sub->target = sub->accepting && !sub->ended && !sub->close_with && matches(sub->criteria);
     if (!sub->target) continue;
-    if (sub->queue.size() >= settings_.buffer_size) {
+    if (sub->queued >= settings_.buffer_size) {
       if (!settings_.disconnect_lagging) return PushOutcome::kFull;  // nothing queued yet
       sub->target = false;
       sub->close_with = close_reason::TooSlow;
       sub->accepting = false;
       sub->queue.clear();
+      sub->queued = 0;
       logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
                      sub->info.consumer_id());
       sub->wake.notify();
@@ -188,14 +211,36 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
     ++targets;
   }
   if (targets == 0) return PushOutcome::kUndelivered;
-  Frame shared = std::move(frame);
+  // Copies are cheaper than sharing until they add up to a few cache lines' worth.
+  SharedFrame shared;
+  if (targets > 1 && frame.size() * targets > kMaxCopiedBytes) {
+    shared = std::make_shared<const wire::Bytes>(frame);
+  }
   for (const auto& [id, sub] : subscribers_) {
     if (!sub->target) continue;
-    sub->queue.push_back(shared);
+    enqueue_locked(*sub, frame, shared);
     // The sender only waits on an empty queue: only that transition needs a wake-up.
-    if (sub->queue.size() == 1) sub->wake.notify();
+    if (sub->queued == 1) sub->wake.notify();
   }
   return PushOutcome::kSent;
+}
+
+void Fanout::enqueue_locked(Subscriber& sub, std::span<const std::uint8_t> frame,
+                            const SharedFrame& shared) {
+  ++sub.queued;
+  if (shared) {
+    sub.queue.push_back(Entry{{}, 1, shared});
+    return;
+  }
+  auto& queue = sub.queue;
+  if (queue.empty() || !queue.back().is_chunk() ||
+      queue.back().bytes.size() + frame.size() > kChunkBytes) {
+    queue.emplace_back().bytes.reserve(
+        std::clamp(sub.chunk_reserve, frame.size(), std::max(frame.size(), kChunkBytes)));
+  }
+  auto& chunk = queue.back();
+  chunk.bytes.insert(chunk.bytes.end(), frame.begin(), frame.end());
+  ++chunk.frames;
 }
 
 asio::awaitable<void> Fanout::until_pushable() {
@@ -207,7 +252,7 @@ asio::awaitable<void> Fanout::until_pushable() {
       if (online_) {
         bool room = true;
         for (const auto& [id, sub] : subscribers_) {
-          if (sub->accepting && sub->queue.size() >= settings_.buffer_size) room = false;
+          if (sub->accepting && sub->queued >= settings_.buffer_size) room = false;
         }
         if (room) co_return;
       }

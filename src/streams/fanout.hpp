@@ -3,8 +3,11 @@
 // subscribed consumer has its own bounded queue of encoded frames and its own sender
 // coroutine, so a slow consumer never delays the others: when its queue is full it is
 // either closed with TooSlow (disconnect_lagging) or the producer waits for it.
-// A datum is encoded once; consumers share the frame. State is guarded by one mutex held
-// only for short, non-suspending sections (handles push from any thread).
+// A datum is encoded once. A small frame (or one with a single target) is copied into each
+// target's current chunk, which the sender hands to the link whole: nothing is allocated per
+// datum. A large frame for several targets is shared by reference instead, and each sender
+// copies it into its batch. State is guarded by one mutex held only for short,
+// non-suspending sections (handles push from any thread).
 
 #include <asio/awaitable.hpp>
 
@@ -15,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/primitives/async/notifier.hpp"
@@ -46,7 +50,15 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   bool is_closed() const;
 
  private:
-  using Frame = std::shared_ptr<const wire::Bytes>;
+  using SharedFrame = std::shared_ptr<const wire::Bytes>;
+  // One queue entry: frames copied back to back (a chunk, ready to be written as it is), or
+  // one frame shared with other subscribers.
+  struct Entry {
+    wire::Bytes bytes;
+    std::size_t frames = 0;
+    SharedFrame shared;
+    bool is_chunk() const { return shared == nullptr; }
+  };
   struct Subscriber {
     Subscriber(std::uint64_t id, Criteria c, transport::RawLink l, ChannelInfo i,
                std::shared_ptr<StatsCounters> s, Watch<State> st)
@@ -60,7 +72,9 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     Watch<State> state;
     Notifier wake;  // frames queued, or the subscription must end
     // Guarded by Fanout::mutex_:
-    std::deque<Frame> queue;  // at most settings_.buffer_size
+    std::deque<Entry> queue;           // frames the sender has not taken yet
+    std::size_t queued = 0;            // frames in queue, at most settings_.buffer_size
+    std::size_t chunk_reserve = 4096;  // the size of the last chunk taken, reserved
     bool accepting = false;   // receives datums (after SubscribeAccepted went out)
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
@@ -70,6 +84,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
   asio::awaitable<void> watch_consumer(std::shared_ptr<Subscriber> sub);
   std::optional<transport::CloseReason> admit_locked(const discovery::PeerEntry& consumer) const;
+  void enqueue_locked(Subscriber& sub, std::span<const std::uint8_t> frame,
+                      const SharedFrame& shared);
   void publish_locked();
   void end(const std::shared_ptr<Subscriber>& sub);
 
@@ -84,8 +100,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;  // guarded by mutex_
   std::uint64_t next_id_ = 0;                                      // guarded by mutex_
   bool online_ = false;  // guarded by mutex_; online_spec_ on the current channels
-  std::atomic<bool> online_hint_ = false;        // online_, readable without the lock
-  std::atomic<std::size_t> frame_size_hint_ = 64;  // the last frame's size, reserved
+  std::atomic<bool> online_hint_ = false;  // online_, readable without the lock
 
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;
