@@ -46,16 +46,44 @@ msgpack::object_handle unpack_bounded(std::span<const std::uint8_t> bytes) {
   return handle;
 }
 
+namespace {
+
+// msgpack's unpack() builds a parser per call, and its two stacks allocate each time. The
+// thread keeps one parser instead (its stacks keep their capacity). Parsing calls no user
+// code, so it never re-enters: a user adaptor decoding nested bytes runs during conversion,
+// after the parser is done. This uses msgpack-c's v2::detail parser types as unpack_imp()
+// does (Debian's msgpack-cxx pins the version).
+using ObjectVisitor = msgpack::v2::detail::create_object_visitor;
+using Parser = msgpack::v2::detail::parse_helper<ObjectVisitor>;
+
+bool reference_all(msgpack::type::object_type, std::size_t, void*) { return true; }
+
+struct ThreadParser {
+  ObjectVisitor visitor{reference_all, nullptr, msgpack::unpack_limit()};
+  Parser parser{visitor};
+};
+thread_local ThreadParser thread_parser;
+
+}  // namespace
+
 msgpack::object unpack_bounded(std::span<const std::uint8_t> bytes, msgpack::zone& zone) {
   const std::size_t n = bytes.size();
   msgpack::unpack_limit limit(n, n / 2, n, n, n, kMaxDecodeDepth);
   std::size_t offset = 0;
+  auto& visitor = thread_parser.visitor;
+  visitor.m_limit = limit;
+  visitor.set_zone(zone);
   bool referenced = false;
-  const auto reference_all = [](msgpack::type::object_type, std::size_t, void*) { return true; };
-  msgpack::object object = msgpack::unpack(zone, reinterpret_cast<const char*>(bytes.data()), n,
-                                           offset, referenced, reference_all, nullptr, limit);
+  visitor.set_referenced(referenced);
+  thread_parser.parser.init();
+  if (n == 0) throw msgpack::insufficient_bytes("insufficient bytes");
+  const auto ret =
+      thread_parser.parser.execute(reinterpret_cast<const char*>(bytes.data()), n, offset);
+  // Malformed input already threw from the visitor; what is left is a cut-off value.
+  if (ret == msgpack::PARSE_CONTINUE) throw msgpack::insufficient_bytes("insufficient bytes");
+  if (ret != msgpack::PARSE_SUCCESS) throw msgpack::parse_error("parse error");
   if (offset != n) throw TrailingBytes{n - offset};
-  return object;
+  return visitor.data();
 }
 
 namespace {

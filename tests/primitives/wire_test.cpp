@@ -10,6 +10,16 @@
 
 #include "mosaik/primitives/digest.hpp"
 
+namespace mosaik::test_types {
+// Carries a Reading encoded as bytes; its adaptor decodes them while the outer value is
+// converted (a decode inside a decode).
+struct Sealed {
+  std::uint64_t id = 0;
+  std::vector<std::uint8_t> inner;
+  MSGPACK_DEFINE(id, inner);
+};
+}  // namespace mosaik::test_types
+
 namespace mosaik {
 namespace {
 
@@ -42,6 +52,50 @@ TEST(Wire, round_trips_nested_user_types) {
   Envelope without_note = e;
   without_note.note.reset();
   EXPECT_EQ(wire::decode<Envelope>(wire::encode(without_note)).value(), without_note);
+}
+
+struct Opened {
+  std::uint64_t id = 0;
+  Reading reading;
+};
+
+}  // namespace
+}  // namespace mosaik
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+template <>
+struct convert<mosaik::Opened> {
+  const msgpack::object& operator()(const msgpack::object& o, mosaik::Opened& v) const {
+    const auto sealed = o.as<mosaik::test_types::Sealed>();
+    auto reading = mosaik::wire::decode<mosaik::Reading>(sealed.inner);
+    if (!reading) throw msgpack::type_error();
+    v.id = sealed.id;
+    v.reading = *reading;
+    return o;
+  }
+};
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS)
+}  // namespace msgpack
+
+namespace mosaik {
+namespace {
+
+TEST(Wire, a_decode_inside_a_decode_gives_both_values) {
+  const Reading reading{7, 1.5, "inner", {9, 8}};
+  const auto inner = wire::encode(reading);
+  const auto outer = wire::encode(test_types::Sealed{42, inner});
+  auto opened = wire::decode<Opened>(outer);
+  ASSERT_TRUE(opened.has_value()) << opened.error().message();
+  EXPECT_EQ(opened->id, 42u);
+  EXPECT_EQ(opened->reading, reading);
+  // A bad inner value fails the outer decode, and the next decode on the thread still works.
+  auto bad_inner = inner;
+  bad_inner.push_back(0x00);
+  EXPECT_FALSE(wire::decode<Opened>(wire::encode(test_types::Sealed{1, bad_inner})).has_value());
+  EXPECT_EQ(wire::decode<Reading>(inner).value(), reading);
 }
 
 TEST(Wire, encode_into_appends) {
