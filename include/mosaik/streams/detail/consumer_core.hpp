@@ -109,7 +109,10 @@ class Inbox final : public InboxBase {
       std::lock_guard lock(mutex_);
       room = kCapacity - std::min(kCapacity, items_.size());
     }
-    std::vector<D> decoded;
+    // Reused (only the node's thread pushes): a fresh vector per batch would be a large
+    // allocation each time, and each large allocation makes malloc consolidate its bins.
+    auto& decoded = decoded_;
+    decoded.clear();
     decoded.reserve(std::min(room, batch.size() - first));
     std::size_t next = first;
     for (; next < batch.size() && decoded.size() < room; ++next) {
@@ -129,6 +132,7 @@ class Inbox final : public InboxBase {
       was_empty = items_.empty();
       for (auto& d : decoded) items_.push_back(std::move(d));
     }
+    decoded.clear();
     // Readers only wait on an empty inbox, so only that transition needs a wake-up.
     if (was_empty) notifier_.notify();
     return next;
@@ -165,6 +169,7 @@ class Inbox final : public InboxBase {
  private:
   std::size_t size_locked() const override { return items_.size(); }
   std::deque<D> items_;  // guarded by mutex_, at most kCapacity
+  std::vector<D> decoded_;  // push_encoded's scratch (node thread only)
 };
 
 class ConsumerCore {
