@@ -121,10 +121,14 @@ void ConsumerWorker::want(const discovery::PeerEntry& entry) {
   if (!entry.streams().contains(settings_.stream_id)) return;
   auto known = targets_.find(entry.peer_id());
   if (known != targets_.end()) {
-    if (known->second->entry.version() != entry.version()) {
-      known->second->entry = entry;
-      known->second->kick.notify();  // a restarted producer is retried at once
-    }
+    auto& current = known->second->entry;
+    if (current.version() == entry.version()) return;
+    // A restarted producer (new start) or a changed entry is retried at once; a periodic
+    // refresh (only the update time moved) is not news, and must not reset the backoff.
+    const bool news = current.version().start != entry.version().start ||
+                      !current.same_content(entry);
+    current = entry;
+    if (news) known->second->kick.notify();
     return;
   }
   if (settings_.subscribe_if && !settings_.subscribe_if(entry)) return;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
 #include "protocol.hpp"
 #include "streams_fixture.hpp"
 
@@ -33,6 +34,40 @@ TEST(StreamsRefusal, accept_if_rejection_is_not_allowed) {
     CO_ASSERT_TRUE(producer->consumers().size() == 1);
     EXPECT_EQ(producer->consumers()[0].consumer_id(), good.local().id());
     EXPECT_FALSE(refused.is_online());
+  });
+}
+
+TEST(StreamsRefusal, a_refused_consumer_gives_up_after_max_elapsed_time_until_the_entry_changes) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node(a.local().addr());
+    auto producer = a.streams()
+                        .producer<Reading>()
+                        .accept_if([](const discovery::PeerEntry&) { return false; })
+                        .build();
+    CO_ASSERT_TRUE(producer.has_value());
+    const streams::ExponentialBackoff backoff{.initial_interval = std::chrono::milliseconds(20),
+                                              .multiplier = 1.5,
+                                              .max_interval = std::chrono::milliseconds(50),
+                                              .max_elapsed_time = std::chrono::milliseconds(400),
+                                              .randomization_factor = 0.0};
+    auto consumer = b.streams().consumer<Reading>().with_backoff(backoff).build();
+    auto events = consumer.events();
+    // Refused, retried every 20-50 ms, then silence once 400 ms of failures have passed. A
+    // consumer that never gave up would reach the bound on refusals instead.
+    constexpr std::size_t kBound = 200;
+    std::size_t refusals = 0;
+    while (refusals < kBound) {
+      auto got = co_await with_timeout(events.recv(), test::secs(2));
+      if (!got) break;  // two seconds without an attempt
+      if (*got && (*got)->reason == streams::close_reason::NotAllowed) ++refusals;
+    }
+    EXPECT_GE(refusals, 2u) << "the consumer did not retry before giving up";
+    CO_ASSERT_TRUE(refusals < kBound);
+    // A new version of the producer's entry is worth another attempt.
+    a.discovery().add_tags("changed");
+    auto ev = co_await test::until_event(events, streams::close_reason::NotAllowed, 10);
+    EXPECT_EQ(ev.producer_id, a.local().id());
   });
 }
 
