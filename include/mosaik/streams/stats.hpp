@@ -23,8 +23,9 @@ struct StatsCounters {
   // steady_clock nanoseconds of the current connection's start; -1 while disconnected.
   std::atomic<std::int64_t> connected_since_ns{-1};
 
-  void record(std::size_t size) {
-    datums.fetch_add(1, std::memory_order_relaxed);
+  void record(std::size_t size) { record(1, size); }
+  void record(std::uint64_t count, std::size_t size) {
+    datums.fetch_add(count, std::memory_order_relaxed);
     bytes.fetch_add(size, std::memory_order_relaxed);
   }
   void mark_connected();

@@ -115,17 +115,19 @@ class Inbox final : public InboxBase {
     decoded.clear();
     decoded.reserve(std::min(room, batch.size() - first));
     std::size_t next = first;
+    std::size_t bytes = 0;
     for (; next < batch.size() && decoded.size() < room; ++next) {
       auto datum = wire::decode<D>(batch[next]);
       if (!datum) {
         undecodable = true;
         break;
       }
-      channel.record(batch[next].size());
-      totals.record(batch[next].size());
+      bytes += batch[next].size();
       decoded.push_back(std::move(*datum));
     }
     if (decoded.empty()) return next;
+    channel.record(decoded.size(), bytes);  // before the datums become visible below
+    totals.record(decoded.size(), bytes);
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
