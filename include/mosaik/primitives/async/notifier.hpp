@@ -15,6 +15,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -29,17 +30,16 @@ class Notifier {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  std::uint64_t version() const {
-    std::lock_guard lock(mutex_);
-    return version_;
-  }
+  // Lock-free: called for every datum on hot paths. notify() bumps it under the mutex
+  // before waking anyone, so a version read before a check is never newer than the check.
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // Bumps the version and wakes every waiter.
   void notify() {
     std::vector<std::weak_ptr<asio::steady_timer>> waiters;
     {
       std::lock_guard lock(mutex_);
-      ++version_;
+      version_.fetch_add(1, std::memory_order_acq_rel);
       waiters.swap(waiters_);
     }
     for (auto& weak : waiters) {
@@ -60,7 +60,7 @@ class Notifier {
       timer->expires_at(asio::steady_timer::time_point::max());
       {
         std::lock_guard lock(mutex_);
-        if (version_ != seen) co_return;
+        if (version_.load(std::memory_order_acquire) != seen) co_return;
         std::erase_if(waiters_, [](const auto& w) { return w.expired(); });
         waiters_.push_back(timer);
       }
@@ -76,7 +76,7 @@ class Notifier {
 
  private:
   mutable std::mutex mutex_;
-  std::uint64_t version_ = 0;
+  std::atomic<std::uint64_t> version_ = 0;  // written under mutex_
   std::vector<std::weak_ptr<asio::steady_timer>> waiters_;
 };
 

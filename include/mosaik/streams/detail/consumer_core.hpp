@@ -159,13 +159,17 @@ class Inbox final : public InboxBase {
 
   // Static, holding the inbox: a pending recv() keeps it alive whatever happens to handles.
   static asio::awaitable<std::optional<D>> pop(std::shared_ptr<Inbox> inbox) {
-    for (;;) {
+    bool closed = false;
+    auto got = inbox->try_pop(closed);  // the common case: a datum is waiting
+    while (!got && !closed) {
+      // Version first, then look again: a push after the look bumps the version.
       const auto version = inbox->notifier_.version();
-      bool closed = false;
-      auto got = inbox->try_pop(closed);
-      if (got || closed) co_return got;
+      got = inbox->try_pop(closed);
+      if (got || closed) break;
       co_await inbox->notifier_.wait_change(version);
+      got = inbox->try_pop(closed);
     }
+    co_return got;
   }
 
  private:
