@@ -24,9 +24,12 @@ struct Latency {
   std::size_t samples = 0;
 };
 
-// Offered load and duration of the phases.
-inline constexpr std::chrono::milliseconds kThroughputWindow{1000};
-inline constexpr std::chrono::milliseconds kLatencyWindow{1000};
+// Duration of the phases. Each case runs kRounds times per side, the sides alternating, and
+// reports the medians: a transient slowdown of this shared machine then hits both sides or
+// neither, instead of one side's only sample.
+inline constexpr std::chrono::milliseconds kThroughputWindow{500};
+inline constexpr std::chrono::milliseconds kLatencyWindow{500};
+inline constexpr int kRounds = 3;
 inline constexpr std::chrono::seconds kDrainLimit{8};
 
 std::int64_t now_ns();
