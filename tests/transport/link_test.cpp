@@ -13,6 +13,18 @@ using namespace asio::experimental::awaitable_operators;
 using mosaik::test::millis;
 using mosaik::test::secs;
 
+// A raw (untyped) link to `to` on the test ALPN, for tests that write bytes a typed link
+// would refuse to send.
+asio::awaitable<std::expected<RawLink, LinkError>> open_raw_link(Endpoint& ep, EndpointAddr to) {
+  auto conn = co_await ep.connect(to, std::string(kTestAlpn));
+  if (!conn) {
+    co_return std::unexpected(
+        LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, "connect"});
+  }
+  auto raw = co_await conn->open_link();
+  co_return raw;
+}
+
 // Both directions at once over one link: each side sends `count` and checks `count`.
 asio::awaitable<std::string> exchange(Link<Numbered> link, std::uint64_t count, std::size_t size) {
   // Named halves, no structured bindings: g++ 12 mis-destroys those inside coroutines.
@@ -244,9 +256,7 @@ TEST(TransportLink, batched_receive_delivers_the_frames_before_an_oversized_one_
 
   auto client_error = run_on(client, [](Endpoint& ep, EndpointAddr to)
                                           -> asio::awaitable<std::optional<LinkError>> {
-    auto conn = co_await ep.connect(to, std::string(kTestAlpn));
-    if (!conn) co_return LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, "connect"};
-    auto raw = co_await conn->open_link();
+    auto raw = co_await open_raw_link(ep, to);
     if (!raw) co_return raw.error();
     // 100 small frames and a 64 KiB one (over the server's 1 KiB limit) in one write.
     wire::Bytes frames;
@@ -313,9 +323,7 @@ TEST(TransportLink, a_frame_header_declaring_4_gib_is_refused_before_its_body_ar
   // body would never answer; the check on the header alone closes the link.
   auto client_error = run_on(client, [](Endpoint& ep, EndpointAddr to)
                                           -> asio::awaitable<std::optional<LinkError>> {
-    auto conn = co_await ep.connect(to, std::string(kTestAlpn));
-    if (!conn) co_return LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, false, "connect"};
-    auto raw = co_await conn->open_link();
+    auto raw = co_await open_raw_link(ep, to);
     if (!raw) co_return raw.error();
     wire::Bytes header(4, 0xff);  // named: g++ 12 rejects a braced list inside co_await
     (void)co_await raw->send_framed(std::move(header));
