@@ -14,8 +14,6 @@ auto logger() {
   return l;
 }
 
-// A new chunk reserves what the sender took last time, at least this much.
-constexpr std::size_t kMinChunkReserve = 4096;
 // A chunk stays below glibc's mmap threshold (128 KiB): larger ones cost a mapping each.
 constexpr std::size_t kChunkBytes = 64 * 1024;
 // try_push copies a frame into every target's chunk while the copies total at most this;

@@ -50,6 +50,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   bool is_closed() const;
 
  private:
+  // A new chunk reserves what the sender took last time, at least this much.
+  static constexpr std::size_t kMinChunkReserve = 4096;
   using SharedFrame = std::shared_ptr<const wire::Bytes>;
   // One queue entry: frames copied back to back (a chunk, ready to be written as it is), or
   // one frame shared with other subscribers.
@@ -74,7 +76,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     // Guarded by Fanout::mutex_:
     std::deque<Entry> queue;           // frames the sender has not taken yet
     std::size_t queued = 0;            // frames in queue, at most settings_.buffer_size
-    std::size_t chunk_reserve = 4096;  // the size of the last chunk taken, reserved
+    std::size_t chunk_reserve = kMinChunkReserve;  // the last chunk taken's size, reserved
     bool accepting = false;   // receives datums (after SubscribeAccepted went out)
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
