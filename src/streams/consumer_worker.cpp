@@ -272,17 +272,19 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
   // before the next read, so a consumer that does not keep up pushes back through QUIC
   // flow control to the producer's bounded queue.
   for (;;) {
-    auto batch = co_await link->recv_frames(kMaxBatchFrames);
-    if (!batch) {
-      const auto& e = batch.error();
+    auto received = co_await link->recv_frames(kMaxBatchFrames);
+    if (!received) {
+      const auto& e = received.error();
       report(producer.peer_id(), e.reason, e.remote, e.message);
       break;
     }
+    // Shared with the inbox, which keeps the bytes until the reader has decoded them.
+    const auto batch = std::make_shared<const wire::FrameBatch>(std::move(*received));
     std::size_t next = 0;
     bool undecodable = false;
     while (next < batch->size() && !undecodable) {
       if (!co_await inbox_->wait_space()) break;
-      next = inbox_->push_encoded(*batch, next, *stats, *totals_, undecodable);
+      next = inbox_->push_encoded(batch, next, *stats, *totals_, undecodable);
     }
     if (undecodable) {
       violations_.fetch_add(1);

@@ -98,6 +98,25 @@ TEST(Wire, a_decode_inside_a_decode_gives_both_values) {
   EXPECT_EQ(wire::decode<Reading>(inner).value(), reading);
 }
 
+TEST(Wire, decode_into_reuses_the_target_and_fails_on_the_same_bytes_as_decode) {
+  const Reading big{1, 2.0, std::string(100, 'x'), std::vector<std::uint32_t>(50, 3)};
+  const Reading small{4, 5.0, "s", {6}};
+  Reading kept;
+  ASSERT_TRUE(wire::decode_into(wire::encode(big), kept).has_value());
+  EXPECT_EQ(kept, big);
+  const auto* samples_buffer = kept.samples.data();
+  ASSERT_TRUE(wire::decode_into(wire::encode(small), kept).has_value());
+  EXPECT_EQ(kept, small);
+  EXPECT_EQ(kept.samples.data(), samples_buffer);  // shrunk in place, not reallocated
+  auto truncated = wire::encode(big);
+  truncated.pop_back();
+  EXPECT_EQ(wire::decode_into(truncated, kept).error().code, wire::DecodeErrc::kTruncated);
+  EXPECT_EQ(wire::decode_into(wire::encode(std::string("no")), kept).error().code,
+            wire::DecodeErrc::kTypeMismatch);
+  ASSERT_TRUE(wire::decode_into(wire::encode(small), kept).has_value());
+  EXPECT_EQ(kept, small);
+}
+
 TEST(Wire, encode_into_appends) {
   wire::Bytes out = {0xaa};
   wire::encode_into(out, std::uint8_t{5});

@@ -128,4 +128,19 @@ template <class T>
   }
 }
 
+// Decodes exactly one value of type T into `out`, reusing what `out` already holds
+// (a vector's or string's capacity), so decoding into a kept object need not allocate.
+// Success depends only on `bytes`; on failure `out` holds an unspecified mix of values.
+template <class T>
+[[nodiscard]] std::expected<void, DecodeError> decode_into(std::span<const std::uint8_t> bytes,
+                                                           T& out) noexcept {
+  try {
+    detail::DecodeZone zone;
+    detail::unpack_bounded(bytes, zone.get()).convert(out);
+    return {};
+  } catch (...) {
+    return std::unexpected(detail::classify_current_exception());
+  }
+}
+
 }  // namespace mosaik::wire

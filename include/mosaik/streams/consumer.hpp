@@ -68,7 +68,9 @@ class Consumer {
   Stats stats() const { return state_->core->stats(); }
   // Why subscriptions ended or were refused (NotAllowed, NoCapacity, TooSlow, ...).
   BroadcastReceiver<ChannelEvent> events() const { return state_->core->events(); }
-  std::uint64_t protocol_violations() const { return state_->core->protocol_violations(); }
+  std::uint64_t protocol_violations() const {
+    return state_->core->protocol_violations() + state_->inbox->late_violations();
+  }
 
  private:
   std::shared_ptr<detail::ConsumerState<D>> state_;

@@ -1,12 +1,14 @@
 #pragma once
 // The untyped side of a consumer: its worker (discovery of producers, one subscription per
 // producer, reconnection) lives in src/streams/consumer_worker.cpp and delivers bytes into
-// an Inbox<D>, the bounded queue Consumer<D> reads. Decoding happens on the way in, so a
-// datum that does not decode never reaches the user: it closes its channel instead.
+// an Inbox<D>, the bounded queue Consumer<D> reads. Every datum is checked on the way in,
+// so one that does not decode never reaches the user: it closes its channel instead. The
+// inbox keeps the received bytes; the reader's thread builds the datum it hands out.
 
 #include <asio/awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -15,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mosaik/discovery/peer_entry.hpp"
@@ -56,14 +59,14 @@ class InboxBase {
 
   virtual ~InboxBase() = default;
 
-  // Decodes frames of `batch` from index `first` and queues them while there is room,
+  // Checks frames of `batch` from index `first` and queues them while there is room,
   // counting each in `channel` and `totals` before it becomes visible (a reader who has a
   // datum also sees it in the stats). Returns the index of the first frame not queued;
   // sets `undecodable` when that frame does not decode. Only the node's thread pushes, and
   // without suspending, so the room seen at the start cannot shrink meanwhile.
-  virtual std::size_t push_encoded(const wire::FrameBatch& batch, std::size_t first,
-                                   StatsCounters& channel, StatsCounters& totals,
-                                   bool& undecodable) = 0;
+  virtual std::size_t push_encoded(const std::shared_ptr<const wire::FrameBatch>& batch,
+                                   std::size_t first, StatsCounters& channel,
+                                   StatsCounters& totals, bool& undecodable) = 0;
 
   // Completes when there is room (true) or the inbox is closed (false).
   asio::awaitable<bool> wait_space() {
@@ -101,40 +104,38 @@ class InboxBase {
 template <class D>
 class Inbox final : public InboxBase {
  public:
-  std::size_t push_encoded(const wire::FrameBatch& batch, std::size_t first,
-                           StatsCounters& channel, StatsCounters& totals,
+  std::size_t push_encoded(const std::shared_ptr<const wire::FrameBatch>& batch,
+                           std::size_t first, StatsCounters& channel, StatsCounters& totals,
                            bool& undecodable) override {
     std::size_t room = 0;
     {
       std::lock_guard lock(mutex_);
-      room = kCapacity - std::min(kCapacity, items_.size());
+      room = kCapacity - std::min(kCapacity, size_);
     }
-    // Reused (only the node's thread pushes): a fresh vector per batch would be a large
-    // allocation each time, and each large allocation makes malloc consolidate its bins.
-    auto& decoded = decoded_;
-    decoded.clear();
-    decoded.reserve(std::min(room, batch.size() - first));
+    // Each datum is decoded here once, into a kept scratch object, to refuse a bad one
+    // before the user could see it; the user's thread decodes it again in pop(). Building
+    // the user's datum there means its memory is allocated and freed by one thread, which
+    // glibc serves from a thread cache instead of arena locks shared with this thread.
     std::size_t next = first;
     std::size_t bytes = 0;
-    for (; next < batch.size() && decoded.size() < room; ++next) {
-      auto datum = wire::decode<D>(batch[next]);
-      if (!datum) {
+    for (; next < batch->size() && next - first < room; ++next) {
+      if (!validate((*batch)[next])) {
         undecodable = true;
         break;
       }
-      bytes += batch[next].size();
-      decoded.push_back(std::move(*datum));
+      bytes += (*batch)[next].size();
     }
-    if (decoded.empty()) return next;
-    channel.record(decoded.size(), bytes);  // before the datums become visible below
-    totals.record(decoded.size(), bytes);
+    const std::size_t count = next - first;
+    if (count == 0) return next;
+    channel.record(count, bytes);  // before the datums become visible below
+    totals.record(count, bytes);
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
-      was_empty = items_.empty();
-      for (auto& d : decoded) items_.push_back(std::move(d));
+      was_empty = size_ == 0;
+      runs_.push_back(Run{batch, first, next});
+      size_ += count;
     }
-    decoded.clear();
     // Readers only wait on an empty inbox, so only that transition needs a wake-up.
     if (was_empty) notifier_.notify();
     return next;
@@ -142,19 +143,33 @@ class Inbox final : public InboxBase {
 
   // The next datum, or why there is none: nullopt with `closed` set when closed and drained.
   std::optional<D> try_pop(bool& closed) {
-    std::optional<D> out;
-    bool was_full = false;
-    {
-      std::lock_guard lock(mutex_);
-      closed = closed_ && items_.empty();
-      if (items_.empty()) return out;
-      was_full = items_.size() >= kCapacity;
-      out.emplace(std::move(items_.front()));
-      items_.pop_front();
+    for (;;) {
+      std::shared_ptr<const wire::FrameBatch> batch;
+      std::size_t index = 0;
+      bool was_full = false;
+      {
+        std::lock_guard lock(mutex_);
+        closed = closed_ && size_ == 0;
+        if (size_ == 0) return std::nullopt;
+        was_full = size_ >= kCapacity;
+        auto& run = runs_.front();
+        index = run.next++;
+        if (run.next == run.end) {
+          batch = std::move(run.batch);  // freed below, outside the lock
+          runs_.pop_front();
+        } else {
+          batch = run.batch;
+        }
+        --size_;
+      }
+      // The worker only waits on a full inbox, so only that transition needs a wake-up.
+      if (was_full) notifier_.notify();
+      auto datum = wire::decode<D>((*batch)[index]);
+      if (datum) return std::move(*datum);
+      // validate() accepted these bytes, so only an adaptor whose success depends on the
+      // object it decodes into gets here; the datum is dropped, never handed over broken.
+      late_violations_.fetch_add(1, std::memory_order_relaxed);
     }
-    // The worker only waits on a full inbox, so only that transition needs a wake-up.
-    if (was_full) notifier_.notify();
-    return out;
   }
 
   // Static, holding the inbox: a pending recv() keeps it alive whatever happens to handles.
@@ -172,10 +187,35 @@ class Inbox final : public InboxBase {
     co_return got;
   }
 
+  // Datums validate() accepted that failed to decode on the reader's side.
+  std::uint64_t late_violations() const { return late_violations_.load(); }
+
  private:
-  std::size_t size_locked() const override { return items_.size(); }
-  std::deque<D> items_;  // guarded by mutex_, at most kCapacity
-  std::vector<D> decoded_;  // push_encoded's scratch (node thread only)
+  // Frames [next, end) of one received batch, still to be read.
+  struct Run {
+    std::shared_ptr<const wire::FrameBatch> batch;
+    std::size_t next;
+    std::size_t end;
+  };
+
+  static bool validate(std::span<const std::uint8_t> bytes) {
+    if constexpr (std::is_default_constructible_v<D>) {
+      // Kept per thread, so validating costs no allocation once its buffers have grown;
+      // reset after a large datum so a rare big one does not stay held.
+      static constexpr std::size_t kKeepBelow = 64 * 1024;
+      thread_local D scratch{};
+      const bool ok = wire::decode_into(bytes, scratch).has_value();
+      if (bytes.size() > kKeepBelow || !ok) scratch = D{};
+      return ok;
+    } else {
+      return wire::decode<D>(bytes).has_value();
+    }
+  }
+
+  std::size_t size_locked() const override { return size_; }
+  std::deque<Run> runs_;  // guarded by mutex_
+  std::size_t size_ = 0;  // datums in runs_, at most kCapacity; guarded by mutex_
+  std::atomic<std::uint64_t> late_violations_{0};
 };
 
 class ConsumerCore {
