@@ -228,7 +228,6 @@ void QuicConnection::fail_handshake(ConnectError error) {
 void QuicConnection::on_timer() {
   if (state_ != State::kHandshaking && state_ != State::kOpen) return;
   auto self = shared_from_this();
-  armed_expiry_ = UINT64_MAX;
   const int rv = ngtcp2_conn_handle_expiry(conn_.get(), now_ns());
   if (rv == NGTCP2_ERR_IDLE_CLOSE) {
     fail_everything(LinkError{LinkError::Kind::kTimedOut, close_reason::UnexpectedClose, false,
@@ -267,10 +266,16 @@ void QuicConnection::arm_timer() {
   }
   const ngtcp2_tstamp now = now_ns();
   if (expiry <= now && immediate_expiries_ < kMaxImmediateExpiries) {
-    // Already due: run it on the next loop turn rather than through the kernel timer.
+    // Already due: run it on the next loop turn rather than through the kernel timer, which
+    // stays armed as it is (re-arming it would cost the syscalls this avoids).
+    if (expiry_posted_) return;
+    expiry_posted_ = true;
     ++immediate_expiries_;
     asio::post(executor_, [weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->on_timer();
+      if (auto self = weak.lock()) {
+        self->expiry_posted_ = false;
+        self->on_timer();
+      }
     });
     return;
   }
@@ -278,7 +283,10 @@ void QuicConnection::arm_timer() {
   armed_expiry_ = expiry;
   timer_.expires_after(std::chrono::nanoseconds(expiry > now ? expiry - now : 0));
   timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
-    if (auto self = weak.lock(); self && !ec) self->on_timer();
+    if (auto self = weak.lock(); self && !ec) {
+      self->armed_expiry_ = UINT64_MAX;
+      self->on_timer();
+    }
   });
 }
 

@@ -180,6 +180,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   // expiry ngtcp2 keeps in the past cannot spin the loop.
   static constexpr int kMaxImmediateExpiries = 8;
   int immediate_expiries_ = 0;
+  bool expiry_posted_ = false;  // an on_timer() for a due expiry is posted, not yet run
   bool flush_scheduled_ = false;
   bool in_flush_ = false;
   Bytes close_packet_;  // repeated while closing
