@@ -7,10 +7,7 @@
 namespace mosaik::discovery::detail {
 namespace {
 
-auto logger() {
-  static auto l = log::get("discovery");
-  return l;
-}
+const auto& logger = log::module_logger<"discovery">;
 
 }  // namespace
 

@@ -14,10 +14,7 @@
 namespace mosaik::discovery::detail {
 namespace {
 
-auto logger() {
-  static auto l = log::get("discovery");
-  return l;
-}
+const auto& logger = log::module_logger<"discovery">;
 
 Error link_error(std::string message) { return Error{Error::Kind::kLink, std::move(message)}; }
 

@@ -13,10 +13,7 @@
 namespace mosaik {
 namespace {
 
-auto logger() {
-  static auto l = log::get("network");
-  return l;
-}
+const auto& logger = log::module_logger<"network">;
 
 // How long a node's destruction waits for its graceful shutdown before giving up on it.
 constexpr std::chrono::seconds kShutdownGrace{5};

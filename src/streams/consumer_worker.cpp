@@ -11,10 +11,7 @@
 namespace mosaik::streams::detail {
 namespace {
 
-auto logger() {
-  static auto l = log::get("streams");
-  return l;
-}
+const auto& logger = log::module_logger<"streams">;
 
 using Clock = std::chrono::steady_clock;
 

@@ -9,10 +9,7 @@
 namespace mosaik::streams::detail {
 namespace {
 
-auto logger() {
-  static auto l = log::get("streams");
-  return l;
-}
+const auto& logger = log::module_logger<"streams">;
 
 // A chunk stays below glibc's mmap threshold (128 KiB): larger ones cost a mapping each.
 constexpr std::size_t kChunkBytes = 64 * 1024;

@@ -10,10 +10,7 @@
 namespace mosaik::streams::detail {
 namespace {
 
-auto logger() {
-  static auto l = log::get("streams");
-  return l;
-}
+const auto& logger = log::module_logger<"streams">;
 
 }  // namespace
 

@@ -23,10 +23,7 @@
 namespace mosaik::discovery::dht {
 namespace {
 
-auto logger() {
-  static auto l = log::get("dht");
-  return l;
-}
+const auto& logger = log::module_logger<"dht">;
 
 std::uint64_t unix_seconds() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(

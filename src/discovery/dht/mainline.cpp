@@ -219,8 +219,7 @@ class LibtorrentDht final : public MainlineDht, public std::enable_shared_from_t
       } else if (auto* put = lt::alert_cast<lt::dht_put_alert>(a)) {
         on_put(*put);
       } else if (a->category() & lt::alert_category::error) {
-        static auto logger = log::get("dht");
-        logger->info("libtorrent: {}", a->message());
+        log::module_logger<"dht">()->info("libtorrent: {}", a->message());
       }
     }
   }
