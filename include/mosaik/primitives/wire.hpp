@@ -130,7 +130,8 @@ template <class T>
 
 // Decodes exactly one value of type T into `out`, reusing what `out` already holds
 // (a vector's or string's capacity), so decoding into a kept object need not allocate.
-// Success depends only on `bytes`; on failure `out` holds an unspecified mix of values.
+// With msgpack's own adaptors success depends only on `bytes`, not on what `out` held; on
+// failure `out` holds an unspecified mix of values.
 template <class T>
 [[nodiscard]] std::expected<void, DecodeError> decode_into(std::span<const std::uint8_t> bytes,
                                                            T& out) noexcept {
