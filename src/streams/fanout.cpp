@@ -90,8 +90,7 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
   {
     std::lock_guard lock(mutex_);
     subscribers_.erase(sub->id);
-    sub->queue.clear();
-    sub->queued = 0;
+    sub->drop_queue();
     publish_locked();
   }
   pushable_.notify();
@@ -196,8 +195,7 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
       sub->target = false;
       sub->close_with = close_reason::TooSlow;
       sub->accepting = false;
-      sub->queue.clear();
-      sub->queued = 0;
+      sub->drop_queue();
       logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
                      sub->info.consumer_id());
       sub->wake.notify();

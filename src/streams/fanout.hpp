@@ -81,6 +81,11 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
     bool target = false;      // scratch of try_push: receives the datum being pushed
+
+    void drop_queue() {  // under Fanout::mutex_: queued always counts queue's frames
+      queue.clear();
+      queued = 0;
+    }
   };
 
   asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
