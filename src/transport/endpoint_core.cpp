@@ -92,6 +92,8 @@ void EndpointCore::unregister_cid(const ngtcp2_cid& cid) {
 
 void EndpointCore::on_packet(PathSlot& slot, const UdpEndpoint& from,
                              std::span<const std::uint8_t> packet) {
+  // ngtcp2 0.12 asserts (aborts the process) on an empty datagram instead of refusing it.
+  if (packet.empty()) return;
   ngtcp2_version_cid vc;
   if (ngtcp2_pkt_decode_version_cid(&vc, packet.data(), packet.size(), kCidLength) != 0) {
     return;  // not a QUIC v1 packet we can route: dropped, as UDP noise
