@@ -221,7 +221,7 @@ asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection c
   const PeerId from = connection.peer_id();
   logger()->trace("gossip: announce connection from {}", from);
   for (;;) {
-    auto link = co_await connection.accept_link();
+    auto link = co_await connection.accept_link(kMaxHelloFrame);
     logger()->trace("gossip: accept_link from {}: {}", from, link.has_value() ? "ok" : link.error().message);
     if (!link) co_return;
     tasks_.spawn(serve_link(std::move(*link), from));
@@ -229,10 +229,17 @@ asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection c
 }
 
 asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, PeerId from) {
-  auto hello = co_await link.recv_frame();
-  logger()->trace("gossip: hello from {}: {}", from, hello.has_value() ? "ok" : hello.error().message);
-  if (!hello) co_return;
-  auto network = wire::decode<NetworkId>(*hello);
+  auto hello = co_await with_timeout(link.recv_frame(), kHelloTimeout);
+  if (!hello) {
+    logger()->info("refused announce link from {}: no hello within {}s", from, kHelloTimeout.count());
+    link.close(transport::close_reason::Timeout);
+    co_return;
+  }
+  if (!*hello) {
+    logger()->debug("announce link from {} ended before its hello: {}", from, hello->error().message);
+    co_return;
+  }
+  auto network = wire::decode<NetworkId>(**hello);
   if (!network || *network != network_) {
     logger()->info("refused announce link from {}: {}", from,
                    network ? "different network" : "malformed hello");
@@ -240,6 +247,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
                        : transport::close_reason::ProtocolViolation);
     co_return;
   }
+  link.set_max_frame_size(kMaxGossipFrame);
   for (;;) {
     auto frame = co_await link.recv_frame();
     if (!frame) co_return;

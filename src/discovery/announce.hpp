@@ -38,6 +38,11 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // A link outside the active view (a join, a shuffle) idle this long is closed, connection
   // and all, so one-off exchanges do not pile up connections on popular peers.
   static constexpr std::chrono::milliseconds kIdleLinkTimeout{2000};
+  // Every link starts with a hello (the network id, 34 bytes encoded) that must arrive
+  // within kHelloTimeout; gossip frames after it may be as large as the codec accepts.
+  static constexpr std::size_t kMaxHelloFrame = 256;
+  static constexpr std::chrono::seconds kHelloTimeout{5};
+  static constexpr std::size_t kMaxGossipFrame = gossip::WireLimits{}.max_message_bytes;
 
   using DeliverFn = std::function<void(const wire::Bytes& payload)>;
   // A peer entered the active view: discovery syncs catalogs with it (first contact), which

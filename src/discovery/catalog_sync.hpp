@@ -9,6 +9,7 @@
 // DifferentNetwork before anything is merged.
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -38,8 +39,12 @@ struct MergeReport {
   std::vector<std::pair<Change, CatalogEntry>> changed;
 };
 
-// The signed entries to send: every signed catalog entry plus our own.
-std::vector<SignedPeerEntry> entries_to_share(const Catalog& catalog, const SignedPeerEntry& me);
+// The signed entries to send: our own, then signed catalog entries while their encoding
+// fits in `max_bytes`, starting from the entry at `start` (modulo the catalog size) so that
+// a catalog too large for one message is covered by successive syncs.
+std::vector<SignedPeerEntry> entries_to_share(const Catalog& catalog, const SignedPeerEntry& me,
+                                              std::size_t max_bytes = SIZE_MAX,
+                                              std::size_t start = 0);
 
 // Merges a received batch, refusing the whole batch when it holds more entries than the
 // catalog could (a peer cannot make us do unbounded work).

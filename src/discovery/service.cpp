@@ -183,8 +183,13 @@ std::chrono::milliseconds DiscoveryService::jittered_interval() {
 }
 
 CatalogSyncMessage DiscoveryService::outgoing_message() {
+  // Room for the network id and the message's msgpack headers.
+  constexpr std::size_t kEnvelopeBytes = 64;
   std::lock_guard lock(mutex_);
-  return CatalogSyncMessage{network_, entries_to_share(state_.catalog(), me_.borrow())};
+  const auto start = std::uniform_int_distribution<std::size_t>(0, SIZE_MAX)(rng_);
+  return CatalogSyncMessage{network_, entries_to_share(state_.catalog(), me_.borrow(),
+                                                       CatalogSyncMessage::kMaxFrame - kEnvelopeBytes,
+                                                       start)};
 }
 
 void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& received) {
@@ -267,7 +272,8 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
 
 asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
     const EndpointAddr& peer, std::optional<transport::Connection>& connection) {
-  auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer), config_.sync_timeout);
+  auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer, CatalogSyncMessage::kMaxFrame),
+                                   config_.sync_timeout);
   if (!opened) co_return std::unexpected(link_error("connecting for a catalog sync timed out"));
   auto& link = *opened;
   if (!link) co_return std::unexpected(link_error(link.error().message));
@@ -290,7 +296,7 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
 
 asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
   for (;;) {
-    auto link = co_await SyncLink::accept(connection);
+    auto link = co_await SyncLink::accept(connection, CatalogSyncMessage::kMaxFrame);
     if (!link) co_return;  // the connection is gone
     if (inbound_syncs_.load() >= kMaxInboundSyncs) {
       logger()->warn("refusing a catalog sync from {}: {} already in progress",

@@ -41,6 +41,9 @@ struct CatalogSyncMessage {
   std::vector<SignedPeerEntry> entries;
   MOSAIK_WIRE_FIELDS(network_id, entries);
   static constexpr std::string_view alpn = "/mosaik/catalog-sync";
+  // Both sides read at most this; a sender with a larger catalog sends a part of it (from a
+  // random place, so repeated syncs cover all of it; gossip carries every entry anyway).
+  static constexpr std::size_t kMaxFrame = 4 << 20;
 };
 
 // What the announce protocol spreads: fresh signed entries and signed departures.

@@ -1,8 +1,11 @@
 // What a QUIC connection needs from the endpoint that owns it: connection-ID routing,
-// learning that a server connection is ready, and being forgotten once finished.
+// learning that a server connection is ready, being forgotten once finished, and the
+// receive memory it holds.
 #pragma once
 
 #include <ngtcp2/ngtcp2.h>
+
+#include <cstdint>
 
 namespace mosaik::transport::detail {
 
@@ -16,6 +19,9 @@ class ConnectionHost {
   virtual void on_accepted(QuicConnection& conn) = 0;
   // The connection has nothing left to do; the host drops it (after the current call).
   virtual void on_finished(QuicConnection& conn) = 0;
+  // Bytes received and not yet taken by links changed by `delta` on `conn` (the endpoint
+  // bounds their sum over all connections).
+  virtual void on_pinned_changed(QuicConnection& conn, std::int64_t delta) = 0;
 
  protected:
   ~ConnectionHost() = default;

@@ -141,6 +141,10 @@ bool Endpoint::set_faults(const FaultConfig& faults) {
   return query_core([&faults](detail::EndpointCore& core) { return core.set_faults(faults); });
 }
 
+std::uint64_t Endpoint::buffered_receive_bytes() const {
+  return query_core([](detail::EndpointCore& core) { return core.buffered_receive_bytes(); });
+}
+
 std::size_t Endpoint::open_connections() const {
   return query_core([](detail::EndpointCore& core) { return core.open_connections(); });
 }

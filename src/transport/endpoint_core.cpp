@@ -5,12 +5,15 @@
 #include <asio/post.hpp>
 
 #include "fault_injection.hpp"
+#include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/on_executor.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
 
 constexpr std::size_t kCidLength = 16;  // the length of every CID we issue
+
+const auto& logger = log::module_logger<"transport">;
 
 std::string cid_key(const std::uint8_t* data, std::size_t len) {
   return std::string(reinterpret_cast<const char*>(data), len);
@@ -36,6 +39,8 @@ EndpointCore::EndpointCore(TlsIdentity identity, const EndpointConfig& config,
                config.stream_window_bytes, config.connection_window_bytes, config.max_streams,
                config.send_buffer_bytes},
       max_connections_(config.max_connections),
+      max_buffered_receive_bytes_per_connection_(config.max_buffered_receive_bytes_per_connection),
+      max_buffered_receive_bytes_(config.max_buffered_receive_bytes),
       executor_(std::move(executor)),
       keepalive_(std::move(keepalive)) {}
 
@@ -142,6 +147,32 @@ void EndpointCore::on_finished(QuicConnection& conn) {
   // The connection holds a reference to itself during this call, so erasing is safe.
   connections_.erase(&conn);
   std::erase_if(dialed_, [](const auto& entry) { return entry.second.expired(); });
+}
+
+void EndpointCore::on_pinned_changed(QuicConnection& conn, std::int64_t delta) {
+  buffered_receive_bytes_ =
+      static_cast<std::uint64_t>(static_cast<std::int64_t>(buffered_receive_bytes_) + delta);
+  if (delta <= 0) return;
+  QuicConnection* victim = nullptr;
+  if (conn.pinned_bytes() > max_buffered_receive_bytes_per_connection_) {
+    victim = &conn;
+  } else if (buffered_receive_bytes_ > max_buffered_receive_bytes_) {
+    victim = &conn;  // over the node's bound: the connection holding the most goes
+    for (const auto& [ptr, c] : connections_) {
+      if (c->pinned_bytes() > victim->pinned_bytes()) victim = ptr;
+    }
+  } else {
+    return;
+  }
+  logger()->warn("closing the connection of {}: it holds {} received bytes not yet read "
+                 "(bounds: {} per connection, {} in all, {} now)",
+                 PeerId::from_bytes(victim->peer_key()), victim->pinned_bytes(),
+                 max_buffered_receive_bytes_per_connection_, max_buffered_receive_bytes_,
+                 buffered_receive_bytes_);
+  // Not from inside ngtcp2's packet processing: close on the next loop turn.
+  asio::post(executor_, [weak = victim->weak_from_this()] {
+    if (auto c = weak.lock()) c->close(close_reason::ResourceExhausted);
+  });
 }
 
 EndpointCore::PathSlot* EndpointCore::slot_for(const UdpEndpoint& remote) {

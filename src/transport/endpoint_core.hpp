@@ -40,12 +40,14 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   bool set_faults(const FaultConfig& faults);
   // Connections handshaking or open (closing and draining ones are already gone for use).
   std::size_t open_connections() const;
+  std::uint64_t buffered_receive_bytes() const { return buffered_receive_bytes_; }
 
   // ConnectionHost
   void register_cid(const ngtcp2_cid& cid, QuicConnection& conn) override;
   void unregister_cid(const ngtcp2_cid& cid) override;
   void on_accepted(QuicConnection& conn) override;
   void on_finished(QuicConnection& conn) override;
+  void on_pinned_changed(QuicConnection& conn, std::int64_t delta) override;
 
  private:
   struct PathSlot;  // a packet path and the sink that tags packets with it
@@ -59,6 +61,9 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   TlsIdentity identity_;
   ConnectionOptions options_;
   std::size_t max_connections_;
+  std::uint64_t max_buffered_receive_bytes_per_connection_;
+  std::uint64_t max_buffered_receive_bytes_;
+  std::uint64_t buffered_receive_bytes_ = 0;
   asio::any_io_executor executor_;
   std::shared_ptr<void> keepalive_;
   std::vector<std::unique_ptr<PathSlot>> paths_;

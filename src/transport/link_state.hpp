@@ -34,6 +34,7 @@ struct LinkState {
   std::shared_ptr<QuicConnection> conn;
   std::shared_ptr<StreamState> stream;
   wire::FrameDecoder decoder;
+  std::uint64_t fed = 0;  // stream bytes moved into the decoder so far
 };
 
 }  // namespace mosaik::transport::detail

@@ -19,6 +19,11 @@ struct Ngtcp2Callbacks {
     if (it == c.streams_.end()) return 0;  // a stream we already abandoned
     auto& s = *it->second;
     if (datalen > 0 && !s.recv_error) s.recv_chunks.emplace_back(data, data + datalen);
+    // Counted even when dropped (a closed link): the credit goes back at once then.
+    if (datalen > 0) {
+      if (s.recv_error) s.recv_abandoned = true;
+      c.on_stream_data(s, datalen);
+    }
     if ((flags & NGTCP2_STREAM_DATA_FLAG_FIN) && !s.recv_error) {
       // Delivered after the bytes before it: the peer dropped its link without a reason.
       s.recv_error = LinkError{LinkError::Kind::kClosed, close_reason::UnexpectedClose, true,

@@ -98,8 +98,15 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   static constexpr std::uint64_t kMaxUnsentBytes = 256 * 1024;
   // Everything queued on every stream was acknowledged (or will never be).
   bool all_delivered() const;
-  // The link read `bytes` bytes: grant the peer that much more flow-control credit.
-  void consumed(StreamState& stream, std::size_t bytes);
+  // --- receive accounting (receive_credit.cpp) ---
+  // The link moved `bytes` into its frame decoder: grant the peer that much more credit.
+  void credit_fed(StreamState& stream, std::size_t bytes);
+  // The link took `bytes` more of the stream as complete frames: no longer held.
+  void frames_taken(StreamState& stream, std::uint64_t bytes);
+  // Nobody reads the stream any more: what it held is freed.
+  void release_receive(StreamState& stream);
+  // Bytes received on this connection's streams and not yet taken as frames or freed.
+  std::uint64_t pinned_bytes() const { return pinned_; }
   // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).
   void reset_stream(StreamState& stream, const CloseReason& reason);
   // The link was dropped: deliver what is queued, then FIN; stop reading.
@@ -135,6 +142,10 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   void send_packets(std::span<const std::uint8_t> data, std::size_t segment_size);
   void on_peer_stopped_reading(StreamState& stream);
   void forget_stream(std::int64_t id);
+
+  // receive accounting helpers (receive_credit.cpp)
+  void on_stream_data(StreamState& stream, std::size_t bytes);
+  void add_pinned(std::int64_t delta);
 
   // write loop helpers (quic_streams.cpp)
   std::shared_ptr<StreamState> next_ready_stream();
@@ -173,6 +184,8 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   std::vector<std::int64_t> blocked_streams_;  // flow-control blocked, re-checked per flush
   std::deque<std::shared_ptr<StreamState>> incoming_streams_;
   Signal streams_changed_;  // a stream arrived, or we may open more
+
+  std::uint64_t pinned_ = 0;  // received, not yet taken as frames or freed
 
   asio::steady_timer timer_;
   std::uint64_t armed_expiry_ = UINT64_MAX;  // when timer_ fires; UINT64_MAX: not armed

@@ -280,17 +280,11 @@ std::expected<void, LinkError> QuicConnection::enqueue(StreamState& stream, Byte
   return {};
 }
 
-void QuicConnection::consumed(StreamState& stream, std::size_t bytes) {
-  if (bytes == 0 || state_ != State::kOpen || stream.closed_in_quic) return;
-  ngtcp2_conn_extend_max_stream_offset(conn_.get(), stream.id, bytes);
-  ngtcp2_conn_extend_max_offset(conn_.get(), bytes);
-  schedule_flush();
-}
-
 void QuicConnection::reset_stream(StreamState& stream, const CloseReason& reason) {
   stream.fail(LinkError{LinkError::Kind::kClosed, reason, false,
                         fmt::format("link closed locally with {}", reason)});
   stream.recv_chunks.clear();
+  release_receive(stream);
   stream.readable.notify();
   stream.writable.notify();
   if (state_ != State::kOpen || stream.closed_in_quic) return;
@@ -311,7 +305,10 @@ void QuicConnection::on_peer_stopped_reading(StreamState& stream) {
 }
 
 void QuicConnection::finish_stream(StreamState& stream) {
-  if (state_ != State::kOpen || stream.closed_in_quic) return;
+  if (state_ != State::kOpen || stream.closed_in_quic) {
+    release_receive(stream);
+    return;
+  }
   if (!stream.send_error && !stream.fin_requested) {
     stream.fin_requested = true;
     if (!stream.in_ready_list) {
@@ -326,6 +323,7 @@ void QuicConnection::finish_stream(StreamState& stream) {
     stream.recv_chunks.clear();
     (void)ngtcp2_conn_shutdown_stream_read(conn_.get(), stream.id, close_reason::Cancelled.code());
   }
+  release_receive(stream);  // the link is gone: nothing it held will be taken
   schedule_flush();
 }
 
@@ -333,6 +331,9 @@ void QuicConnection::forget_stream(std::int64_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   it->second->closed_in_quic = true;
+  // Closed in both directions: bytes a live link still has to read stay pinned until it
+  // takes them or goes; only a stream nobody reads is freed here.
+  if (it->second->recv_abandoned) release_receive(*it->second);
   it->second->readable.notify();
   it->second->writable.notify();
   streams_.erase(it);

@@ -43,7 +43,7 @@ asio::awaitable<std::expected<void, LinkError>> send_on_loop(std::shared_ptr<Lin
 
 // Feeds the decoder from the stream's received chunks: one chunk, or for a batch up to
 // kBatchFeedBytes (more while no frame is complete), so a batch reader sees every frame
-// that already arrived.
+// that already arrived. The peer gets its credit back for what was fed.
 void feed_decoder(LinkState& st, std::size_t up_to_bytes) {
   auto& stream = *st.stream;
   do {
@@ -51,10 +51,17 @@ void feed_decoder(LinkState& st, std::size_t up_to_bytes) {
     std::span<const std::uint8_t> rest(chunk.data() + stream.recv_front_pos,
                                        chunk.size() - stream.recv_front_pos);
     st.decoder.feed(rest);
-    st.conn->consumed(stream, rest.size());
+    st.fed += rest.size();
+    st.conn->credit_fed(stream, rest.size());
     stream.recv_chunks.pop_front();
     stream.recv_front_pos = 0;
   } while (!stream.recv_chunks.empty() && st.decoder.buffered() < up_to_bytes);
+}
+
+// Every byte the decoder no longer holds was taken as part of a complete frame.
+void count_taken_frames(LinkState& st) {
+  const std::uint64_t taken = st.fed - st.decoder.buffered();
+  if (taken > st.stream->recv_taken) st.conn->frames_taken(*st.stream, taken - st.stream->recv_taken);
 }
 
 // The receive loop shared by recv_frame and recv_frames: `take` pulls what the decoder has
@@ -71,7 +78,10 @@ asio::awaitable<std::expected<Result, LinkError>> recv_loop(std::shared_ptr<Link
                                           close_reason::ProtocolViolation, false,
                                           got.error().message()});
     }
-    if (*got) co_return std::move(**got);
+    if (*got) {
+      count_taken_frames(*st);
+      co_return std::move(**got);
+    }
     // Our own close ends the link at once; a peer's close still delivers what arrived before.
     if (stream.recv_error && !stream.recv_error->remote) co_return std::unexpected(*stream.recv_error);
     if (!stream.recv_chunks.empty()) {
@@ -149,6 +159,10 @@ void RawLink::cancel() {
 }
 
 std::size_t RawLink::max_frame_size() const { return state_->decoder.max_frame_size(); }
+
+void RawLink::set_max_frame_size(std::size_t max) {
+  asio::dispatch(state_->conn->executor(), [st = state_, max] { st->decoder.set_max_frame_size(max); });
+}
 
 Connection RawLink::connection() const { return Connection(state_->conn, state_->keepalive); }
 

@@ -42,6 +42,11 @@ struct StreamState {
   // --- receive side ---
   std::deque<Bytes> recv_chunks;
   std::size_t recv_front_pos = 0;  // bytes of recv_chunks.front() already read
+  // What the link holds (receive_credit.cpp): bytes ngtcp2 handed us in order, and bytes
+  // the link took as complete frames; the difference is unread or an unfinished frame.
+  std::uint64_t recv_delivered = 0;
+  std::uint64_t recv_taken = 0;
+  bool recv_abandoned = false;  // nobody reads any more: nothing of it is held
 
   // --- lifecycle: each direction ends once, with the error later operations fail with ---
   std::optional<LinkError> send_error;  // we closed, or the peer asked us to stop (STOP_SENDING)

@@ -176,5 +176,22 @@ TEST(FrameBatch, frames_before_an_oversized_header_come_first_then_the_error) {
   EXPECT_EQ(bad.error().declared_size, 1001u);
 }
 
+TEST(Frame, a_raised_limit_applies_to_frames_not_yet_taken) {
+  wire::Bytes bytes;
+  wire::append_frame(bytes, wire::Bytes(10, 0x01));
+  wire::append_frame(bytes, wire::Bytes(500, 0x02));
+  wire::FrameDecoder strict(100);
+  strict.feed(bytes);
+  ASSERT_TRUE(strict.next());
+  strict.set_max_frame_size(1000);
+  auto second = strict.next();
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->size(), 500u);
+  wire::FrameDecoder unchanged(100);
+  unchanged.feed(bytes);
+  ASSERT_TRUE(unchanged.next());
+  EXPECT_FALSE(unchanged.next()) << "500 bytes over a 100-byte limit";
+}
+
 }  // namespace
 }  // namespace mosaik

@@ -89,6 +89,8 @@ class FrameDecoder {
 
   std::size_t buffered() const { return buffer_.size() - consumed_; }
   std::size_t max_frame_size() const { return max_frame_size_; }
+  // A protocol whose first message is smaller than the rest raises the limit after it.
+  void set_max_frame_size(std::size_t max) { max_frame_size_ = max; }
 
  private:
   std::size_t max_frame_size_;

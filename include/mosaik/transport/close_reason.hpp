@@ -53,6 +53,10 @@ inline constexpr CloseReason InvalidAlpn{100, "InvalidAlpn"};
 inline constexpr CloseReason DifferentNetwork{101, "DifferentNetwork"};
 inline constexpr CloseReason Cancelled{102, "Cancelled"};
 inline constexpr CloseReason UnexpectedClose{103, "UnexpectedClose"};
+// Not in the seed's table (docs/decisions/0204): the node's receive buffers are full and
+// this connection held the most; the peer sent the first message of a link too late.
+inline constexpr CloseReason ResourceExhausted{104, "ResourceExhausted"};
+inline constexpr CloseReason Timeout{105, "Timeout"};
 inline constexpr CloseReason ProtocolViolation{400, "ProtocolViolation"};
 inline constexpr CloseReason UnknownPeer{401, "UnknownPeer"};
 }  // namespace close_reason

@@ -41,6 +41,12 @@ struct EndpointConfig {
   std::uint64_t max_streams = 256;                   // concurrent links a peer may open
   std::uint64_t send_buffer_bytes = 4 << 20;         // unacknowledged bytes per link
   std::size_t max_connections = 4096;                // incoming connections held at once
+  // Received bytes no link has taken yet as complete frames (unread data, unfinished
+  // frames): a connection holding more than the first is closed with ResourceExhausted, and
+  // so is the one holding the most when all together hold more than the second
+  // (docs/decisions/0204).
+  std::uint64_t max_buffered_receive_bytes_per_connection = 32 << 20;
+  std::uint64_t max_buffered_receive_bytes = 256 << 20;
   // Test hook: wraps every packet path in fault injection (adjustable with set_faults()).
   std::optional<FaultConfig> faults;
   // Replaces UDP (relays, simulated networks). Default: open_udp_path.
@@ -82,6 +88,9 @@ class Endpoint {
   // QUIC connections handshaking or open now, dialed or accepted (a diagnostic: it waits
   // for the endpoint's executor).
   std::size_t open_connections() const;
+  // Received bytes no link has taken yet, over every connection (bounded by
+  // EndpointConfig::max_buffered_receive_bytes).
+  std::uint64_t buffered_receive_bytes() const;
 
   // Test hook: changes fault injection; false when the endpoint was bound without it.
   bool set_faults(const FaultConfig& faults);

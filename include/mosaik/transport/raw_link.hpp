@@ -45,6 +45,9 @@ class RawLink {
   void cancel();
 
   std::size_t max_frame_size() const;
+  // Changes the limit for frames not yet received (a protocol whose first message is small
+  // reads it with a tight limit, then raises it). Call between receives, not during one.
+  void set_max_frame_size(std::size_t max);
   Connection connection() const;
   std::int64_t stream_id() const;
 
