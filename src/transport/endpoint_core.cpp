@@ -39,6 +39,8 @@ EndpointCore::EndpointCore(TlsIdentity identity, const EndpointConfig& config,
                config.stream_window_bytes, config.connection_window_bytes, config.max_streams,
                config.send_buffer_bytes},
       max_connections_(config.max_connections),
+      max_pending_handshakes_(config.max_pending_handshakes),
+      max_pending_handshakes_per_source_(config.max_pending_handshakes_per_source),
       max_buffered_receive_bytes_per_connection_(config.max_buffered_receive_bytes_per_connection),
       max_buffered_receive_bytes_(config.max_buffered_receive_bytes),
       executor_(std::move(executor)),
@@ -115,11 +117,24 @@ void EndpointCore::on_packet(PathSlot& slot, const UdpEndpoint& from,
 void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
                               std::span<const std::uint8_t> packet) {
   if (shut_down_ || router_.empty() || connections_.size() >= max_connections_) return;
+  // Handshake state costs memory before the peer proved anything: bounded in all and per
+  // source address. A dropped Initial is retransmitted by an honest client.
+  if (pending_handshakes_.size() >= max_pending_handshakes_) return;
+  auto& from_source = pending_by_source_[from.address()];
+  if (from_source >= max_pending_handshakes_per_source_) return;
   ngtcp2_pkt_hd hd;
-  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) return;
+  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) {
+    if (from_source == 0) pending_by_source_.erase(from.address());
+    return;
+  }
   auto conn = QuicConnection::create_server(executor_, *this, *slot.path, identity_, options_,
                                             {from, hd, router_.alpns()});
-  if (!conn) return;
+  if (!conn) {
+    if (from_source == 0) pending_by_source_.erase(from.address());
+    return;
+  }
+  ++from_source;
+  pending_handshakes_.emplace(conn->get(), from.address());
   connections_.emplace(conn->get(), *conn);
   (*conn)->on_packet(from, packet);
 }
@@ -131,7 +146,18 @@ std::size_t EndpointCore::open_connections() const {
   }));
 }
 
+void EndpointCore::handshake_done(QuicConnection& conn) {
+  auto it = pending_handshakes_.find(&conn);
+  if (it == pending_handshakes_.end()) return;
+  if (auto source = pending_by_source_.find(it->second);
+      source != pending_by_source_.end() && --source->second == 0) {
+    pending_by_source_.erase(source);
+  }
+  pending_handshakes_.erase(it);
+}
+
 void EndpointCore::on_accepted(QuicConnection& conn) {
+  handshake_done(conn);
   const auto* handler = router_.find(conn.alpn());
   if (handler == nullptr) {
     conn.close(close_reason::InvalidAlpn);
@@ -144,6 +170,7 @@ void EndpointCore::on_accepted(QuicConnection& conn) {
 }
 
 void EndpointCore::on_finished(QuicConnection& conn) {
+  handshake_done(conn);  // a handshake that failed or timed out
   // The connection holds a reference to itself during this call, so erasing is safe.
   connections_.erase(&conn);
   std::erase_if(dialed_, [](const auto& entry) { return entry.second.expired(); });
@@ -230,6 +257,8 @@ void EndpointCore::shutdown() {
   shut_down_ = true;
   auto connections = std::move(connections_);
   connections_.clear();
+  pending_handshakes_.clear();
+  pending_by_source_.clear();
   for (auto& [ptr, conn] : connections) conn->shutdown_and_detach(close_reason::GracefulShutdown);
   by_cid_.clear();
   dialed_.clear();

@@ -56,11 +56,14 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   void on_packet(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
   void accept_new(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
   void flush_dirty();
+  void handshake_done(QuicConnection& conn);
   PathSlot* slot_for(const UdpEndpoint& remote);
 
   TlsIdentity identity_;
   ConnectionOptions options_;
   std::size_t max_connections_;
+  std::size_t max_pending_handshakes_;
+  std::size_t max_pending_handshakes_per_source_;
   std::uint64_t max_buffered_receive_bytes_per_connection_;
   std::uint64_t max_buffered_receive_bytes_;
   std::uint64_t buffered_receive_bytes_ = 0;
@@ -71,6 +74,9 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   AlpnRouter router_;
   std::unordered_map<std::string, QuicConnection*> by_cid_;
   std::unordered_map<QuicConnection*, std::shared_ptr<QuicConnection>> connections_;
+  // Accepted connections still handshaking, by the address their Initial came from.
+  std::unordered_map<QuicConnection*, asio::ip::address> pending_handshakes_;
+  std::map<asio::ip::address, std::size_t> pending_by_source_;
   std::map<std::pair<PublicKeyBytes, std::string>, std::weak_ptr<QuicConnection>> dialed_;
   std::vector<std::weak_ptr<QuicConnection>> dirty_;
   bool shut_down_ = false;

@@ -41,6 +41,10 @@ struct EndpointConfig {
   std::uint64_t max_streams = 256;                   // concurrent links a peer may open
   std::uint64_t send_buffer_bytes = 4 << 20;         // unacknowledged bytes per link
   std::size_t max_connections = 4096;                // incoming connections held at once
+  // Incoming handshakes in progress (each holds ~190 KB until done or handshake_timeout),
+  // in all and from one IP address; Initials beyond them are dropped (docs/decisions/0205).
+  std::size_t max_pending_handshakes = 256;
+  std::size_t max_pending_handshakes_per_source = 64;
   // Received bytes no link has taken yet as complete frames (unread data, unfinished
   // frames): a connection holding more than the first is closed with ResourceExhausted, and
   // so is the one holding the most when all together hold more than the second

@@ -1,0 +1,95 @@
+// Handshakes a node holds before a peer proved anything are bounded: in all and per source
+// address. Deaf clients (they never hear the server) send real Initials and never finish,
+// so the server holds each until its handshake timeout unless a bound drops it.
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <thread>
+
+#include "transport_fixture.hpp"
+
+namespace mosaik::transport::test {
+namespace {
+
+using mosaik::test::millis;
+using mosaik::test::secs;
+
+class DeafPath final : public PacketPath, private PacketSink {
+ public:
+  explicit DeafPath(std::unique_ptr<PacketPath> inner) : inner_(std::move(inner)) {}
+  UdpEndpoint local_endpoint() const override { return inner_->local_endpoint(); }
+  void start(PacketSink&) override { inner_->start(*this); }
+  void send(const UdpEndpoint& to, std::span<const std::uint8_t> data, std::size_t segment) override {
+    inner_->send(to, data, segment);
+  }
+  void close() override { inner_->close(); }
+
+ private:
+  void on_packet(const UdpEndpoint&, std::span<const std::uint8_t>) override {}
+  void on_batch_end() override {}
+  std::unique_ptr<PacketPath> inner_;
+};
+
+Endpoint deaf_client() {
+  auto config = loopback_config();
+  config.packet_path_factory = [](asio::any_io_executor ex, const UdpEndpoint& at)
+      -> std::expected<std::unique_ptr<PacketPath>, std::string> {
+    auto udp = open_udp_path(ex, at);
+    if (!udp) return std::unexpected(udp.error());
+    return std::make_unique<DeafPath>(std::move(*udp));
+  };
+  return bind_or_die(SecretKey::generate(), config);
+}
+
+// Starts `count` handshakes that never finish, then returns the most the server held while
+// they arrived (sampled until the count stops changing, bounded).
+std::size_t flood(Endpoint& server, Endpoint& deaf, int count) {
+  for (int i = 0; i < count; ++i) {
+    asio::co_spawn(deaf.executor(), [](Endpoint ep, EndpointAddr to) -> asio::awaitable<void> {
+      to.id = SecretKey::generate().public_key();  // a new dial each time, never reused
+      (void)co_await ep.connect(to, std::string(kTestAlpn));
+    }(deaf, server.addr()), asio::detached);
+  }
+  std::size_t peak = 0;
+  std::size_t last = SIZE_MAX;
+  int still = 0;
+  for (int i = 0; i < 100 && still < 10; ++i) {
+    std::this_thread::sleep_for(millis(50));  // sampling an observation
+    const std::size_t now = server.open_connections();
+    peak = std::max(peak, now);
+    still = now == last ? still + 1 : 0;
+    last = now;
+  }
+  return peak;
+}
+
+// From 127.0.0.2: another source address than the flood's 127.0.0.1.
+bool honest_client_connects(Endpoint& server) {
+  auto config = loopback_config();
+  config.addresses = {UdpEndpoint(asio::ip::make_address("127.0.0.2"), 0)};
+  auto client = bind_or_die(SecretKey::generate(), config);
+  auto conn = block_on(mosaik::test::timeout_s(20, client.connect(server.addr(), std::string(kTestAlpn))));
+  return conn.has_value();
+}
+
+TEST(HandshakeLimits, handshakes_from_one_source_are_bounded_and_others_still_connect) {
+  auto config = loopback_config();
+  config.max_pending_handshakes_per_source = 8;
+  auto server = bind_or_die(SecretKey::generate(), config);
+  serve_echo(server);
+  auto deaf = deaf_client();
+  EXPECT_LE(flood(server, deaf, 100), 8u);
+  EXPECT_TRUE(honest_client_connects(server));
+}
+
+TEST(HandshakeLimits, handshakes_in_all_are_bounded) {
+  auto config = loopback_config();
+  config.max_pending_handshakes = 12;
+  auto server = bind_or_die(SecretKey::generate(), config);
+  serve_echo(server);
+  auto deaf = deaf_client();
+  EXPECT_LE(flood(server, deaf, 100), 12u);
+}
+
+}  // namespace
+}  // namespace mosaik::transport::test
