@@ -88,5 +88,28 @@ TEST(AnnounceNet, a_garbage_announce_frame_closes_that_link_and_is_counted) {
   });
 }
 
+// A peer that never answers (a UDP socket nobody reads) keeps the first frame in its
+// dial until the handshake timeout; what is sent to it meanwhile is bounded per peer.
+TEST(AnnounceNet, frames_for_a_peer_that_never_answers_are_bounded_per_peer) {
+  using discovery::detail::AnnounceProtocol;
+  auto endpoint = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+  ASSERT_TRUE(endpoint.has_value());
+  asio::io_context unread;
+  asio::ip::udp::socket hole(unread, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const EndpointAddr silent(SecretKey::generate().public_key(), {hole.local_endpoint()});
+  TaskGroup tasks(endpoint->executor());
+  auto announce = std::make_shared<AnnounceProtocol>(
+      *endpoint, kNet, 1, [](const wire::Bytes&) {}, [](const EndpointAddr&) {}, tasks);
+  constexpr std::size_t kSent = 4 * AnnounceProtocol::kMaxQueuedPerPeer;
+  for (std::size_t i = 0; i < kSent; ++i) {
+    announce->send_direct(wire::encode(std::uint64_t{i}), {silent});
+  }
+  const std::size_t queued = announce->queued_frames();
+  EXPECT_LE(queued, AnnounceProtocol::kMaxQueuedPerPeer);
+  EXPECT_GE(queued, AnnounceProtocol::kMaxQueuedPerPeer - 1);  // all but the one in the dial
+  block_on(endpoint->shutdown());  // fails the pending dial
+  block_on(tasks.close());
+}
+
 }  // namespace
 }  // namespace mosaik
