@@ -179,6 +179,17 @@ TEST_F(CatalogStateTest, a_forged_or_outdated_departure_is_refused) {
   EXPECT_TRUE(state.catalog().contains(a.key.public_key()));
 }
 
+// A departure dated ahead would otherwise block the peer's real entries until that date.
+TEST_F(CatalogStateTest, a_departure_dated_beyond_max_time_drift_is_refused) {
+  Node a("a");
+  ASSERT_TRUE(state.merge(a.signed_now(), kNow).has_value());
+  const Departure ahead{kNet, a.key.public_key(), {a.entry.version().start, kNow + 11s}};
+  EXPECT_EQ(state.depart(SignedDeparture::sign(ahead, a.key), kNow).error(), Rejection::kClockDrift);
+  EXPECT_EQ(state.rejected(Rejection::kClockDrift), 1u);
+  EXPECT_TRUE(state.catalog().contains(a.key.public_key()));
+  EXPECT_EQ(state.merge(a.signed_at(kNow + 1s), kNow + 1s).value(), Change::kUpdated);
+}
+
 TEST_F(CatalogStateTest, unsigned_entries_are_local_and_cleared_together) {
   Node a("a"), b("b");
   ASSERT_TRUE(state.merge(a.signed_now(), kNow).has_value());

@@ -67,6 +67,17 @@ TEST(GossipCodec, every_truncation_of_a_valid_message_is_refused) {
   }
 }
 
+TEST(GossipCodec, a_valid_message_followed_by_trailing_bytes_is_malformed) {
+  for (const auto& m : one_of_each_kind()) {
+    wire::Bytes bytes = encode_message(m);
+    bytes.push_back(0xc0);  // a whole msgpack nil after the envelope
+    const auto r = decode_message(bytes, WireLimits{});
+    ASSERT_FALSE(r.has_value()) << "kind " << m.index();
+    EXPECT_EQ(r.error().code, CodecErrc::kMalformed) << "kind " << m.index();
+    EXPECT_NE(r.error().detail.find("trailing"), std::string::npos) << r.error().detail;
+  }
+}
+
 TEST(GossipCodec, a_body_of_the_wrong_arity_is_malformed) {
   // A Neighbor body missing its priority flag must not decode with a default.
   const wire::Bytes bytes = wire::encode(std::make_tuple(std::uint8_t{2}, std::make_tuple(peer_addr(1))));
