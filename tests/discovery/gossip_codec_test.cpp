@@ -140,5 +140,33 @@ TEST(GossipCodec, a_node_counts_each_refused_message_by_reason_and_stays_unchang
   EXPECT_TRUE(node.take_actions().empty());
 }
 
+// A neighbour spends the id of a real broadcast on another payload: were it accepted, the
+// real payload would later be dropped as a duplicate (departures travel only by gossip).
+TEST(GossipCodec, a_gossip_item_whose_id_is_not_its_payloads_hash_is_refused_and_the_real_one_still_delivered) {
+  GossipNode node(peer_addr(0), GossipConfig{}, 1);
+  const wire::Bytes real{1, 2, 3};
+  const wire::Bytes other{6, 6, 6};
+  const MessageId id = Digest::hash(real);
+  const Message forged = Gossip{{GossipItem{id, 0, true, other}}};
+  const auto refused = node.receive(peer_addr(1).id, encode_message(forged), Instant{0});
+  EXPECT_FALSE(refused.has_value()) << "the forged item was accepted";
+  if (!refused.has_value()) {
+    EXPECT_EQ(refused.error().code, CodecErrc::kIdMismatch);
+  }
+  // The same forgery handed over in memory (simulations, tests) is refused as well.
+  EXPECT_FALSE(node.handle(peer_addr(1).id, forged, Instant{0}).has_value());
+  EXPECT_EQ(node.rejections()[CodecErrc::kIdMismatch], 2u);
+  EXPECT_TRUE(node.take_actions().empty());
+  EXPECT_FALSE(node.tree().has_received(id));
+
+  const Message genuine = Gossip{{GossipItem{id, 0, true, real}}};
+  ASSERT_TRUE(node.receive(peer_addr(2).id, encode_message(genuine), Instant{1}).has_value());
+  std::vector<wire::Bytes> delivered;
+  for (const auto& action : node.take_actions()) {
+    if (const auto* d = std::get_if<Deliver>(&action)) delivered.push_back(d->payload);
+  }
+  EXPECT_EQ(delivered, std::vector<wire::Bytes>{real});
+}
+
 }  // namespace
 }  // namespace mosaik::discovery::gossip
