@@ -111,5 +111,81 @@ TEST(AnnounceNet, frames_for_a_peer_that_never_answers_are_bounded_per_peer) {
   block_on(tasks.close());
 }
 
+using discovery::detail::AnnouncePayload;
+
+discovery::Timestamp wall_clock_now() {
+  return std::chrono::duration_cast<discovery::Timestamp>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+// A signed entry of a throwaway key on kNet, fresh now.
+struct Stranger {
+  SecretKey key = SecretKey::generate();
+  discovery::PeerEntry entry{kNet, EndpointAddr(key.public_key())};
+  Stranger() { entry.set_version({wall_clock_now(), wall_clock_now()}); }
+  PeerId id() const { return key.public_key(); }
+  discovery::SignedPeerEntry signed_entry() const { return discovery::SignedPeerEntry::sign(entry, key); }
+  discovery::SignedDeparture departure() const {
+    return discovery::SignedDeparture::sign({kNet, id(), entry.version()}, key);
+  }
+};
+
+// One gossip frame carrying `payload` as a broadcast, with the id honest nodes derive.
+wire::Bytes gossip_frame(const AnnouncePayload& payload) {
+  const auto bytes = wire::encode(payload);
+  discovery::gossip::Gossip gossip;
+  gossip.items.push_back(discovery::gossip::GossipItem{Digest::hash(bytes), 0, true, bytes});
+  return discovery::gossip::encode_message(discovery::gossip::Message(std::move(gossip)));
+}
+
+// A raw announce link from `from` to `to`, past its network hello. Frames on it are
+// handled in order, so a later frame's effect shows that the earlier ones were handled.
+asio::awaitable<transport::RawLink> announce_link(Network& from, const Network& to) {
+  auto conn = co_await from.local().endpoint().connect(to.local().addr(), "/mosaik/announce");
+  CO_ASSERT_TRUE(conn.has_value());
+  auto link = co_await conn->open_link();
+  CO_ASSERT_TRUE(link.has_value());
+  CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(kNet))).has_value());
+  co_return std::move(*link);
+}
+
+TEST(AnnounceNet, an_announcement_carrying_more_than_one_entry_is_refused_whole_and_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger first, second, marker;
+    auto link = co_await announce_link(b, a);
+    const AnnouncePayload crowded{{first.signed_entry(), second.signed_entry()}, {}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(crowded))).has_value());
+    const AnnouncePayload single{{marker.signed_entry()}, {}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(single))).has_value());
+    co_await until_knows(a, marker.id());
+    EXPECT_FALSE(a.discovery().catalog().contains(first.id()));
+    EXPECT_FALSE(a.discovery().catalog().contains(second.id()));
+    EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kOverfullAnnouncement), 1u);
+  });
+}
+
+TEST(AnnounceNet, an_announcement_carrying_more_than_one_departure_is_refused_whole_and_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger first, second, marker;
+    CO_ASSERT_TRUE(a.discovery().feed(first.signed_entry()));
+    CO_ASSERT_TRUE(a.discovery().feed(second.signed_entry()));
+    CO_ASSERT_TRUE(a.discovery().feed(marker.signed_entry()));
+    auto link = co_await announce_link(b, a);
+    const AnnouncePayload crowded{{}, {first.departure(), second.departure()}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(crowded))).has_value());
+    const AnnouncePayload single{{}, {marker.departure()}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(single))).has_value());
+    const PeerId gone = marker.id();
+    co_await test::until_catalog(a, [gone](const discovery::Catalog& c) { return !c.contains(gone); });
+    EXPECT_TRUE(a.discovery().catalog().contains(first.id()));
+    EXPECT_TRUE(a.discovery().catalog().contains(second.id()));
+    EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kOverfullAnnouncement), 1u);
+  });
+}
+
 }  // namespace
 }  // namespace mosaik
