@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
 #include "../../src/discovery/service.hpp"
@@ -184,6 +185,34 @@ TEST(AnnounceNet, an_announcement_carrying_more_than_one_departure_is_refused_wh
     EXPECT_TRUE(a.discovery().catalog().contains(first.id()));
     EXPECT_TRUE(a.discovery().catalog().contains(second.id()));
     EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kOverfullAnnouncement), 1u);
+  });
+}
+
+// A gossip item that carries another payload under a real announcement's id: the frame is
+// refused and its link closed, and the real announcement still gets through afterwards.
+TEST(AnnounceNet, a_gossip_item_whose_id_is_another_payloads_hash_closes_its_link_and_spares_the_real_one) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger real, impostor;
+    const AnnouncePayload genuine{{real.signed_entry()}, {}};
+    const AnnouncePayload other{{impostor.signed_entry()}, {}};
+    discovery::gossip::Gossip forged;
+    forged.items.push_back(discovery::gossip::GossipItem{Digest::hash(wire::encode(genuine)), 0, true,
+                                                         wire::encode(other)});
+    auto link = co_await announce_link(b, a);
+    const auto forged_frame = discovery::gossip::encode_message(discovery::gossip::Message(forged));
+    CO_ASSERT_TRUE((co_await link.send_frame(forged_frame)).has_value());
+    // Not fatal when it stays open: what follows shows the harm the check prevents.
+    auto closed = co_await with_timeout(link.recv_frame(), test::secs(5));
+    EXPECT_TRUE(closed && !closed->has_value()) << "the link carrying the forged item stayed open";
+    if (closed && !closed->has_value()) {
+      EXPECT_EQ(closed->error().reason, transport::close_reason::ProtocolViolation) << closed->error().message;
+    }
+    EXPECT_FALSE(a.discovery().catalog().contains(impostor.id()));
+    auto honest = co_await announce_link(b, a);
+    CO_ASSERT_TRUE((co_await honest.send_frame(gossip_frame(genuine))).has_value());
+    co_await until_knows(a, real.id(), 5);
   });
 }
 
