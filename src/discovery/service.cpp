@@ -306,15 +306,12 @@ asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection c
       link->close(transport::close_reason::Cancelled);
       continue;
     }
-    // Counted here, not in the task: links that arrive together are accepted before any
-    // of their tasks runs, and would all pass the check above.
-    ++inbound_syncs_;
-    if (!tasks_.spawn(serve_sync(std::move(*link)))) --inbound_syncs_;
+    tasks_.spawn(serve_sync(std::move(*link)));
   }
 }
 
 asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
-  // The slot serve_connection took for this exchange.
+  ++inbound_syncs_;
   struct Release {
     std::atomic<std::size_t>& n;
     ~Release() { --n; }

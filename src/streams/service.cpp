@@ -142,17 +142,14 @@ asio::awaitable<void> StreamsService::serve_connection(transport::Connection con
       link->close(transport::close_reason::Cancelled);
       continue;
     }
-    // Counted here, not in the task: links that arrive together are accepted before any
-    // of their tasks runs, and would all pass the check above.
-    ++handshakes_;
-    if (!tasks_.spawn(serve_subscription(std::move(*link)))) --handshakes_;
+    tasks_.spawn(serve_subscription(std::move(*link)));
   }
 }
 
 asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link) {
   std::optional<Subscribe> request;
   {
-    // The slot serve_connection took for this handshake.
+    ++handshakes_;
     struct Release {
       std::atomic<std::size_t>& n;
       ~Release() { --n; }
