@@ -74,6 +74,13 @@ std::size_t AnnounceProtocol::open_links() const {
   return n;
 }
 
+std::size_t AnnounceProtocol::queued_frames() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, p] : peers_) n += p.queue.size();
+  return n;
+}
+
 std::uint64_t AnnounceProtocol::refused_frames() const {
   std::lock_guard lock(mutex_);
   return refused_frames_;

@@ -61,6 +61,8 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // The peers of the active view (for anti-entropy exchanges with neighbours only).
   std::vector<EndpointAddr> active_peers() const;
   std::size_t open_links() const;
+  // Frames waiting in every peer's queue (a diagnostic: each queue is bounded).
+  std::size_t queued_frames() const;
   std::uint64_t refused_frames() const;
   // Gossip frames received (every kind), for traffic measurements.
   std::uint64_t frames_received() const { return frames_received_.load(std::memory_order_relaxed); }

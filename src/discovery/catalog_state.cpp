@@ -1,5 +1,7 @@
 #include "catalog_state.hpp"
 
+#include <algorithm>
+
 namespace mosaik::discovery {
 
 namespace {
@@ -32,6 +34,7 @@ std::string_view to_string(Rejection r) {
     case Rejection::kOutdated: return "entry older than the one held";
     case Rejection::kStale: return "entry older than purge_after";
     case Rejection::kCatalogFull: return "catalog full";
+    case Rejection::kOverfullAnnouncement: return "announcement carries more than one entry or departure";
     case Rejection::kCount: break;
   }
   return "unknown rejection";
@@ -114,12 +117,29 @@ std::expected<bool, Rejection> CatalogState::depart(const SignedDeparture& d, Ti
   if (dep.network_id != network_) return reject(Rejection::kDifferentNetwork);
   if (dep.peer_id == local_) return reject(Rejection::kOwnPeerId);
   if (dep.version.update > now + config_.max_time_drift) return reject(Rejection::kClockDrift);
+  if (dep.version.update + config_.purge_after < now) return reject(Rejection::kStale);
   const CatalogEntry* held = peers_.find(dep.peer_id);
   if (held && held->version() > dep.version) return reject(Rejection::kOutdated);
   if (!d.verify()) return reject(Rejection::kInvalidSignature);
-  auto& last = departed_[dep.peer_id];
-  last = std::max(last, dep.version);
+  remember_departed(dep.peer_id, dep.version);
   return held != nullptr && peers_.remove(dep.peer_id);
+}
+
+void CatalogState::remember_departed(const PeerId& peer, const PeerEntryVersion& version) {
+  if (auto it = departed_.find(peer); it != departed_.end()) {
+    it->second = std::max(it->second, version);
+    return;
+  }
+  if (departed_.size() >= config_.max_catalog_entries) {
+    // Full: the oldest row makes room, unless the newcomer is older still. A linear scan,
+    // paid only when full, and cheaper than the signature check that came before it.
+    auto oldest = std::min_element(departed_.begin(), departed_.end(), [](const auto& a, const auto& b) {
+      return a.second.update < b.second.update;
+    });
+    if (version.update <= oldest->second.update) return;
+    departed_.erase(oldest);
+  }
+  departed_.emplace(peer, version);
 }
 
 std::vector<PeerId> CatalogState::purge(Timestamp now) {
@@ -131,7 +151,7 @@ std::vector<PeerId> CatalogState::purge(Timestamp now) {
     }
   }
   for (const auto& id : stale) {
-    departed_[id] = peers_.find(id)->version();
+    remember_departed(id, peers_.find(id)->version());
     peers_.remove(id);
   }
   std::erase_if(departed_, [&](const auto& kv) {

@@ -28,6 +28,7 @@ enum class Rejection : std::uint8_t {
   kOutdated,          // older than what we hold (or a departed version replayed)
   kStale,             // already older than purge_after
   kCatalogFull,       // a new peer while the catalog holds max_catalog_entries
+  kOverfullAnnouncement,  // an announcement carrying more than one entry or departure
   kCount
 };
 [[nodiscard]] std::string_view to_string(Rejection r);
@@ -49,7 +50,8 @@ class CatalogState {
   // Removes every unsigned entry and returns whose they were.
   std::vector<PeerId> clear_unsigned();
 
-  // A signed departure; on success the peer's entry is gone (if it was there and not newer).
+  // A signed departure; on success the peer's entry is gone (if it was there and not newer)
+  // and the departure is remembered (see departed_). Refused when older than purge_after.
   [[nodiscard]] std::expected<bool, Rejection> depart(const SignedDeparture& d, Timestamp now);
 
   // Drops entries not refreshed within purge_after (returned, for PeerDeparted events) and
@@ -58,18 +60,25 @@ class CatalogState {
 
   Catalog catalog() const { return Catalog(peers_); }
   std::uint64_t rejected(Rejection r) const { return rejected_[static_cast<std::size_t>(r)]; }
+  // Counts a refusal decided outside the catalog rules (e.g. a whole announcement).
+  void count_rejection(Rejection r) { ++rejected_[static_cast<std::size_t>(r)]; }
+  // Peers remembered as departed or purged (at most max_catalog_entries).
+  std::size_t departed_count() const { return departed_.size(); }
 
  private:
   std::expected<void, Rejection> check(const PeerEntry& e, Timestamp now) const;
   std::unexpected<Rejection> reject(Rejection r);
   std::expected<Change, Rejection> place(CatalogEntry entry);
+  void remember_departed(const PeerId& peer, const PeerEntryVersion& version);
 
   NetworkId network_;
   PeerId local_;
   Config config_;
   Catalog::Map peers_;
   // Peers that departed or were purged, with the last version seen: older or equal
-  // entries arriving later are replays and are refused.
+  // entries arriving later are replays and are refused. Bounded like the catalog (signed
+  // departures from throwaway keys would otherwise each add a row): when full, the oldest
+  // row goes.
   std::map<PeerId, PeerEntryVersion> departed_;
   std::array<std::uint64_t, static_cast<std::size_t>(Rejection::kCount)> rejected_{};
 };

@@ -158,6 +158,14 @@ void DiscoveryService::on_announce(const wire::Bytes& bytes) {
     logger()->info("dropped an undecodable announcement: {}", payload.error().message());
     return;
   }
+  if (payload->entries.size() > kMaxEntriesPerAnnouncement ||
+      payload->departures.size() > kMaxDeparturesPerAnnouncement) {
+    logger()->info("refused an announcement of {} entries and {} departures",
+                   payload->entries.size(), payload->departures.size());
+    std::lock_guard lock(mutex_);
+    state_.count_rejection(Rejection::kOverfullAnnouncement);
+    return;
+  }
   merge_incoming(payload->entries);
   std::lock_guard lock(mutex_);
   std::vector<Event> events;

@@ -59,6 +59,10 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   static constexpr std::size_t kMaxInboundSyncs = 64;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
+  // What one announcement may carry: a node announces its own entry or its own departure,
+  // one per broadcast. More is refused whole (Rejection::kOverfullAnnouncement).
+  static constexpr std::size_t kMaxEntriesPerAnnouncement = 1;
+  static constexpr std::size_t kMaxDeparturesPerAnnouncement = 1;
 
   DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config);
 

@@ -24,8 +24,12 @@ std::expected<Config, ConfigError> Config::Builder::build() const {
   if (b.max_elapsed_time && b.max_elapsed_time->count() <= 0) {
     return std::unexpected(ConfigError{"backoff max_elapsed_time must be positive"});
   }
+  if (max_pending_handshakes_ == 0) {
+    return std::unexpected(ConfigError{"max_pending_handshakes must be positive"});
+  }
   Config c;
   c.backoff_ = b;
+  c.max_pending_handshakes_ = max_pending_handshakes_;
   return c;
 }
 

@@ -38,8 +38,6 @@ struct SubscribeAccepted {
 inline constexpr std::size_t kMaxSubscribeFrame = 64 * 1024;
 // How long either side waits for the other's handshake message.
 inline constexpr std::chrono::seconds kHandshakeTimeout{5};
-// Subscriptions that may be in their handshake at once on a producer node.
-inline constexpr std::size_t kMaxPendingHandshakes = 256;
 // Bytes a producer's sender coroutine moves to the transport in one write.
 inline constexpr std::size_t kMaxBatchBytes = 256 * 1024;
 // Datums a consumer takes from the transport in one read (one wake-up, one inbox lock).

@@ -137,7 +137,7 @@ asio::awaitable<void> StreamsService::serve_connection(transport::Connection con
   for (;;) {
     auto link = co_await connection.accept_link(kMaxSubscribeFrame);
     if (!link) co_return;  // the connection is gone
-    if (handshakes_.load() >= kMaxPendingHandshakes) {
+    if (handshakes_.load() >= config_.max_pending_handshakes()) {
       rejected_.fetch_add(1);
       link->close(transport::close_reason::Cancelled);
       continue;

@@ -179,6 +179,61 @@ TEST_F(CatalogStateTest, a_forged_or_outdated_departure_is_refused) {
   EXPECT_TRUE(state.catalog().contains(a.key.public_key()));
 }
 
+// A departure dated ahead would otherwise block the peer's real entries until that date.
+TEST_F(CatalogStateTest, a_departure_dated_beyond_max_time_drift_is_refused) {
+  Node a("a");
+  ASSERT_TRUE(state.merge(a.signed_now(), kNow).has_value());
+  const Departure ahead{kNet, a.key.public_key(), {a.entry.version().start, kNow + 11s}};
+  const auto refused = state.depart(SignedDeparture::sign(ahead, a.key), kNow);
+  ASSERT_FALSE(refused.has_value()) << "the departure dated 11 s ahead was applied";
+  EXPECT_EQ(refused.error(), Rejection::kClockDrift);
+  EXPECT_EQ(state.rejected(Rejection::kClockDrift), 1u);
+  EXPECT_TRUE(state.catalog().contains(a.key.public_key()));
+  const auto refreshed = state.merge(a.signed_at(kNow + 1s), kNow + 1s);
+  ASSERT_TRUE(refreshed.has_value()) << to_string(refreshed.error());
+  EXPECT_EQ(*refreshed, Change::kUpdated);
+}
+
+TEST_F(CatalogStateTest, a_departure_older_than_purge_after_is_refused_as_stale) {
+  Node a("a");
+  const Departure old{kNet, a.key.public_key(), {kNow - 100s, kNow - 61s}};
+  const auto refused = state.depart(SignedDeparture::sign(old, a.key), kNow);
+  ASSERT_FALSE(refused.has_value()) << "a departure 61 s old was applied (purge_after is 60 s)";
+  EXPECT_EQ(refused.error(), Rejection::kStale);
+  EXPECT_EQ(state.rejected(Rejection::kStale), 1u);
+  EXPECT_EQ(state.departed_count(), 0u);
+}
+
+// Departures from throwaway keys each add a row: the rows are bounded like the catalog,
+// and the oldest make room.
+TEST_F(CatalogStateTest, departed_peers_are_remembered_up_to_max_catalog_entries_oldest_evicted) {
+  CatalogState small(kNet, local.public_key(),
+                     Config::builder().with_purge_after(60s).with_max_catalog_entries(2).build().value());
+  Node x("x"), y("y"), z("z"), w("w");
+  auto depart_at = [&](Node& n, Timestamp update) {
+    n.entry.set_version({n.entry.version().start, update});
+    const Departure d{kNet, n.key.public_key(), n.entry.version()};
+    return small.depart(SignedDeparture::sign(d, n.key), kNow);
+  };
+  ASSERT_TRUE(depart_at(x, kNow - 3s).has_value());
+  ASSERT_TRUE(depart_at(y, kNow - 2s).has_value());
+  ASSERT_TRUE(depart_at(z, kNow - 1s).has_value());
+  EXPECT_EQ(small.departed_count(), 2u);
+  // x's row went: its entry of that version is no longer a replay; y's still is.
+  const auto x_again = small.merge(x.signed_at(kNow - 3s), kNow);
+  ASSERT_TRUE(x_again.has_value()) << to_string(x_again.error());
+  EXPECT_EQ(*x_again, Change::kDiscovered);
+  const auto y_again = small.merge(y.signed_at(kNow - 2s), kNow);
+  ASSERT_FALSE(y_again.has_value());
+  EXPECT_EQ(y_again.error(), Rejection::kOutdated);
+  // A departure older than every row held does not push a newer one out.
+  ASSERT_TRUE(depart_at(w, kNow - 10s).has_value());
+  EXPECT_EQ(small.departed_count(), 2u);
+  const auto z_again = small.merge(z.signed_at(kNow - 1s), kNow);
+  ASSERT_FALSE(z_again.has_value());
+  EXPECT_EQ(z_again.error(), Rejection::kOutdated);
+}
+
 TEST_F(CatalogStateTest, unsigned_entries_are_local_and_cleared_together) {
   Node a("a"), b("b");
   ASSERT_TRUE(state.merge(a.signed_now(), kNow).has_value());

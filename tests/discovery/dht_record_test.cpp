@@ -220,6 +220,17 @@ TEST(DhtRecord, unreadable_values_are_reported_not_thrown) {
   EXPECT_TRUE(decode_record(span_of(big_bytes)).unreadable);
 }
 
+TEST(DhtRecord, a_record_followed_by_trailing_bytes_is_unreadable) {
+  Record r;
+  r.peers = {peer(1, 3)};
+  wire::Bytes bytes = encode_record(r);
+  ASSERT_FALSE(decode_record(span_of(bytes)).unreadable);
+  bytes.push_back(0xc0);  // a whole msgpack nil after the record
+  const auto read = decode_record(span_of(bytes));
+  EXPECT_TRUE(read.unreadable);
+  EXPECT_TRUE(read.record.peers.empty());
+}
+
 TEST(DhtRecord, entries_beyond_twice_the_limit_are_ignored_and_duplicates_keep_the_newest) {
   RecordPolicy policy;
   policy.max_peers = 3;  // at most 6 entries read

@@ -67,6 +67,17 @@ TEST(GossipCodec, every_truncation_of_a_valid_message_is_refused) {
   }
 }
 
+TEST(GossipCodec, a_valid_message_followed_by_trailing_bytes_is_malformed) {
+  for (const auto& m : one_of_each_kind()) {
+    wire::Bytes bytes = encode_message(m);
+    bytes.push_back(0xc0);  // a whole msgpack nil after the envelope
+    const auto r = decode_message(bytes, WireLimits{});
+    ASSERT_FALSE(r.has_value()) << "kind " << m.index();
+    EXPECT_EQ(r.error().code, CodecErrc::kMalformed) << "kind " << m.index();
+    EXPECT_NE(r.error().detail.find("trailing"), std::string::npos) << r.error().detail;
+  }
+}
+
 TEST(GossipCodec, a_body_of_the_wrong_arity_is_malformed) {
   // A Neighbor body missing its priority flag must not decode with a default.
   const wire::Bytes bytes = wire::encode(std::make_tuple(std::uint8_t{2}, std::make_tuple(peer_addr(1))));
@@ -127,6 +138,34 @@ TEST(GossipCodec, a_node_counts_each_refused_message_by_reason_and_stays_unchang
   EXPECT_EQ(node.rejections().total(), 2u);
   EXPECT_TRUE(node.membership().active_view().empty());
   EXPECT_TRUE(node.take_actions().empty());
+}
+
+// A neighbour spends the id of a real broadcast on another payload: were it accepted, the
+// real payload would later be dropped as a duplicate (departures travel only by gossip).
+TEST(GossipCodec, a_gossip_item_whose_id_is_not_its_payloads_hash_is_refused_and_the_real_one_still_delivered) {
+  GossipNode node(peer_addr(0), GossipConfig{}, 1);
+  const wire::Bytes real{1, 2, 3};
+  const wire::Bytes other{6, 6, 6};
+  const MessageId id = Digest::hash(real);
+  const Message forged = Gossip{{GossipItem{id, 0, true, other}}};
+  const auto refused = node.receive(peer_addr(1).id, encode_message(forged), Instant{0});
+  EXPECT_FALSE(refused.has_value()) << "the forged item was accepted";
+  if (!refused.has_value()) {
+    EXPECT_EQ(refused.error().code, CodecErrc::kIdMismatch);
+  }
+  // The same forgery handed over in memory (simulations, tests) is refused as well.
+  EXPECT_FALSE(node.handle(peer_addr(1).id, forged, Instant{0}).has_value());
+  EXPECT_EQ(node.rejections()[CodecErrc::kIdMismatch], 2u);
+  EXPECT_TRUE(node.take_actions().empty());
+  EXPECT_FALSE(node.tree().has_received(id));
+
+  const Message genuine = Gossip{{GossipItem{id, 0, true, real}}};
+  ASSERT_TRUE(node.receive(peer_addr(2).id, encode_message(genuine), Instant{1}).has_value());
+  std::vector<wire::Bytes> delivered;
+  for (const auto& action : node.take_actions()) {
+    if (const auto* d = std::get_if<Deliver>(&action)) delivered.push_back(d->payload);
+  }
+  EXPECT_EQ(delivered, std::vector<wire::Bytes>{real});
 }
 
 }  // namespace

@@ -94,10 +94,13 @@ void GossipSim::dispatch(Event& e) {
   }
 }
 
-MessageId GossipSim::broadcast_from(std::size_t node, bool urgent) {  // ids: unique per broadcast
+MessageId GossipSim::broadcast_from(std::size_t node, bool urgent) {
+  // Unique payloads (the sequence number in the first 8 bytes), and ids derived from them
+  // as receivers require.
   const std::uint64_t seq = announce_seq_++;
-  const MessageId id = Digest::from_parts({"sim-announce", std::to_string(seq)});
   wire::Bytes payload(std::max<std::size_t>(payload_bytes_, 8), static_cast<std::uint8_t>(seq));
+  for (std::size_t i = 0; i < 8; ++i) payload[i] = static_cast<std::uint8_t>(seq >> (8 * i));
+  const MessageId id = Digest::hash(payload);
   auto& counts = deliveries_[id];
   counts.resize(nodes_.size());
   ++counts[node];

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
 #include "../../src/discovery/service.hpp"
@@ -85,6 +86,133 @@ TEST(AnnounceNet, a_garbage_announce_frame_closes_that_link_and_is_counted) {
     EXPECT_EQ(reply.error().reason, transport::close_reason::ProtocolViolation);
     // a still works with well-behaved peers.
     EXPECT_TRUE((co_await b.discovery().sync_with(a.local().addr())).has_value());
+  });
+}
+
+// A peer that never answers (a UDP socket nobody reads) keeps the first frame in its
+// dial until the handshake timeout; what is sent to it meanwhile is bounded per peer.
+TEST(AnnounceNet, frames_for_a_peer_that_never_answers_are_bounded_per_peer) {
+  using discovery::detail::AnnounceProtocol;
+  auto endpoint = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+  ASSERT_TRUE(endpoint.has_value());
+  asio::io_context unread;
+  asio::ip::udp::socket hole(unread, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const EndpointAddr silent(SecretKey::generate().public_key(), {hole.local_endpoint()});
+  TaskGroup tasks(endpoint->executor());
+  auto announce = std::make_shared<AnnounceProtocol>(
+      *endpoint, kNet, 1, [](const wire::Bytes&) {}, [](const EndpointAddr&) {}, tasks);
+  constexpr std::size_t kSent = 4 * AnnounceProtocol::kMaxQueuedPerPeer;
+  for (std::size_t i = 0; i < kSent; ++i) {
+    announce->send_direct(wire::encode(std::uint64_t{i}), {silent});
+  }
+  const std::size_t queued = announce->queued_frames();
+  EXPECT_LE(queued, AnnounceProtocol::kMaxQueuedPerPeer);
+  EXPECT_GE(queued, AnnounceProtocol::kMaxQueuedPerPeer - 1);  // all but the one in the dial
+  block_on(endpoint->shutdown());  // fails the pending dial
+  block_on(tasks.close());
+}
+
+using discovery::detail::AnnouncePayload;
+
+discovery::Timestamp wall_clock_now() {
+  return std::chrono::duration_cast<discovery::Timestamp>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+// A signed entry of a throwaway key on kNet, fresh now.
+struct Stranger {
+  SecretKey key = SecretKey::generate();
+  discovery::PeerEntry entry{kNet, EndpointAddr(key.public_key())};
+  Stranger() { entry.set_version({wall_clock_now(), wall_clock_now()}); }
+  PeerId id() const { return key.public_key(); }
+  discovery::SignedPeerEntry signed_entry() const { return discovery::SignedPeerEntry::sign(entry, key); }
+  discovery::SignedDeparture departure() const {
+    return discovery::SignedDeparture::sign({kNet, id(), entry.version()}, key);
+  }
+};
+
+// One gossip frame carrying `payload` as a broadcast, with the id honest nodes derive.
+wire::Bytes gossip_frame(const AnnouncePayload& payload) {
+  const auto bytes = wire::encode(payload);
+  discovery::gossip::Gossip gossip;
+  gossip.items.push_back(discovery::gossip::GossipItem{Digest::hash(bytes), 0, true, bytes});
+  return discovery::gossip::encode_message(discovery::gossip::Message(std::move(gossip)));
+}
+
+// A raw announce link from `from` to `to`, past its network hello. Frames on it are
+// handled in order, so a later frame's effect shows that the earlier ones were handled.
+asio::awaitable<transport::RawLink> announce_link(Network& from, const Network& to) {
+  auto conn = co_await from.local().endpoint().connect(to.local().addr(), "/mosaik/announce");
+  CO_ASSERT_TRUE(conn.has_value());
+  auto link = co_await conn->open_link();
+  CO_ASSERT_TRUE(link.has_value());
+  CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(kNet))).has_value());
+  co_return std::move(*link);
+}
+
+TEST(AnnounceNet, an_announcement_carrying_more_than_one_entry_is_refused_whole_and_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger first, second, marker;
+    auto link = co_await announce_link(b, a);
+    const AnnouncePayload crowded{{first.signed_entry(), second.signed_entry()}, {}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(crowded))).has_value());
+    const AnnouncePayload single{{marker.signed_entry()}, {}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(single))).has_value());
+    co_await until_knows(a, marker.id());
+    EXPECT_FALSE(a.discovery().catalog().contains(first.id()));
+    EXPECT_FALSE(a.discovery().catalog().contains(second.id()));
+    EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kOverfullAnnouncement), 1u);
+  });
+}
+
+TEST(AnnounceNet, an_announcement_carrying_more_than_one_departure_is_refused_whole_and_counted) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger first, second, marker;
+    CO_ASSERT_TRUE(a.discovery().feed(first.signed_entry()));
+    CO_ASSERT_TRUE(a.discovery().feed(second.signed_entry()));
+    CO_ASSERT_TRUE(a.discovery().feed(marker.signed_entry()));
+    auto link = co_await announce_link(b, a);
+    const AnnouncePayload crowded{{}, {first.departure(), second.departure()}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(crowded))).has_value());
+    const AnnouncePayload single{{}, {marker.departure()}};
+    CO_ASSERT_TRUE((co_await link.send_frame(gossip_frame(single))).has_value());
+    const PeerId gone = marker.id();
+    co_await test::until_catalog(a, [gone](const discovery::Catalog& c) { return !c.contains(gone); });
+    EXPECT_TRUE(a.discovery().catalog().contains(first.id()));
+    EXPECT_TRUE(a.discovery().catalog().contains(second.id()));
+    EXPECT_EQ(a.discovery().service()->rejected(discovery::Rejection::kOverfullAnnouncement), 1u);
+  });
+}
+
+// A gossip item that carries another payload under a real announcement's id: the frame is
+// refused and its link closed, and the real announcement still gets through afterwards.
+TEST(AnnounceNet, a_gossip_item_whose_id_is_another_payloads_hash_closes_its_link_and_spares_the_real_one) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    const Stranger real, impostor;
+    const AnnouncePayload genuine{{real.signed_entry()}, {}};
+    const AnnouncePayload other{{impostor.signed_entry()}, {}};
+    discovery::gossip::Gossip forged;
+    forged.items.push_back(discovery::gossip::GossipItem{Digest::hash(wire::encode(genuine)), 0, true,
+                                                         wire::encode(other)});
+    auto link = co_await announce_link(b, a);
+    const auto forged_frame = discovery::gossip::encode_message(discovery::gossip::Message(forged));
+    CO_ASSERT_TRUE((co_await link.send_frame(forged_frame)).has_value());
+    // Not fatal when it stays open: what follows shows the harm the check prevents.
+    auto closed = co_await with_timeout(link.recv_frame(), test::secs(5));
+    EXPECT_TRUE(closed && !closed->has_value()) << "the link carrying the forged item stayed open";
+    if (closed && !closed->has_value()) {
+      EXPECT_EQ(closed->error().reason, transport::close_reason::ProtocolViolation) << closed->error().message;
+    }
+    EXPECT_FALSE(a.discovery().catalog().contains(impostor.id()));
+    auto honest = co_await announce_link(b, a);
+    CO_ASSERT_TRUE((co_await honest.send_frame(gossip_frame(genuine))).has_value());
+    co_await until_knows(a, real.id(), 5);
   });
 }
 

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include <vector>
 
 #include "mosaik/primitives/async/block_on.hpp"
@@ -186,6 +189,92 @@ TEST(DiscoveryNet, local_unsigned_entries_and_feed) {
     EXPECT_FALSE(a.discovery().feed(discovery::SignedPeerEntry::sign(e, SecretKey::from_seed("x"))));
     EXPECT_TRUE(a.discovery().remove(other.public_key()));
     co_return;
+  });
+}
+
+using discovery::detail::CatalogSyncMessage;
+using SyncLink = transport::Link<CatalogSyncMessage>;
+
+discovery::Timestamp wall_clock_now() {
+  return std::chrono::duration_cast<discovery::Timestamp>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+// Every inbound slot is held by an exchange that never sends its request (half a frame
+// header, then nothing); an honest request more is closed unanswered, not served.
+TEST(DiscoveryNet, a_catalog_sync_beyond_max_inbound_syncs_is_cancelled_unanswered) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::secs(30)));
+    auto b = co_await make_node(kNet);
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(),
+                                                      std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(conn.has_value());
+    std::vector<transport::RawLink> silent;
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto raw = co_await conn->open_link();
+      CO_ASSERT_TRUE(raw.has_value());
+      const wire::Bytes half_a_header = {0x00, 0x00};
+      CO_ASSERT_TRUE((co_await raw->send_framed(half_a_header)).has_value());
+      silent.push_back(std::move(*raw));
+    }
+    auto raw = co_await conn->open_link();
+    CO_ASSERT_TRUE(raw.has_value());
+    SyncLink link(std::move(*raw));
+    const CatalogSyncMessage request{kNet, {b.discovery().me()}};
+    CO_ASSERT_TRUE((co_await link.send(request)).has_value());
+    auto reply = co_await test::timeout_s(10, link.recv());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::Cancelled) << reply.error().message;
+    EXPECT_FALSE(a.discovery().catalog().contains(b.local().id()));
+  });
+}
+
+// The acceptor's check alone: a request naming another network gets no catalog back.
+TEST(DiscoveryNet, a_sync_request_from_another_network_is_closed_unanswered_with_different_network) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    auto link = co_await SyncLink::open(b.local().endpoint(), a.local().addr());
+    CO_ASSERT_TRUE(link.has_value());
+    const CatalogSyncMessage request{NetworkId("another-network"), {}};
+    CO_ASSERT_TRUE((co_await link->send(request)).has_value());
+    auto reply = co_await test::timeout_s(10, link->recv());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::DifferentNetwork) << reply.error().message;
+  });
+}
+
+// A fake acceptor (a bare endpoint) answers any request with a reply that names another
+// network and carries a validly signed entry of ours.
+asio::awaitable<void> reply_from_another_network(transport::Connection conn,
+                                                 discovery::SignedPeerEntry planted) {
+  auto link = co_await SyncLink::accept(conn);
+  if (!link) co_return;
+  if (!co_await link->recv()) co_return;
+  const CatalogSyncMessage reply{NetworkId("another-network"), {planted}};
+  if (!co_await link->send(reply)) co_return;
+  (void)co_await link->recv();  // held until the dialer closes it
+}
+
+// The dialer's check alone: such a reply fails the sync and nothing of it is merged.
+TEST(DiscoveryNet, a_sync_reply_from_another_network_fails_with_different_network_and_is_not_merged) {
+  block_on([]() -> asio::awaitable<void> {
+    const auto stranger = SecretKey::generate();
+    discovery::PeerEntry entry(kNet, EndpointAddr(stranger.public_key()));
+    entry.set_version({wall_clock_now(), wall_clock_now()});
+    const auto planted = discovery::SignedPeerEntry::sign(entry, stranger);
+    auto fake = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+    CO_ASSERT_TRUE(fake.has_value());
+    fake->register_alpn(std::string(CatalogSyncMessage::alpn), [planted](transport::Connection conn) {
+      auto executor = conn.executor();
+      asio::co_spawn(executor, reply_from_another_network(std::move(conn), planted), asio::detached);
+    });
+    auto a = co_await make_node(kNet);
+    auto synced = co_await a.discovery().sync_with(fake->addr());
+    CO_ASSERT_FALSE(synced.has_value());
+    EXPECT_EQ(synced.error().kind, discovery::Error::Kind::kDifferentNetwork) << synced.error().message;
+    EXPECT_FALSE(a.discovery().catalog().contains(stranger.public_key()));
   });
 }
 

@@ -16,6 +16,7 @@ TEST(StreamsConfig, default_backoff_is_exponential_with_five_minutes_max) {
   EXPECT_EQ(config->backoff().base_delay(0), 500ms);
   EXPECT_EQ(config->backoff().base_delay(1), 750ms);
   EXPECT_EQ(config->backoff().base_delay(100), config->backoff().max_interval);
+  EXPECT_EQ(config->max_pending_handshakes(), 256u);
 }
 
 TEST(StreamsConfig, invalid_backoff_is_refused) {
@@ -23,6 +24,7 @@ TEST(StreamsConfig, invalid_backoff_is_refused) {
   EXPECT_FALSE(Config::builder().with_backoff(ExponentialBackoff{.multiplier = 0.5}).build());
   EXPECT_FALSE(Config::builder().with_backoff(ExponentialBackoff{.randomization_factor = 2}).build());
   EXPECT_TRUE(Config::builder().with_backoff(ExponentialBackoff{.max_elapsed_time = std::nullopt}).build());
+  EXPECT_FALSE(Config::builder().with_max_pending_handshakes(0).build());
 }
 
 struct Named {

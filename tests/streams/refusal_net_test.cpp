@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <vector>
+
 #include "mosaik/primitives/async/block_on.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "protocol.hpp"
@@ -139,9 +144,12 @@ TEST(StreamsRefusal, a_datum_that_does_not_decode_closes_only_its_channel) {
 namespace mosaik {
 namespace {
 
-// Opens a raw subscription link to `producer` and sends `payload` as its first frame.
-asio::awaitable<transport::LinkError> raw_subscribe(Network& from, const Network& producer,
-                                                    wire::Bytes payload) {
+using streams::detail::Subscribe;
+
+// Opens a raw subscription link to `producer`, sends `payload` as its first frame and
+// returns the producer's first answer (a SubscribeAccepted frame) or how the link closed.
+asio::awaitable<std::expected<wire::Bytes, transport::LinkError>> raw_subscribe_reply(
+    Network& from, const Network& producer, wire::Bytes payload) {
   auto conn = co_await from.local().endpoint().connect(producer.local().addr(),
                                                        std::string(streams::detail::kAlpn));
   CO_ASSERT_TRUE(conn.has_value());
@@ -149,9 +157,21 @@ asio::awaitable<transport::LinkError> raw_subscribe(Network& from, const Network
   CO_ASSERT_TRUE(link.has_value());
   auto sent = co_await link->send_frame(payload);
   CO_ASSERT_TRUE(sent.has_value());
-  auto reply = co_await test::timeout_s(10, link->recv_frame());
+  co_return co_await test::timeout_s(10, link->recv_frame());
+}
+
+// The same for a subscription that must be refused: how its link was closed.
+asio::awaitable<transport::LinkError> raw_subscribe(Network& from, const Network& producer,
+                                                    wire::Bytes payload) {
+  auto reply = co_await raw_subscribe_reply(from, producer, std::move(payload));
   CO_ASSERT_FALSE(reply.has_value());
   co_return reply.error();
+}
+
+// `node`'s own signed entry in a Subscribe for test::Reading, on `network`.
+Subscribe subscribe_for_reading(const Network& node, NetworkId network = test::kStreamsNet) {
+  return Subscribe{network, streams::derived_stream_id<test::Reading>(), streams::Criteria{},
+                   node.discovery().me()};
 }
 
 TEST(StreamsRefusal, a_subscribe_that_does_not_decode_is_a_protocol_violation) {
@@ -180,6 +200,154 @@ TEST(StreamsRefusal, a_subscribe_with_someone_elses_entry_is_a_protocol_violatio
     auto error = co_await raw_subscribe(b, a, bytes);
     EXPECT_EQ(error.reason, transport::close_reason::ProtocolViolation);
     EXPECT_TRUE(producer.consumers().empty());
+  });
+}
+
+
+// Without the network check the subscription would be served: the entry is valid and
+// names the connected peer.
+TEST(StreamsRefusal, a_subscribe_for_another_network_is_closed_with_different_network) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    const auto request = subscribe_for_reading(b, NetworkId("another-network"));
+    auto error = co_await raw_subscribe(b, a, wire::encode(request));
+    EXPECT_EQ(error.reason, transport::close_reason::DifferentNetwork) << error.message;
+    EXPECT_TRUE(producer.consumers().empty());
+  });
+}
+
+TEST(StreamsRefusal, a_subscribe_whose_entry_signature_does_not_verify_is_a_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    // b's own entry, changed after signing: the signature no longer covers it.
+    const auto genuine = b.discovery().me();
+    discovery::PeerEntry changed = genuine.entry();
+    changed.add_tag("trusted");
+    auto request = subscribe_for_reading(b);
+    request.consumer = discovery::SignedPeerEntry::from_parts(changed, genuine.signature());
+    auto error = co_await raw_subscribe(b, a, wire::encode(request));
+    EXPECT_EQ(error.reason, transport::close_reason::ProtocolViolation) << error.message;
+    EXPECT_TRUE(producer.consumers().empty());
+  });
+}
+
+// A valid, correctly signed Subscribe that is merely too large: the size alone refuses it.
+TEST(StreamsRefusal, a_subscribe_frame_over_64_kib_is_refused_before_it_is_read) {
+  block_on([]() -> asio::awaitable<void> {
+    const auto key = SecretKey::generate();
+    auto a = co_await test::node();
+    auto b = co_await test::node(std::nullopt, {}, key);
+    auto producer = a.streams().produce<test::Reading>();
+    discovery::PeerEntry bulky = b.discovery().me().entry();
+    for (std::uint64_t i = 0; i < 2100; ++i) bulky.add_tag(Tag::from_u64(i));
+    auto request = subscribe_for_reading(b);
+    request.consumer = discovery::SignedPeerEntry::sign(bulky, key);
+    const auto bytes = wire::encode(request);
+    CO_ASSERT_TRUE(bytes.size() > streams::detail::kMaxSubscribeFrame);
+    auto error = co_await raw_subscribe(b, a, bytes);
+    EXPECT_EQ(error.reason, transport::close_reason::ProtocolViolation) << error.message;
+    EXPECT_TRUE(producer.consumers().empty());
+    // The same request within the limit is served.
+    const auto small = wire::encode(subscribe_for_reading(b));
+    auto reply = co_await raw_subscribe_reply(b, a, small);
+    EXPECT_TRUE(reply.has_value());
+  });
+}
+
+// Both handshake slots are held by links that never send their Subscribe; a well-formed
+// third subscription is closed at once instead of being served.
+TEST(StreamsRefusal, a_subscription_beyond_max_pending_handshakes_is_cancelled_unserved) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node_with_streams(streams::Config::builder().with_max_pending_handshakes(2));
+    auto b = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(),
+                                                      std::string(streams::detail::kAlpn));
+    CO_ASSERT_TRUE(conn.has_value());
+    std::vector<transport::RawLink> silent;
+    for (int i = 0; i < 2; ++i) {
+      auto link = co_await conn->open_link();
+      CO_ASSERT_TRUE(link.has_value());
+      const wire::Bytes half_a_header = {0x00, 0x00};
+      CO_ASSERT_TRUE((co_await link->send_framed(half_a_header)).has_value());
+      silent.push_back(std::move(*link));
+    }
+    auto third = co_await conn->open_link();
+    CO_ASSERT_TRUE(third.has_value());
+    const auto request = wire::encode(subscribe_for_reading(b));
+    CO_ASSERT_TRUE((co_await third->send_frame(request)).has_value());
+    auto reply = co_await test::timeout_s(10, third->recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::Cancelled) << reply.error().message;
+    EXPECT_TRUE(producer.consumers().empty());
+  });
+}
+
+// The consumer sends nothing after its Subscribe; a frame more ends the subscription with
+// ProtocolViolation (not just any close).
+TEST(StreamsRefusal, data_sent_by_a_consumer_after_its_subscribe_closes_with_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await test::node();
+    auto b = co_await test::node();
+    auto producer = a.streams().produce<test::Reading>();
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(),
+                                                      std::string(streams::detail::kAlpn));
+    CO_ASSERT_TRUE(conn.has_value());
+    auto link = co_await conn->open_link();
+    CO_ASSERT_TRUE(link.has_value());
+    const auto request = wire::encode(subscribe_for_reading(b));
+    CO_ASSERT_TRUE((co_await link->send_frame(request)).has_value());
+    auto accepted = co_await test::timeout_s(10, link->recv_frame());
+    CO_ASSERT_TRUE(accepted.has_value());
+    const wire::Bytes unexpected = {0x01};
+    CO_ASSERT_TRUE((co_await link->send_frame(unexpected)).has_value());
+    auto next = co_await test::timeout_s(10, link->recv_frame());
+    CO_ASSERT_FALSE(next.has_value());
+    EXPECT_EQ(next.error().reason, transport::close_reason::ProtocolViolation) << next.error().message;
+    EXPECT_TRUE(next.error().remote);
+  });
+}
+
+// A fake producer (a bare endpoint serving the streams ALPN) answers every Subscribe with a
+// SubscribeAccepted for another stream.
+asio::awaitable<void> accept_for_another_stream(transport::RawLink link) {
+  auto request = co_await link.recv_frame();
+  if (!request) co_return;
+  const streams::detail::SubscribeAccepted wrong{StreamId("not-the-stream-asked-for")};
+  if (!co_await link.send_frame(wire::encode(wrong))) co_return;
+  (void)co_await link.recv_frame();  // held until the consumer closes it
+}
+
+asio::awaitable<void> serve_wrong_acceptances(transport::Connection conn) {
+  for (;;) {  // ends with the connection
+    auto link = co_await conn.accept_link();
+    if (!link) co_return;
+    asio::co_spawn(conn.executor(), accept_for_another_stream(std::move(*link)), asio::detached);
+  }
+}
+
+TEST(StreamsRefusal, a_subscribe_accepted_for_another_stream_is_a_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto fake = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+    CO_ASSERT_TRUE(fake.has_value());
+    fake->register_alpn(std::string(streams::detail::kAlpn), [](transport::Connection conn) {
+      auto executor = conn.executor();
+      asio::co_spawn(executor, serve_wrong_acceptances(std::move(conn)), asio::detached);
+    });
+    auto reader = co_await test::node();
+    auto consumer = reader.streams().consume<test::Reading>();
+    auto events = consumer.events();
+    discovery::PeerEntry claim(test::kStreamsNet, fake->addr());
+    claim.add_stream(streams::derived_stream_id<test::Reading>());
+    reader.discovery().insert(claim);
+    auto ev = co_await test::until_event(events, transport::close_reason::ProtocolViolation, 10);
+    EXPECT_FALSE(ev.remote);
+    EXPECT_EQ(ev.producer_id, fake->id());
+    EXPECT_FALSE(consumer.is_online());
   });
 }
 

@@ -42,6 +42,18 @@ inline asio::awaitable<Network> node(std::optional<EndpointAddr> seed = std::nul
   co_return co_await make_node(kStreamsNet, std::move(disc), std::move(key));
 }
 
+// A node like node() whose streams subsystem is configured by `streams` (e.g. a smaller
+// bound under test).
+inline asio::awaitable<Network> node_with_streams(streams::Config::Builder streams) {
+  const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
+  auto builder = Network::builder(kStreamsNet);
+  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled)
+      .with_discovery(fast_discovery()).with_streams(std::move(streams));
+  auto built = co_await builder.build();
+  if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
+  co_return std::move(*built);
+}
+
 // Waits for a channel event with `reason`; other events are skipped.
 inline asio::awaitable<streams::ChannelEvent> until_event(BroadcastReceiver<streams::ChannelEvent>& events,
                                                           transport::CloseReason reason,

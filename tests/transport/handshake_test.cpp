@@ -92,6 +92,27 @@ TEST(TransportHandshake, an_address_without_a_listener_times_out_within_the_hand
   EXPECT_EQ(conn.error().kind, ConnectError::Kind::kTimedOut) << conn.error().message;
 }
 
+TEST(TransportHandshake, an_endpoint_holding_max_connections_ignores_a_further_handshake) {
+  auto server_config = loopback_config();
+  server_config.max_connections = 2;
+  auto server = bind_or_die(SecretKey::generate(), server_config);
+  serve_echo(server);
+  auto first = bind_or_die(SecretKey::generate());
+  auto second = bind_or_die(SecretKey::generate());
+  auto third_config = loopback_config();
+  third_config.handshake_timeout = mosaik::test::millis(500);
+  auto third = bind_or_die(SecretKey::generate(), third_config);
+
+  // Held open for the whole test: the server counts both.
+  auto held_first = block_on(timeout_s(10, first.connect(server.addr(), std::string(kTestAlpn))));
+  auto held_second = block_on(timeout_s(10, second.connect(server.addr(), std::string(kTestAlpn))));
+  ASSERT_TRUE(held_first && held_second);
+  // The server drops the third client's Initial packets unanswered.
+  auto refused = block_on(timeout_s(10, third.connect(server.addr(), std::string(kTestAlpn))));
+  ASSERT_FALSE(refused) << "a third connection was accepted beyond max_connections = 2";
+  EXPECT_EQ(refused.error().kind, ConnectError::Kind::kTimedOut) << refused.error().message;
+}
+
 TEST(TransportHandshake, an_address_list_without_usable_addresses_fails_with_no_address) {
   auto client = bind_or_die(SecretKey::generate());
   EndpointAddr empty{SecretKey::generate().public_key(), {}, std::nullopt};

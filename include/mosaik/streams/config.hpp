@@ -1,11 +1,13 @@
 #pragma once
 // streams::Config: the subsystem's settings (the seed has one: the consumers' reconnection
-// backoff), and the ExponentialBackoff policy consumers use between attempts.
+// backoff; we add the producer's bound on pending handshakes), and the ExponentialBackoff
+// policy consumers use between attempts.
 //
 //   Network::builder(id).with_streams(streams::Config::builder().with_backoff(
 //       ExponentialBackoff{.max_elapsed_time = std::chrono::seconds(120)}));
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -35,25 +37,36 @@ struct ConfigError {
 
 class Config {
  public:
+  static constexpr std::size_t kDefaultMaxPendingHandshakes = 256;
+
   class Builder {
    public:
     Builder& with_backoff(ExponentialBackoff backoff) {
       backoff_ = backoff;
       return *this;
     }
+    // Subscriptions a producer node holds in their handshake at once (accepted, Subscribe
+    // not read yet); more are closed with Cancelled until some finish. Must be positive.
+    Builder& with_max_pending_handshakes(std::size_t n) {
+      max_pending_handshakes_ = n;
+      return *this;
+    }
     // Fails when the policy could never produce a delay (non-positive intervals, multiplier
-    // below 1, randomization outside [0, 1]).
+    // below 1, randomization outside [0, 1]) or max_pending_handshakes is 0.
     [[nodiscard]] std::expected<Config, ConfigError> build() const;
 
    private:
     ExponentialBackoff backoff_;
+    std::size_t max_pending_handshakes_ = kDefaultMaxPendingHandshakes;
   };
   static Builder builder() { return Builder(); }
 
   const ExponentialBackoff& backoff() const { return backoff_; }
+  std::size_t max_pending_handshakes() const { return max_pending_handshakes_; }
 
  private:
   ExponentialBackoff backoff_;
+  std::size_t max_pending_handshakes_ = kDefaultMaxPendingHandshakes;
 };
 
 }  // namespace mosaik::streams

@@ -22,6 +22,8 @@ std::string_view to_string(CodecErrc code) {
       return "a payload exceeds max_payload_bytes";
     case CodecErrc::kTtlTooLarge:
       return "a walk length exceeds max_ttl";
+    case CodecErrc::kIdMismatch:
+      return "a gossip item's id is not the hash of its payload";
     case CodecErrc::kCount:
       break;
   }
@@ -129,6 +131,18 @@ wire::Bytes encode_message(const Message& message) {
 
 std::expected<void, CodecError> check_limits(const Message& message, const WireLimits& limits) {
   return std::visit(LimitChecker{limits}, message);
+}
+
+std::expected<void, CodecError> check_item_ids(const Message& message) {
+  const auto* gossip = std::get_if<Gossip>(&message);
+  if (gossip == nullptr) return {};
+  for (std::size_t i = 0; i < gossip->items.size(); ++i) {
+    const auto& item = gossip->items[i];
+    if (item.id != Digest::hash(item.payload)) {
+      return refuse(CodecErrc::kIdMismatch, fmt::format("item {} of {}", i, gossip->items.size()));
+    }
+  }
+  return {};
 }
 
 std::expected<Message, CodecError> decode_message(std::span<const std::uint8_t> bytes,

@@ -25,6 +25,7 @@ enum class CodecErrc : std::uint8_t {
   kTooManyItems,  // a list longer than its WireLimits bound
   kPayloadTooLarge,
   kTtlTooLarge,
+  kIdMismatch,  // a Gossip item whose id is not the hash of its payload
   kCount
 };
 [[nodiscard]] std::string_view to_string(CodecErrc code);
@@ -51,5 +52,9 @@ class CodecRejections {
 // The bounds alone, for a message built in memory.
 [[nodiscard]] std::expected<void, CodecError> check_limits(const Message& message,
                                                            const WireLimits& limits);
+// Every Gossip item's id is Digest::hash(payload). Otherwise a neighbour could spend the id
+// of a real broadcast on another payload and the real one would later be dropped as a
+// duplicate. The receiving GossipNode checks it (decode_message does not hash).
+[[nodiscard]] std::expected<void, CodecError> check_item_ids(const Message& message);
 
 }  // namespace mosaik::discovery::gossip

@@ -43,6 +43,10 @@ std::expected<void, CodecError> GossipNode::handle(const PeerId& from, const Mes
     rejections_.count(ok.error().code);
     return ok;
   }
+  if (auto ok = check_item_ids(message); !ok) {
+    rejections_.count(ok.error().code);
+    return ok;
+  }
   if (is_membership(message)) {
     membership_.handle(from, message, now);
     pump_membership();

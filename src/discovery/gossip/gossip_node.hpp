@@ -30,11 +30,13 @@ class GossipNode {
   GossipNode(EndpointAddr self, GossipConfig config, std::uint64_t rng_seed);
 
   void join(std::span<const EndpointAddr> contacts, Instant now);
-  // `urgent`: spread at tick speed (new or changed entries, departures) rather than batched
-  // at the send interval (periodic refreshes). False when `id` was seen before.
+  // `id` must be Digest::hash(payload): receivers refuse any other. `urgent`: spread at tick
+  // speed (new or changed entries, departures) rather than batched at the send interval
+  // (periodic refreshes). False when `id` was seen before.
   bool broadcast(const MessageId& id, wire::Bytes payload, Instant now, bool urgent);
 
-  // Bytes of one framed message from `from`; an error says why it was refused (counted).
+  // Bytes of one framed message from `from`; an error says why it was refused (counted),
+  // including a Gossip item whose id is not its payload's hash (check_item_ids).
   [[nodiscard]] std::expected<void, CodecError> receive(const PeerId& from,
                                                         std::span<const std::uint8_t> bytes,
                                                         Instant now);

@@ -18,7 +18,8 @@
 
 namespace mosaik::discovery::gossip {
 
-// Identifies one broadcast payload; chosen by the caller (e.g. the hash of a signed entry).
+// Identifies one broadcast payload: its BLAKE3 hash (Digest::hash), which every receiving
+// GossipNode checks. The Plumtree core itself takes ids as given.
 using MessageId = Digest;
 
 // --- HyParView -------------------------------------------------------------------------
