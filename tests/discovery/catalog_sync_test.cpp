@@ -72,5 +72,28 @@ TEST(CatalogSync, a_request_with_missing_fields_does_not_decode) {
   EXPECT_FALSE(wire::decode<SyncRequest>(wire::encode(std::make_tuple(kNet))).has_value());
 }
 
+TEST(CatalogSync, a_catalog_over_the_byte_budget_is_shared_in_part_from_the_given_place) {
+  const auto key = SecretKey::from_seed("me");
+  CatalogState state(kNet, key.public_key(), Config::builder().build().value());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(state.merge(entry_of("peer-" + std::to_string(i)), kNow));
+  const auto me = entry_of("me");
+  const std::size_t one = wire::encode(me).size();
+
+  const auto all = entries_to_share(state.catalog(), me);
+  EXPECT_EQ(all.size(), 21u);
+  // Room for ours and five more: the first is always ours.
+  const auto part = entries_to_share(state.catalog(), me, 6 * one, 0);
+  ASSERT_EQ(part.size(), 6u);
+  EXPECT_EQ(part.front().peer_id(), me.peer_id());
+  std::size_t bytes = 0;
+  for (const auto& e : part) bytes += wire::encode(e).size();
+  EXPECT_LE(bytes, 6 * one);
+  // Another start covers other entries, wrapping around the end.
+  const auto later = entries_to_share(state.catalog(), me, 6 * one, 18);
+  ASSERT_EQ(later.size(), 6u);
+  EXPECT_EQ(later[1].peer_id(), all[19].peer_id());
+  EXPECT_EQ(later[3].peer_id(), all[1].peer_id());
+}
+
 }  // namespace
 }  // namespace mosaik::discovery
