@@ -206,7 +206,13 @@ TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory
   RecordProperty("rss_baseline_bytes", std::to_string(baseline));
   RecordProperty("rss_growth_bytes", std::to_string(growth));
   RecordProperty("attacker_bytes_sent", std::to_string(last_out));
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine (256 MB by default): RSS says nothing here. The
+  // bound is checked by the plain build; everything else below holds under ASan too.
+  (void)kRssGrowthBound;
+#else
   EXPECT_LT(growth, kRssGrowthBound) << "baseline " << baseline << " peak " << peak;
+#endif
   for (const auto& closed : announce_closed) {
     EXPECT_EQ(closed->load(), transport::close_reason::ProtocolViolation.code())
         << "a 15 MB frame on an announce link must be refused at its header";
