@@ -21,7 +21,7 @@ class ConnectionHost {
   virtual void on_finished(QuicConnection& conn) = 0;
   // Bytes received and not yet taken by links changed by `delta` on `conn` (the endpoint
   // bounds their sum over all connections).
-  virtual void on_pinned_changed(QuicConnection& conn, std::int64_t delta) = 0;
+  virtual void on_buffered_receive_changed(QuicConnection& conn, std::int64_t delta) = 0;
 
  protected:
   ~ConnectionHost() = default;

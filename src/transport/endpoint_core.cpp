@@ -176,30 +176,31 @@ void EndpointCore::on_finished(QuicConnection& conn) {
   std::erase_if(dialed_, [](const auto& entry) { return entry.second.expired(); });
 }
 
-void EndpointCore::on_pinned_changed(QuicConnection& conn, std::int64_t delta) {
+void EndpointCore::on_buffered_receive_changed(QuicConnection& conn, std::int64_t delta) {
   buffered_receive_bytes_ =
       static_cast<std::uint64_t>(static_cast<std::int64_t>(buffered_receive_bytes_) + delta);
   if (delta <= 0) return;
   QuicConnection* victim = nullptr;
-  if (conn.pinned_bytes() > max_buffered_receive_bytes_per_connection_) {
+  if (conn.buffered_receive_bytes() > max_buffered_receive_bytes_per_connection_) {
     victim = &conn;
   } else if (buffered_receive_bytes_ > max_buffered_receive_bytes_) {
     victim = &conn;  // over the node's bound: the connection holding the most goes
     for (const auto& [ptr, c] : connections_) {
-      if (c->pinned_bytes() > victim->pinned_bytes()) victim = ptr;
+      if (c->buffered_receive_bytes() > victim->buffered_receive_bytes()) victim = ptr;
     }
   } else {
     return;
   }
+  // We are inside ngtcp2's packet processing: the close runs on the next loop turn.
+  if (victim->state() != QuicConnection::State::kOpen ||
+      !victim->close_soon(close_reason::ResourceExhausted)) {
+    return;
+  }
   logger()->warn("closing the connection of {}: it holds {} received bytes not yet read "
                  "(bounds: {} per connection, {} in all, {} now)",
-                 PeerId::from_bytes(victim->peer_key()), victim->pinned_bytes(),
+                 PeerId::from_bytes(victim->peer_key()), victim->buffered_receive_bytes(),
                  max_buffered_receive_bytes_per_connection_, max_buffered_receive_bytes_,
                  buffered_receive_bytes_);
-  // Not from inside ngtcp2's packet processing: close on the next loop turn.
-  asio::post(executor_, [weak = victim->weak_from_this()] {
-    if (auto c = weak.lock()) c->close(close_reason::ResourceExhausted);
-  });
 }
 
 EndpointCore::PathSlot* EndpointCore::slot_for(const UdpEndpoint& remote) {

@@ -47,7 +47,7 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   void unregister_cid(const ngtcp2_cid& cid) override;
   void on_accepted(QuicConnection& conn) override;
   void on_finished(QuicConnection& conn) override;
-  void on_pinned_changed(QuicConnection& conn, std::int64_t delta) override;
+  void on_buffered_receive_changed(QuicConnection& conn, std::int64_t delta) override;
 
  private:
   struct PathSlot;  // a packet path and the sink that tags packets with it

@@ -140,10 +140,10 @@ void QuicConnection::enter_draining() {
 void QuicConnection::fail_everything(const LinkError& error) {
   if (!terminal_error_) {
     // What the links still hold is freed with them; the endpoint stops counting it now.
-    if (pinned_ > 0 && host_ != nullptr) {
-      host_->on_pinned_changed(*this, -static_cast<std::int64_t>(pinned_));
+    if (buffered_ > 0 && host_ != nullptr) {
+      host_->on_buffered_receive_changed(*this, -static_cast<std::int64_t>(buffered_));
     }
-    pinned_ = 0;
+    buffered_ = 0;
     terminal_error_ = error;
   }
   if (state_ == State::kHandshaking) {

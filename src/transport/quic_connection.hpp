@@ -77,6 +77,9 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   // The error every stream of this connection now fails with (set once it is closed).
   const std::optional<LinkError>& terminal_error() const { return terminal_error_; }
   void close(const CloseReason& reason);
+  // Closes with `reason` from the next loop turn (safe inside ngtcp2's callbacks); once:
+  // false when a close was already requested this way.
+  bool close_soon(const CloseReason& reason);
   // Closes with `reason` once every byte queued on its streams was acknowledged (now, when
   // nothing is outstanding). Streams the peer stopped reading do not hold it open.
   void close_after_delivery(const CloseReason& reason);
@@ -106,7 +109,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   // Nobody reads the stream any more: what it held is freed.
   void release_receive(StreamState& stream);
   // Bytes received on this connection's streams and not yet taken as frames or freed.
-  std::uint64_t pinned_bytes() const { return pinned_; }
+  std::uint64_t buffered_receive_bytes() const { return buffered_; }
   // Abandons the stream in both directions with `reason` (RESET_STREAM + STOP_SENDING).
   void reset_stream(StreamState& stream, const CloseReason& reason);
   // The link was dropped: deliver what is queued, then FIN; stop reading.
@@ -145,7 +148,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
 
   // receive accounting helpers (receive_credit.cpp)
   void on_stream_data(StreamState& stream, std::size_t bytes);
-  void add_pinned(std::int64_t delta);
+  void add_buffered(std::int64_t delta);
 
   // write loop helpers (quic_streams.cpp)
   std::shared_ptr<StreamState> next_ready_stream();
@@ -185,7 +188,8 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   std::deque<std::shared_ptr<StreamState>> incoming_streams_;
   Signal streams_changed_;  // a stream arrived, or we may open more
 
-  std::uint64_t pinned_ = 0;  // received, not yet taken as frames or freed
+  std::uint64_t buffered_ = 0;
+  bool close_soon_posted_ = false;  // received, not yet taken as frames or freed
 
   asio::steady_timer timer_;
   std::uint64_t armed_expiry_ = UINT64_MAX;  // when timer_ fires; UINT64_MAX: not armed

@@ -331,7 +331,7 @@ void QuicConnection::forget_stream(std::int64_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   it->second->closed_in_quic = true;
-  // Closed in both directions: bytes a live link still has to read stay pinned until it
+  // Closed in both directions: bytes a live link still has to read stay counted until it
   // takes them or goes; only a stream nobody reads is freed here.
   if (it->second->recv_abandoned) release_receive(*it->second);
   it->second->readable.notify();

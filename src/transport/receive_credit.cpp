@@ -5,19 +5,30 @@
 #include <algorithm>
 #include <cassert>
 
+#include <asio/post.hpp>
+
 #include "quic_connection.hpp"
 
 namespace mosaik::transport::detail {
 
-void QuicConnection::add_pinned(std::int64_t delta) {
+void QuicConnection::add_buffered(std::int64_t delta) {
   if (delta == 0 || terminal_error_) return;  // a closed connection reported its release
-  pinned_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(pinned_) + delta);
-  if (host_ != nullptr) host_->on_pinned_changed(*this, delta);
+  buffered_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(buffered_) + delta);
+  if (host_ != nullptr) host_->on_buffered_receive_changed(*this, delta);
+}
+
+bool QuicConnection::close_soon(const CloseReason& reason) {
+  if (close_soon_posted_) return false;
+  close_soon_posted_ = true;
+  asio::post(executor_, [weak = weak_from_this(), reason] {
+    if (auto self = weak.lock()) self->close(reason);
+  });
+  return true;
 }
 
 void QuicConnection::on_stream_data(StreamState& s, std::size_t bytes) {
   s.recv_delivered += bytes;
-  add_pinned(static_cast<std::int64_t>(bytes));
+  add_buffered(static_cast<std::int64_t>(bytes));
   if (s.recv_abandoned) release_receive(s);  // nobody will take it
 }
 
@@ -32,14 +43,14 @@ void QuicConnection::frames_taken(StreamState& s, std::uint64_t bytes) {
   if (bytes == 0 || s.recv_abandoned) return;
   s.recv_taken += bytes;
   assert(s.recv_taken <= s.recv_delivered);
-  add_pinned(-static_cast<std::int64_t>(bytes));
+  add_buffered(-static_cast<std::int64_t>(bytes));
 }
 
 void QuicConnection::release_receive(StreamState& s) {
   s.recv_abandoned = true;
   const std::uint64_t held = s.recv_delivered - s.recv_taken;
   s.recv_taken = s.recv_delivered;
-  add_pinned(-static_cast<std::int64_t>(held));
+  add_buffered(-static_cast<std::int64_t>(held));
 }
 
 }  // namespace mosaik::transport::detail
