@@ -7,6 +7,7 @@
 #include "mosaik/primitives/frame.hpp"
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "mosaik/primitives/network_secret.hpp"
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
 #include "mosaik/primitives/persistent_map.hpp"

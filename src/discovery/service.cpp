@@ -31,10 +31,11 @@ Error from_link_error(const transport::LinkError& e) {
 }  // namespace
 
 DiscoveryService::DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network,
-                                   Config config)
+                                   Config config, std::optional<NetworkSecret> network_secret)
     : endpoint_(std::move(endpoint)),
       key_(std::move(key)),
       network_(network),
+      network_secret_(std::move(network_secret)),
       config_(std::move(config)),
       state_(network, key_.public_key(), config_),
       local_(network, endpoint_.addr()),
@@ -99,7 +100,8 @@ void DiscoveryService::start_dht() {
     if (auto self = weak.lock()) self->dial(std::move(peer));
   };
   auto started =
-      dht::DhtBootstrap::start(endpoint_.executor(), network_, config_, std::move(hooks), tasks_);
+      dht::DhtBootstrap::start(endpoint_.executor(), dht::network_item_key(network_, network_secret_),
+                               config_, std::move(hooks), tasks_);
   if (!started) {
     logger()->warn("DHT bootstrap disabled: {}", started.error());
     return;

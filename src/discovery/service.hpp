@@ -26,6 +26,7 @@
 #include "catalog_sync.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/primitives/network_secret.hpp"
 #include "mosaik/transport/endpoint.hpp"
 #include "mosaik/transport/link.hpp"
 
@@ -64,7 +65,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   static constexpr std::size_t kMaxEntriesPerAnnouncement = 1;
   static constexpr std::size_t kMaxDeparturesPerAnnouncement = 1;
 
-  DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config);
+  // `network_secret`, when the network has one, keys the DHT bootstrap record.
+  DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config,
+                   std::optional<NetworkSecret> network_secret = std::nullopt);
 
   // Registers the protocol handlers and starts the loops and the bootstrap dials.
   void start();
@@ -135,6 +138,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   transport::Endpoint endpoint_;
   SecretKey key_;
   NetworkId network_;
+  std::optional<NetworkSecret> network_secret_;
   Config config_;
 
   mutable std::mutex mutex_;

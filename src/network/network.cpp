@@ -87,6 +87,16 @@ NetworkBuilder& NetworkBuilder::with_secret_key(SecretKey key) {
   secret_key_ = std::move(key);
   return *this;
 }
+NetworkBuilder& NetworkBuilder::with_network_secret(NetworkSecret secret) {
+  network_secret_ = std::move(secret);
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::with_network_secret(std::string_view passphrase) {
+  return with_network_secret(NetworkSecret::from_passphrase(passphrase));
+}
+NetworkBuilder& NetworkBuilder::with_network_secret(std::span<const std::uint8_t> secret) {
+  return with_network_secret(NetworkSecret::from_bytes(secret));
+}
 NetworkBuilder& NetworkBuilder::with_relay_mode(RelayMode mode) {
   relay_mode_ = mode;
   return *this;
@@ -138,6 +148,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
     co_return std::unexpected(E{E::Kind::kStreamsConfig, streams_config.error().message});
   }
   transport::EndpointConfig endpoint_config = transport_;
+  if (network_secret_) {
+    endpoint_config.network_proof_key =
+        network_secret_->derive(network_id_, "mosaik/transport/network-proof/v1");
+  }
   endpoint_config.addresses.assign(addresses_.begin(), addresses_.end());
   if (endpoint_config.addresses.empty()) {
     endpoint_config.addresses.push_back(SocketAddr(asio::ip::address_v4::any(), 0));
@@ -152,20 +166,22 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   auto runtime = std::make_shared<detail::NetworkRuntime>(
       network_id_, secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
   runtime->groups_config = *groups_config;
+  runtime->network_secret = network_secret_.has_value();
   const auto executor = executor_ ? *executor_ : runtime->start_own_thread();
   auto endpoint = transport::Endpoint::bind(runtime->secret_key, endpoint_config, executor);
   if (!endpoint) co_return std::unexpected(E{E::Kind::kBind, endpoint.error().message});
   runtime->endpoint.emplace(std::move(*endpoint));
 
   runtime->discovery_service = std::make_shared<discovery::detail::DiscoveryService>(
-      *runtime->endpoint, runtime->secret_key, network_id_, *discovery_config);
+      *runtime->endpoint, runtime->secret_key, network_id_, *discovery_config, network_secret_);
   runtime->discovery.emplace(runtime->discovery_service);
   runtime->discovery_service->start();
   runtime->streams_service = std::make_shared<streams::detail::StreamsService>(
       *runtime->endpoint, *runtime->discovery, network_id_, *streams_config);
   runtime->streams.emplace(runtime->streams_service);
   runtime->streams_service->start();
-  logger()->info("node {} online on network {} at {}", runtime->local.id(), network_id_,
+  logger()->info("node {} online on network {}{} at {}", runtime->local.id(), network_id_,
+                 runtime->network_secret ? " (admits only holders of its secret)" : "",
                  runtime->local.addr());
   co_return Network(std::move(runtime));
 }
@@ -182,6 +198,7 @@ discovery::Discovery& Network::discovery() const { return *runtime_->discovery; 
 streams::Streams& Network::streams() const { return *runtime_->streams; }
 RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
+bool Network::has_network_secret() const { return runtime_->network_secret; }
 const groups::Config& Network::groups_config() const { return runtime_->groups_config; }
 
 }  // namespace mosaik

@@ -29,6 +29,7 @@ struct NetworkRuntime {
   SecretKey secret_key;
   RelayMode relay_mode;
   bool mdns;
+  bool network_secret = false;
   groups::Config groups_config;
 
   // Present when the node runs its own event loop.

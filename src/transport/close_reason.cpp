@@ -11,6 +11,7 @@ CloseReason close_reason_from_code(std::uint64_t code) {
       close_reason::Cancelled,       close_reason::UnexpectedClose,
       close_reason::ProtocolViolation, close_reason::UnknownPeer,
       close_reason::ResourceExhausted, close_reason::Timeout,
+      close_reason::InvalidNetworkProof,
   };
   for (const auto& r : kBuiltin) {
     if (r.code() == code) return r;

@@ -37,7 +37,11 @@ EndpointCore::EndpointCore(TlsIdentity identity, const EndpointConfig& config,
     : identity_(std::move(identity)),
       options_{config.idle_timeout, config.keep_alive, config.handshake_timeout,
                config.stream_window_bytes, config.connection_window_bytes, config.max_streams,
-               config.send_buffer_bytes},
+               config.send_buffer_bytes,
+               config.network_proof_key
+                   ? std::make_shared<const NetworkSecret>(*config.network_proof_key)
+                   : nullptr,
+               config.withhold_network_proof, config.skip_network_proof_checks},
       max_connections_(config.max_connections),
       max_pending_handshakes_(config.max_pending_handshakes),
       max_pending_handshakes_per_source_(config.max_pending_handshakes_per_source),
@@ -246,7 +250,8 @@ asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(E
     last = ready.error();
     // Another address would reach the same peer with the same answer.
     if (last.kind == ConnectError::Kind::kPeerMismatch ||
-        last.kind == ConnectError::Kind::kInvalidAlpn) {
+        last.kind == ConnectError::Kind::kInvalidAlpn ||
+        last.kind == ConnectError::Kind::kInvalidNetworkProof) {
       break;
     }
   }

@@ -15,6 +15,11 @@ struct Ngtcp2Callbacks {
                               std::uint64_t, const std::uint8_t* data, std::size_t datalen,
                               void* user_data, void*) {
     auto& c = self(user_data);
+    if (!ngtcp2_is_bidi_stream(stream_id)) {
+      // Only the peer's network proof comes on a unidirectional stream.
+      c.on_proof_stream_data({data, datalen}, (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0);
+      return 0;
+    }
     auto it = c.streams_.find(stream_id);
     if (it == c.streams_.end()) return 0;  // a stream we already abandoned
     auto& s = *it->second;
@@ -46,6 +51,7 @@ struct Ngtcp2Callbacks {
     if (!ngtcp2_is_bidi_stream(stream_id) || ngtcp2_conn_is_local_stream(conn, stream_id)) {
       return 0;
     }
+    if (c.state_ == QuicConnection::State::kHandshaking) c.on_link_before_admission();
     auto stream = std::make_shared<StreamState>(stream_id, c.executor_);
     c.streams_.emplace(stream_id, stream);
     // Bounded by initial_max_streams_bidi: the peer cannot open more than we allow.
@@ -66,7 +72,7 @@ struct Ngtcp2Callbacks {
                                  fmt::format("the link closed with {}", reason)});
     }
     c.forget_stream(stream_id);
-    if (!ngtcp2_conn_is_local_stream(conn, stream_id)) {
+    if (ngtcp2_is_bidi_stream(stream_id) && !ngtcp2_conn_is_local_stream(conn, stream_id)) {
       ngtcp2_conn_extend_max_streams_bidi(conn, 1);  // give the peer its stream credit back
     }
     return 0;
@@ -76,6 +82,10 @@ struct Ngtcp2Callbacks {
   static int stream_reset(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t,
                           std::uint64_t app_error_code, void* user_data, void*) {
     auto& c = self(user_data);
+    if (!ngtcp2_is_bidi_stream(stream_id) && !ngtcp2_conn_is_local_stream(c.conn_.get(), stream_id)) {
+      c.on_proof_stream_reset();
+      return 0;
+    }
     auto it = c.streams_.find(stream_id);
     if (it == c.streams_.end()) return 0;
     auto& s = *it->second;

@@ -14,6 +14,13 @@ LinkError closed_error(const CloseReason& reason, bool remote, std::string messa
   return LinkError{LinkError::Kind::kClosed, reason, remote, std::move(message)};
 }
 
+// How connect() reports a connection closed with `reason` before it was established.
+ConnectError::Kind connect_error_kind(const CloseReason& reason) {
+  if (reason == close_reason::InvalidAlpn) return ConnectError::Kind::kInvalidAlpn;
+  if (reason == close_reason::InvalidNetworkProof) return ConnectError::Kind::kInvalidNetworkProof;
+  return ConnectError::Kind::kClosed;
+}
+
 }  // namespace
 
 void QuicConnection::on_read_error(int liberr) {
@@ -54,10 +61,8 @@ void QuicConnection::close(const CloseReason& reason) {
   if (state_ != State::kHandshaking && state_ != State::kOpen) return;
   auto self = shared_from_this();
   if (state_ == State::kHandshaking) {
-    fail_handshake(ConnectError{reason == close_reason::InvalidAlpn
-                                    ? ConnectError::Kind::kInvalidAlpn
-                                    : ConnectError::Kind::kClosed,
-                                reason, fmt::format("closed locally with {}", reason)});
+    fail_handshake(ConnectError{connect_error_kind(reason), reason,
+                                fmt::format("closed locally with {}", reason)});
   }
   ngtcp2_connection_close_error ccerr;
   ngtcp2_connection_close_error_default(&ccerr);
@@ -114,10 +119,7 @@ void QuicConnection::enter_draining() {
     const CloseReason reason = close_reason_from_code(ccerr.error_code);
     error = closed_error(reason, true, fmt::format("the peer closed the connection with {}", reason));
     if (state_ == State::kHandshaking) {
-      fail_handshake(ConnectError{reason == close_reason::InvalidAlpn
-                                      ? ConnectError::Kind::kInvalidAlpn
-                                      : ConnectError::Kind::kClosed,
-                                  reason, error.message});
+      fail_handshake(ConnectError{connect_error_kind(reason), reason, error.message});
     }
   } else {
     error = LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, true,
@@ -167,6 +169,7 @@ void QuicConnection::finish() {
   }
   state_ = State::kFinished;
   timer_.cancel();
+  admission_timer_.cancel();
   if (host_ != nullptr) {
     if (conn_) {
       std::vector<ngtcp2_cid> scids(ngtcp2_conn_get_num_scid(conn_.get()));
@@ -186,6 +189,7 @@ void QuicConnection::shutdown_and_detach(const CloseReason& reason) {
   fail_everything(closed_error(reason, false, "the endpoint shut down"));
   state_ = State::kFinished;
   timer_.cancel();
+  admission_timer_.cancel();
   host_ = nullptr;
   path_ = nullptr;
 }

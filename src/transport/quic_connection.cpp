@@ -47,6 +47,7 @@ QuicConnection::QuicConnection(asio::any_io_executor executor, ConnectionHost& h
       local_(path.local_endpoint()),
       established_(executor),
       streams_changed_(executor),
+      admission_timer_(executor),
       timer_(executor),
       tx_buffer_(kMaxPacketsPerFlush * kMaxPacketSize) {}
 
@@ -76,6 +77,12 @@ void fill_params(ngtcp2_transport_params& params, const ConnectionOptions& optio
   params.initial_max_streams_bidi = options.max_streams;
   params.initial_max_streams_uni = 0;
   params.max_idle_timeout = static_cast<ngtcp2_duration>(options.idle_timeout.count());
+  if (options.network_proof_key) {
+    // One unidirectional stream each way carries the network proof (quic_admission.cpp). A
+    // peer that allows none holds no network secret.
+    params.initial_max_streams_uni = 1;
+    params.initial_max_stream_data_uni = kNetworkProofSize;
+  }
 }
 
 }  // namespace
@@ -173,6 +180,7 @@ void QuicConnection::on_packet(const UdpEndpoint& from, std::span<const std::uin
     return;
   }
   if (!was_complete && ngtcp2_conn_get_handshake_completed(conn_.get()) != 0) after_handshake();
+  advance_admission();
   schedule_flush();
 }
 
@@ -197,9 +205,13 @@ void QuicConnection::after_handshake() {
     return;
   }
   alpn_ = negotiated;
-  state_ = State::kOpen;
   ngtcp2_conn_set_keep_alive_timeout(conn_.get(),
                                      static_cast<ngtcp2_duration>(options_.keep_alive.count()));
+  begin_admission();
+}
+
+void QuicConnection::admit() {
+  state_ = State::kOpen;
   established_.notify();
   if (is_server_ && host_ != nullptr) host_->on_accepted(*this);
 }

@@ -2,7 +2,8 @@
 // executor. It turns packets into stream data and stream data into packets, keeps the
 // expiry timer, and reports its end to the endpoint. Links reach their streams through it.
 //
-// Lifecycle: handshaking -> open -> (closing | draining) -> finished. Closing sends our
+// Lifecycle: handshaking -> open -> (closing | draining) -> finished. Handshaking covers
+// TLS and, with a network secret, the network proof (quic_admission.cpp). Closing sends our
 // CONNECTION_CLOSE and repeats it for 3 PTO; draining waits 3 PTO after the peer's.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "connection_options.hpp"
 #include "mosaik/transport/errors.hpp"
 #include "mosaik/transport/packet_path.hpp"
+#include "network_proof.hpp"
 #include "ngtcp2_handles.hpp"
 #include "signal.hpp"
 #include "stream_state.hpp"
@@ -131,6 +133,21 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   static const ngtcp2_callbacks& callbacks();
   friend struct Ngtcp2Callbacks;
 
+  [[nodiscard]] std::expected<Bytes, std::string> export_keys(
+      std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const;
+
+  // admission: the network proof after TLS, before anyone sees the connection
+  // (quic_admission.cpp)
+  void begin_admission();
+  void on_proof_stream_data(std::span<const std::uint8_t> data, bool fin);
+  void on_proof_stream_reset();
+  void on_link_before_admission();
+  void advance_admission();
+  void send_network_proof();
+  void refuse(const CloseReason& reason, std::string_view why);
+  void on_admission_deadline();
+  void admit();
+
   // events
   void after_handshake();
   void on_read_error(int liberr);
@@ -190,6 +207,13 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
 
   std::uint64_t buffered_ = 0;
   bool close_soon_posted_ = false;  // received, not yet taken as frames or freed
+
+  // admission (quic_admission.cpp)
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool proving_ = false;          // TLS done, the peer's network proof not yet checked
+  bool early_link_ = false;       // the dialer opened a link before it was admitted
+  ReceivedProof peer_proof_;
+  asio::steady_timer admission_timer_;  // the handshake timeout, for the proof
 
   asio::steady_timer timer_;
   std::uint64_t armed_expiry_ = UINT64_MAX;  // when timer_ fires; UINT64_MAX: not armed

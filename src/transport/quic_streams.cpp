@@ -140,7 +140,9 @@ void QuicConnection::flush() {
   // Bounded: each round writes a packet, drops a stream from the ready list, or stops.
   for (std::size_t round = 0; round < 4 * kMaxPacketsPerFlush + 4 * ready_streams_.size() + 8;
        ++round) {
-    std::shared_ptr<StreamState> stream = state_ == State::kOpen ? next_ready_stream() : nullptr;
+    // Streams carry data once TLS is done (before admission, only the network proof's).
+    std::shared_ptr<StreamState> stream =
+        ngtcp2_conn_get_handshake_completed(conn_.get()) != 0 ? next_ready_stream() : nullptr;
     const std::size_t nvecs = stream ? gather(*stream, vecs, kMaxVecs) : 0;
     const std::int64_t sid = stream ? stream->id : -1;
     std::uint32_t flags = stream ? NGTCP2_WRITE_STREAM_FLAG_MORE : NGTCP2_WRITE_STREAM_FLAG_NONE;

@@ -87,6 +87,11 @@ int QuicConnection::verify_peer_certificate(gnutls_session_t session) {
 std::expected<Bytes, std::string> QuicConnection::export_keying_material(
     std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const {
   if (state_ != State::kOpen) return std::unexpected("the connection is not open");
+  return export_keys(label, context, length);
+}
+
+std::expected<Bytes, std::string> QuicConnection::export_keys(
+    std::string_view label, std::span<const std::uint8_t> context, std::size_t length) const {
   Bytes out(length);
   int rv = gnutls_prf_rfc5705(session_.get(), label.size(), label.data(), context.size(),
                               reinterpret_cast<const char*>(context.data()), length,

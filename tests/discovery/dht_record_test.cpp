@@ -272,6 +272,28 @@ TEST(DhtRecord, the_item_key_derives_from_the_network_id_alone) {
   EXPECT_EQ(a.salt.size(), 16u);
 }
 
+TEST(DhtRecord, with_a_network_secret_the_item_key_needs_the_secret) {
+  const NetworkId net("net-a");
+  const auto secret = NetworkSecret::from_passphrase("members only");
+  const auto open = network_item_key(net);
+  const auto keyed = network_item_key(net, secret);
+  // Without a secret the key is what every earlier node computed from the name alone.
+  EXPECT_EQ(open.seed, net.derive("mosaik/dht-bootstrap/v1/ed25519-seed").as_bytes());
+  // With one, neither where the record is (salt, and the public key from the seed) nor who
+  // may sign it can be computed from the name.
+  EXPECT_NE(keyed.seed, open.seed);
+  EXPECT_NE(keyed.salt, open.salt);
+  EXPECT_EQ(keyed.salt.size(), 16u);
+  EXPECT_EQ(keyed.seed, network_item_key(net, secret).seed);
+  EXPECT_EQ(keyed.salt, network_item_key(net, secret).salt);
+  const auto other_secret = network_item_key(net, NetworkSecret::from_passphrase("a guess"));
+  EXPECT_NE(keyed.seed, other_secret.seed);
+  EXPECT_NE(keyed.salt, other_secret.salt);
+  const auto other_net = network_item_key(NetworkId("net-b"), secret);
+  EXPECT_NE(keyed.seed, other_net.seed);
+  EXPECT_NE(keyed.salt, other_net.salt);
+}
+
 TEST(DhtRecord, polling_is_aggressive_until_a_peer_is_known) {
   using std::chrono::seconds;
   EXPECT_EQ(next_poll_delay(false, seconds(60)), seconds(5));

@@ -22,11 +22,13 @@ inline discovery::Config::Builder fast_discovery() {
 
 inline asio::awaitable<Network> make_node(NetworkId net,
                                           discovery::Config::Builder disc = fast_discovery(),
-                                          std::optional<SecretKey> key = std::nullopt) {
+                                          std::optional<SecretKey> key = std::nullopt,
+                                          std::optional<NetworkSecret> secret = std::nullopt) {
   const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
   auto builder = Network::builder(net);
   builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled).with_discovery(std::move(disc));
   if (key) builder.with_secret_key(*key);
+  if (secret) builder.with_network_secret(*secret);
   auto built = co_await builder.build();
   if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
   co_return std::move(*built);

@@ -23,6 +23,8 @@ TEST(CloseReason, builtin_reasons_carry_the_seeds_codes) {
 TEST(CloseReason, a_code_from_the_wire_maps_back_to_its_builtin_name) {
   EXPECT_EQ(close_reason_from_code(204).name(), "GracefulShutdown");
   EXPECT_EQ(close_reason_from_code(400), close_reason::ProtocolViolation);
+  EXPECT_EQ(close_reason_from_code(106), close_reason::InvalidNetworkProof);
+  EXPECT_EQ(close_reason_from_code(106).name(), "InvalidNetworkProof");
   EXPECT_EQ(close_reason_from_code(999).name(), "Unknown");
 }
 

@@ -19,6 +19,11 @@
 #include "mosaik/transport/link.hpp"
 #include "support/time.hpp"
 
+namespace mosaik::transport {
+// gtest prints reasons by name and code instead of their bytes.
+inline void PrintTo(const CloseReason& reason, std::ostream* os) { *os << fmt::format("{}", reason); }
+}  // namespace mosaik::transport
+
 namespace mosaik::transport::test {
 
 inline constexpr std::string_view kTestAlpn = "/mosaik/test/1";

@@ -5,6 +5,7 @@
 //
 //   auto network = co_await Network::create("my-app");        // defaults; throws on failure
 //   auto built = co_await Network::builder("my-app").with_secret_key(sk).build();   // expected
+//   Network::builder("my-app").with_network_secret(passphrase)   // admits only its holders
 //   network.local().id();  network.discovery().catalog();
 
 #include <asio/any_io_executor.hpp>
@@ -14,14 +15,17 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "mosaik/discovery/config.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/config.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/keys.hpp"
+#include "mosaik/primitives/network_secret.hpp"
 #include "mosaik/streams/config.hpp"
 #include "mosaik/streams/streams.hpp"
 #include "mosaik/transport/endpoint.hpp"
@@ -85,6 +89,13 @@ class NetworkBuilder {
   explicit NetworkBuilder(NetworkId id) : network_id_(id) {}
 
   NetworkBuilder& with_secret_key(SecretKey key);
+  // Admits only nodes that hold the same secret: every connection's two ends prove it before
+  // any protocol runs, and the DHT bootstrap record is keyed by it (docs/decisions/0206).
+  // Without it, knowing the network id is enough to join. A passphrase is its UTF-8 bytes;
+  // give it at least 128 random bits.
+  NetworkBuilder& with_network_secret(NetworkSecret secret);
+  NetworkBuilder& with_network_secret(std::string_view passphrase);
+  NetworkBuilder& with_network_secret(std::span<const std::uint8_t> secret);
   NetworkBuilder& with_relay_mode(RelayMode mode);
   NetworkBuilder& with_mdns_discovery(bool enabled);
   // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0.
@@ -105,6 +116,7 @@ class NetworkBuilder {
  private:
   NetworkId network_id_;
   std::optional<SecretKey> secret_key_;
+  std::optional<NetworkSecret> network_secret_;
   RelayMode relay_mode_ = RelayMode::kDefault;
   bool mdns_ = false;
   std::set<SocketAddr> addresses_;
@@ -129,6 +141,8 @@ class Network {
 
   RelayMode relay_mode() const;
   bool mdns_discovery() const;
+  // Whether the node admits only holders of a network secret (with_network_secret).
+  bool has_network_secret() const;
   const groups::Config& groups_config() const;
 
  private:

@@ -57,6 +57,9 @@ inline constexpr CloseReason UnexpectedClose{103, "UnexpectedClose"};
 // this connection held the most; the peer sent the first message of a link too late.
 inline constexpr CloseReason ResourceExhausted{104, "ResourceExhausted"};
 inline constexpr CloseReason Timeout{105, "Timeout"};
+// Not in the seed's table (docs/decisions/0206): the peer did not prove the network secret
+// (it holds none, another one, or holds one this node does not).
+inline constexpr CloseReason InvalidNetworkProof{106, "InvalidNetworkProof"};
 inline constexpr CloseReason ProtocolViolation{400, "ProtocolViolation"};
 inline constexpr CloseReason UnknownPeer{401, "UnknownPeer"};
 }  // namespace close_reason

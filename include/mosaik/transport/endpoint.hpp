@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "mosaik/primitives/keys.hpp"
+#include "mosaik/primitives/network_secret.hpp"
 #include "mosaik/transport/connection.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
 #include "mosaik/transport/errors.hpp"
@@ -51,6 +52,16 @@ struct EndpointConfig {
   // (docs/decisions/0204).
   std::uint64_t max_buffered_receive_bytes_per_connection = 32 << 20;
   std::uint64_t max_buffered_receive_bytes = 256 << 20;
+  // Set: every connection's two ends prove they hold this key before connect() returns it
+  // or an ALPN handler sees it; a peer that does not is closed with InvalidNetworkProof
+  // (docs/decisions/0206). Network::builder().with_network_secret() derives it from the
+  // network secret. Unset: no proof is asked or given, and peers that ask are refused.
+  std::optional<NetworkSecret> network_proof_key;
+  // Test hooks for the other end's checks: a peer that holds the key but never sends its
+  // proof, and one that sends its proof (when both hold a key) but admits every peer
+  // without checking its proof or its lack of one.
+  bool withhold_network_proof = false;
+  bool skip_network_proof_checks = false;
   // Test hook: wraps every packet path in fault injection (adjustable with set_faults()).
   std::optional<FaultConfig> faults;
   // Replaces UDP (relays, simulated networks). Default: open_udp_path.

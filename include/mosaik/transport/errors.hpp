@@ -22,6 +22,7 @@ struct ConnectError {
     kNoAddress,       // the EndpointAddr holds no address usable from this endpoint
     kPeerMismatch,    // the peer authenticated with a key other than the PeerId dialed
     kInvalidAlpn,     // the peer serves no handler for the requested ALPN
+    kInvalidNetworkProof,  // one side did not prove the network secret (see reason)
     kHandshakeFailed, // TLS or QUIC refused the handshake for another reason
     kTimedOut,        // no answer within the handshake timeout
     kClosed,          // the peer closed the connection (see reason) or the endpoint shut down

@@ -85,9 +85,9 @@ asio::awaitable<std::optional<T>> await_pending(std::shared_ptr<Pending<T>> pend
 }  // namespace
 
 std::expected<std::shared_ptr<DhtBootstrap>, std::string> DhtBootstrap::start(
-    asio::any_io_executor executor, const NetworkId& network, const Config& config,
+    asio::any_io_executor executor, MutableItemKey item, const Config& config,
     BootstrapHooks hooks, TaskGroup& tasks) {
-  auto self = std::make_shared<DhtBootstrap>(executor, network, config, std::move(hooks));
+  auto self = std::make_shared<DhtBootstrap>(executor, std::move(item), config, std::move(hooks));
   MainlineOptions options;
   options.listen = format_bind(config.dht_bind);
   options.routers = config.dht_routers;
@@ -111,10 +111,10 @@ std::expected<std::shared_ptr<DhtBootstrap>, std::string> DhtBootstrap::start(
   return self;
 }
 
-DhtBootstrap::DhtBootstrap(asio::any_io_executor executor, const NetworkId& network,
+DhtBootstrap::DhtBootstrap(asio::any_io_executor executor, MutableItemKey item,
                            const Config& config, BootstrapHooks hooks)
     : executor_(std::move(executor)),
-      key_(network_item_key(network)),
+      key_(std::move(item)),
       op_timeout_(config.dht_operation_timeout),
       redial_after_(config.sync_timeout),
       hooks_(std::move(hooks)),

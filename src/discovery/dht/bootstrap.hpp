@@ -1,7 +1,8 @@
 #pragma once
 // DhtBootstrap: finds the other nodes of our network through the Mainline DHT, with no
 // bootstrap peer (the seed's "DHT Bootstrap"). Every node of a network reads and writes one
-// BEP 44 mutable item whose key derives from the NetworkId (record.hpp):
+// BEP 44 mutable item whose key derives from the NetworkId, and from the network secret when
+// there is one (record.hpp, network_item_key):
 //  - publish: read the record, add or refresh ourselves (evicting the least-connected peer
 //    when it is full, and dialing whoever we evicted), sign and store it; every
 //    dht_publish_interval, sooner while no write has succeeded yet;
@@ -50,12 +51,13 @@ class DhtBootstrap : public std::enable_shared_from_this<DhtBootstrap> {
     std::atomic<std::uint64_t> malformed_entries{0};  // ignored while reading records
   };
 
-  // Starts the DHT node and spawns the loops the config enables into `tasks`.
+  // Starts the DHT node and spawns the loops the config enables into `tasks`; `item` is the
+  // network's record (network_item_key).
   [[nodiscard]] static std::expected<std::shared_ptr<DhtBootstrap>, std::string> start(
-      asio::any_io_executor executor, const NetworkId& network, const Config& config,
+      asio::any_io_executor executor, MutableItemKey item, const Config& config,
       BootstrapHooks hooks, TaskGroup& tasks);
 
-  DhtBootstrap(asio::any_io_executor executor, const NetworkId& network, const Config& config,
+  DhtBootstrap(asio::any_io_executor executor, MutableItemKey item, const Config& config,
                BootstrapHooks hooks);
 
   const Stats& stats() const { return stats_; }

@@ -150,10 +150,19 @@ MergeResult merge_self(const Record& current, const RecordPeer& self, std::uint6
   return out;
 }
 
-MutableItemKey network_item_key(const NetworkId& network) {
+MutableItemKey network_item_key(const NetworkId& network,
+                                const std::optional<NetworkSecret>& secret) {
+  constexpr std::string_view kSeed = "mosaik/dht-bootstrap/v1/ed25519-seed";
+  constexpr std::string_view kSalt = "mosaik/dht-bootstrap/v1/salt";
   MutableItemKey key;
-  key.seed = network.derive("mosaik/dht-bootstrap/v1/ed25519-seed").as_bytes();
-  const auto salt = network.derive("mosaik/dht-bootstrap/v1/salt").as_bytes();
+  if (secret) {
+    key.seed = secret->derive(network, kSeed).expose_secret_bytes();
+    const auto salt = secret->derive(network, kSalt);
+    key.salt.assign(reinterpret_cast<const char*>(salt.expose_secret_bytes().data()), 16);
+    return key;
+  }
+  key.seed = network.derive(kSeed).as_bytes();
+  const auto salt = network.derive(kSalt).as_bytes();
   key.salt.assign(reinterpret_cast<const char*>(salt.data()), 16);
   return key;
 }

@@ -20,6 +20,7 @@
 #include "mainline.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/keys.hpp"
+#include "mosaik/primitives/network_secret.hpp"
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/transport/endpoint_addr.hpp"
 
@@ -81,9 +82,13 @@ struct MergeResult {
 MergeResult merge_self(const Record& current, const RecordPeer& self, std::uint64_t now_s,
                        const RecordPolicy& policy, std::mt19937_64& rng);
 
-// The item every node of `network` reads and writes: the key pair seed and the salt are
-// both derived from the NetworkId alone.
-MutableItemKey network_item_key(const NetworkId& network);
+// The item every node of `network` reads and writes. Without a network secret the key pair
+// seed and the salt derive from the NetworkId alone, so anyone who knows the network's name
+// can find, read and overwrite the record. With one they derive from the secret (bound to
+// the network): others can neither compute where it is nor sign a replacement
+// (docs/decisions/0206).
+MutableItemKey network_item_key(const NetworkId& network,
+                                const std::optional<NetworkSecret>& secret = std::nullopt);
 
 // Adaptive polling: aggressive while we know nobody, relaxed afterwards.
 inline constexpr std::chrono::milliseconds kAggressivePoll = std::chrono::seconds(5);
