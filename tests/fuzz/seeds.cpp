@@ -78,6 +78,7 @@ std::vector<wire::Bytes> seeds_for(std::string_view target) {
   if (target == "fuzz_departure") return departure_seeds();
   if (target == "fuzz_dht_record") return dht_record_seeds();
   if (target == "fuzz_streams_subscribe") return streams_subscribe_seeds();
+  if (target == "fuzz_endpoint") return endpoint_seeds();
   return {};
 }
 

@@ -19,6 +19,7 @@ namespace mosaik::fuzz {
 [[nodiscard]] std::vector<wire::Bytes> departure_seeds();
 [[nodiscard]] std::vector<wire::Bytes> dht_record_seeds();
 [[nodiscard]] std::vector<wire::Bytes> streams_subscribe_seeds();
+[[nodiscard]] std::vector<wire::Bytes> endpoint_seeds();
 
 // The seeds of a target by its name ("fuzz_wire_decode", "fuzz_gossip", ...); empty if unknown.
 [[nodiscard]] std::vector<wire::Bytes> seeds_for(std::string_view target);
