@@ -80,8 +80,8 @@ inline void re_sign(discovery::SignedDeparture& departure) {
 // A real entry of fixed peer `i`: what that node would sign at `at`.
 inline discovery::SignedPeerEntry entry_of(std::size_t i, Timestamp start, Timestamp at) {
   const SecretKey& key = peer_keys()[i % kPeers];
-  const SocketAddr at(asio::ip::make_address("10.1.0." + std::to_string(i)), 4000);
-  discovery::PeerEntry e(network(), EndpointAddr(key.public_key(), {at}));
+  const SocketAddr address(asio::ip::make_address("10.1.0." + std::to_string(i)), 4000);
+  discovery::PeerEntry e(network(), EndpointAddr(key.public_key(), {address}));
   e.add_tag(Tag("validator"));
   if (i % 2 == 0) e.add_stream(StreamId("prices"));
   e.set_version({start, at});

@@ -21,7 +21,7 @@ struct FuzzRecord {
 };
 
 // Bounds the work of one input whatever its size.
-inline constexpr std::size_t kMaxRecords = 64;
+inline constexpr std::size_t kMaxRecords = 256;  // the gossip capture holds about 110
 
 class RecordReader {
  public:

@@ -2,6 +2,7 @@
 // empty record, grown peer by peer until full), plus stale, duplicate and broken ones.
 // Layout (fuzz_dht_record.cpp): clock byte, known-peers byte, then the stored value.
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -23,8 +24,10 @@ RecordPeer writer(std::size_t i, std::uint64_t at_s) {
 }
 
 wire::Bytes seed(std::uint8_t clock, std::uint8_t known, const wire::Bytes& value) {
-  wire::Bytes out{clock, known};
-  out.insert(out.end(), value.begin(), value.end());
+  wire::Bytes out(2 + value.size());
+  out[0] = clock;
+  out[1] = known;
+  std::copy(value.begin(), value.end(), out.begin() + 2);
   return out;
 }
 
