@@ -14,7 +14,12 @@ pkg_check_modules(libtorrent REQUIRED IMPORTED_TARGET GLOBAL libtorrent-rasterba
 # Standalone Asio is header-only; Debian ships no CMake config for it.
 if(NOT TARGET mosaik_asio)
   add_library(mosaik_asio INTERFACE)
-  target_compile_definitions(mosaik_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+  # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc/free or operator new/delete for
+  # its handler memory by whether a libstdc++ header came before its own, so translation
+  # units that include Asio first disagreed with the others (an ODR violation: memory from
+  # one freed by the other, which ASan reports). Disabled, every unit uses new/delete.
+  target_compile_definitions(mosaik_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED
+    ASIO_DISABLE_STD_ALIGNED_ALLOC)
   target_link_libraries(mosaik_asio INTERFACE Threads::Threads)
 endif()
 

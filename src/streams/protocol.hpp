@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "mosaik/discovery/peer_entry.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/wire.hpp"
 #include "mosaik/streams/criteria.hpp"
+#include "mosaik/transport/close_reason.hpp"
 
 namespace mosaik::streams::detail {
 
@@ -33,6 +35,20 @@ struct SubscribeAccepted {
   StreamId stream_id;
   MOSAIK_WIRE_FIELDS(stream_id);
 };
+
+// What a producer checks of a decoded Subscribe from the connected `peer` before looking the
+// stream up: the reason to close the link with, or nullopt. The entry must be the peer's own,
+// signed by it, for our network, so that accept_if judges who is really asking.
+inline std::optional<transport::CloseReason> refuse_subscribe(const Subscribe& request,
+                                                              const PeerId& peer,
+                                                              const NetworkId& network) {
+  if (request.network_id != network) return transport::close_reason::DifferentNetwork;
+  const auto& entry = request.consumer;
+  if (entry.peer_id() != peer || entry.entry().network_id() != network || !entry.verify()) {
+    return transport::close_reason::ProtocolViolation;
+  }
+  return std::nullopt;
+}
 
 // Largest frame a producer reads (the Subscribe); datums only flow the other way.
 inline constexpr std::size_t kMaxSubscribeFrame = 64 * 1024;

@@ -169,18 +169,12 @@ asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link
     request = std::move(*decoded);
   }
   const auto peer = link.connection().peer_id();
-  if (request->network_id != network_) {
+  if (auto refusal = refuse_subscribe(*request, peer, network_)) {
     rejected_.fetch_add(1);
-    link.close(transport::close_reason::DifferentNetwork);
+    link.close(*refusal);
     co_return;
   }
-  // The entry must be the connected peer's own, signed by it, for accept_if to judge it.
   const auto& entry = request->consumer;
-  if (entry.peer_id() != peer || entry.entry().network_id() != network_ || !entry.verify()) {
-    rejected_.fetch_add(1);
-    link.close(transport::close_reason::ProtocolViolation);
-    co_return;
-  }
   if (peer != endpoint_.id()) (void)discovery_.feed(entry);  // we may not know it yet
   auto fanout = live_fanout(request->stream_id);
   if (!fanout) {

@@ -12,7 +12,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: fuzz_seed_corpus <fuzz_wire_decode|fuzz_frame_codec> <dir>\n");
+    std::fprintf(stderr, "usage: fuzz_seed_corpus <target> <dir>\n");
     return 2;
   }
   auto seeds = mosaik::fuzz::seeds_for(argv[1]);

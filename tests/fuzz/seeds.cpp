@@ -72,6 +72,13 @@ std::vector<wire::Bytes> frame_codec_seeds() {
 std::vector<wire::Bytes> seeds_for(std::string_view target) {
   if (target == "fuzz_wire_decode") return wire_decode_seeds();
   if (target == "fuzz_frame_codec") return frame_codec_seeds();
+  if (target == "fuzz_gossip") return gossip_seeds();
+  if (target == "fuzz_announce_payload") return announce_payload_seeds();
+  if (target == "fuzz_catalog_sync") return catalog_sync_seeds();
+  if (target == "fuzz_departure") return departure_seeds();
+  if (target == "fuzz_dht_record") return dht_record_seeds();
+  if (target == "fuzz_streams_subscribe") return streams_subscribe_seeds();
+  if (target == "fuzz_endpoint") return endpoint_seeds();
   return {};
 }
 
