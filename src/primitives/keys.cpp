@@ -7,18 +7,12 @@
 
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/format.hpp"
+#include "sodium_init.hpp"
 
 namespace mosaik {
 namespace {
 
-// libsodium must be initialised once before use; sodium_init is idempotent and thread-safe.
-void ensure_sodium() {
-  static const bool ready = [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    return true;
-  }();
-  (void)ready;
-}
+using detail::ensure_sodium;
 
 template <std::size_t N>
 std::expected<std::array<std::uint8_t, N>, KeyError> hex_to_bytes(std::string_view text) {

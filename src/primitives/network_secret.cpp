@@ -5,16 +5,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sodium_init.hpp"
+
 namespace mosaik {
 namespace {
 
-void ensure_sodium() {
-  static const bool ready = [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    return true;
-  }();
-  (void)ready;
-}
+using detail::ensure_sodium;
 
 // Domain separation: a network secret's hash never equals another protocol's hash of it.
 constexpr std::string_view kSecretLabel = "mosaik/network-secret/v1";
