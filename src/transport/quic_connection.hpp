@@ -103,7 +103,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   static constexpr std::uint64_t kMaxUnsentBytes = 256 * 1024;
   // Everything queued on every stream was acknowledged (or will never be).
   bool all_delivered() const;
-  // --- receive accounting (receive_credit.cpp) ---
+  // --- receive accounting (receive_accounting.cpp) ---
   // The link moved `bytes` into its frame decoder: grant the peer that much more credit.
   void credit_fed(StreamState& stream, std::size_t bytes);
   // The link took `bytes` more of the stream as complete frames: no longer held.
@@ -163,7 +163,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   void on_peer_stopped_reading(StreamState& stream);
   void forget_stream(std::int64_t id);
 
-  // receive accounting helpers (receive_credit.cpp)
+  // receive accounting helpers (receive_accounting.cpp)
   void on_stream_data(StreamState& stream, std::size_t bytes);
   void add_buffered(std::int64_t delta);
 

@@ -42,7 +42,7 @@ struct StreamState {
   // --- receive side ---
   std::deque<Bytes> recv_chunks;
   std::size_t recv_front_pos = 0;  // bytes of recv_chunks.front() already read
-  // What the link holds (receive_credit.cpp): bytes ngtcp2 handed us in order, and bytes
+  // What the link holds (receive_accounting.cpp): bytes ngtcp2 handed us in order, and bytes
   // the link took as complete frames; the difference is unread or an unfinished frame.
   std::uint64_t recv_delivered = 0;
   std::uint64_t recv_taken = 0;

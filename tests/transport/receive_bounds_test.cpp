@@ -80,7 +80,7 @@ std::uint64_t peak_until_still(F value) {
   return peak;
 }
 
-TEST(ReceiveCredit, a_connection_holding_unfinished_frames_past_its_bound_is_closed_with_resource_exhausted) {
+TEST(ReceiveBounds, a_connection_holding_unfinished_frames_past_its_bound_is_closed_with_resource_exhausted) {
   std::atomic<int> frames = 0;
   auto config = small_windows();
   config.max_buffered_receive_bytes_per_connection = 2 << 20;
@@ -109,7 +109,7 @@ TEST(ReceiveCredit, a_connection_holding_unfinished_frames_past_its_bound_is_clo
   block_on(client.shutdown());
 }
 
-TEST(ReceiveCredit, frames_larger_than_both_windows_on_six_links_of_one_connection_all_arrive) {
+TEST(ReceiveBounds, frames_larger_than_both_windows_on_six_links_of_one_connection_all_arrive) {
   std::atomic<int> frames = 0;
   auto server = bind_or_die(SecretKey::generate(), small_windows());
   serve_frames(server, frames);
@@ -140,7 +140,7 @@ TEST(ReceiveCredit, frames_larger_than_both_windows_on_six_links_of_one_connecti
   block_on(client.shutdown());
 }
 
-TEST(ReceiveCredit, past_the_node_bound_the_connection_holding_the_most_is_closed_with_resource_exhausted) {
+TEST(ReceiveBounds, past_the_node_bound_the_connection_holding_the_most_is_closed_with_resource_exhausted) {
   std::atomic<int> frames = 0;
   auto config = small_windows();
   config.max_buffered_receive_bytes = 1536 << 10;  // one connection's window and a half
