@@ -2,7 +2,6 @@
 // when bytes enter a link's frame decoder (as before); what counts as held is every byte
 // received and not yet taken as part of a complete frame: unread chunks and unfinished
 // frames. The endpoint bounds this per connection and in sum (docs/decisions/0204).
-#include <algorithm>
 #include <cassert>
 
 #include <asio/post.hpp>
