@@ -3,8 +3,10 @@
 // CPU are its own. Deaf clients (their packet path never delivers the server's answers)
 // dial it: each connect sends real QUIC Initials with a real TLS ClientHello and never
 // completes, so the target holds a handshaking connection until its handshake timeout.
-// Meanwhile an honest client connects and its connect time is measured. Prints one JSON
-// object. `handshake_flood [hellos]` (default 3000).
+// Then honest clients connect (one from another address, one from a flood address) and
+// their connect time is measured (-1: failed). Prints one JSON object.
+// `handshake_flood [hellos] [source addresses] [retry_from_pending_handshakes]` (default
+// 3000 8 and the endpoint's default; 256, the pending cap, turns Retry off).
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,12 +16,14 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mosaik/primitives/async/block_on.hpp"
 #include "mosaik/primitives/keys.hpp"
@@ -49,8 +53,10 @@ class DeafPath final : public PacketPath, private PacketSink {
   std::unique_ptr<PacketPath> inner_;
 };
 
-int run_target() {
-  auto ep = Endpoint::bind(SecretKey::generate());
+int run_target(std::size_t retry_from) {
+  EndpointConfig config;
+  config.retry_from_pending_handshakes = retry_from;
+  auto ep = Endpoint::bind(SecretKey::generate(), config);
   if (!ep) return 1;
   ep->register_alpn(std::string(kAlpn), [](Connection) {});
   std::printf("%s\n", ep->addr().to_string().c_str());
@@ -69,7 +75,7 @@ struct Child {
   FILE* from = nullptr;
 };
 
-Child spawn_target() {
+Child spawn_target(std::size_t retry_from) {
   int in[2];
   int out[2];
   if (pipe(in) != 0 || pipe(out) != 0) std::exit(2);
@@ -80,7 +86,8 @@ Child spawn_target() {
     dup2(out[1], STDOUT_FILENO);
     close(in[1]);
     close(out[0]);
-    execl("/proc/self/exe", "handshake_flood", "--target", static_cast<char*>(nullptr));
+    const std::string arg = std::to_string(retry_from);
+    execl("/proc/self/exe", "handshake_flood", "--target", arg.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(in[0]);
@@ -127,33 +134,44 @@ double cpu_seconds(pid_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "--target") return run_target();
+  if (argc > 2 && std::string_view(argv[1]) == "--target") return run_target(std::stoul(argv[2]));
   const std::size_t hellos = argc > 1 ? std::stoul(argv[1]) : 3000;
+  const std::size_t sources = argc > 2 ? std::max<std::size_t>(1, std::stoul(argv[2])) : 8;
+  const std::size_t retry_from =
+      argc > 3 ? std::stoul(argv[3]) : EndpointConfig{}.retry_from_pending_handshakes;
 
-  Child target = spawn_target();
+  Child target = spawn_target(retry_from);
   auto addr = EndpointAddr::parse(read_line(target.from));
   if (!addr) return 2;
   const double rss_before = rss_mb(target.pid);
   const double cpu_before = cpu_seconds(target.pid);
 
-  EndpointConfig deaf;
-  deaf.handshake_timeout = std::chrono::seconds(30);  // the clients never give up first
-  deaf.max_connections = hellos + 16;
-  deaf.packet_path_factory = [](asio::any_io_executor ex, const UdpEndpoint& at)
-      -> std::expected<std::unique_ptr<PacketPath>, std::string> {
-    auto udp = open_udp_path(ex, at);
-    if (!udp) return std::unexpected(udp.error());
-    return std::make_unique<DeafPath>(std::move(*udp));
-  };
-  auto flood = Endpoint::bind(SecretKey::generate(), deaf);
-  if (!flood) return 3;
+  // Several source addresses, as spoofed Initials would come from: the per-source cap alone
+  // does not stop them, only the total cap and address validation (Retry) do.
+  std::vector<Endpoint> flooders;
+  for (std::size_t i = 0; i < sources; ++i) {
+    EndpointConfig deaf;
+    deaf.addresses = {UdpEndpoint(asio::ip::make_address(fmt::format("127.0.0.{}", 10 + i)), 0)};
+    deaf.handshake_timeout = std::chrono::seconds(30);  // the clients never give up first
+    deaf.max_connections = hellos + 16;
+    deaf.packet_path_factory = [](asio::any_io_executor ex, const UdpEndpoint& at)
+        -> std::expected<std::unique_ptr<PacketPath>, std::string> {
+      auto udp = open_udp_path(ex, at);
+      if (!udp) return std::unexpected(udp.error());
+      return std::make_unique<DeafPath>(std::move(*udp));
+    };
+    auto flood = Endpoint::bind(SecretKey::generate(), deaf);
+    if (!flood) return 3;
+    flooders.push_back(std::move(*flood));
+  }
   const auto started = Clock::now();
   for (std::size_t i = 0; i < hellos; ++i) {
-    asio::co_spawn(flood->executor(), [](Endpoint ep, EndpointAddr to) -> asio::awaitable<void> {
+    Endpoint& flood = flooders[i % sources];
+    asio::co_spawn(flood.executor(), [](Endpoint ep, EndpointAddr to) -> asio::awaitable<void> {
       // A new peer id each time, so no connection is reused: one Initial flight per connect.
       to.id = SecretKey::generate().public_key();
       (void)co_await ep.connect(to, std::string(kAlpn));
-    }(*flood, *addr), asio::detached);
+    }(flood, *addr), asio::detached);
   }
   // Let the Initials go out and the target take them in (bounded).
   std::size_t held = 0;
@@ -165,23 +183,31 @@ int main(int argc, char** argv) {
   const double rss_after = rss_mb(target.pid);
   const double cpu_after = cpu_seconds(target.pid);
 
-  // From another source address than the flood's, as a different host would be.
-  EndpointConfig other_source;
-  other_source.addresses = {UdpEndpoint(asio::ip::make_address("127.0.0.2"), 0)};
-  auto honest = Endpoint::bind(SecretKey::generate(), other_source);
-  const auto t0 = Clock::now();
-  auto conn = block_on(honest->connect(*addr, std::string(kAlpn)));
-  const double connect_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  // From another source address than the flood's, as a different host would be, and from
+  // one of the flood's own addresses (a host behind the same NAT as an attacker).
+  auto honest_connect_ms = [&addr](const char* from) {
+    EndpointConfig config;
+    config.addresses = {UdpEndpoint(asio::ip::make_address(from), 0)};
+    auto honest = Endpoint::bind(SecretKey::generate(), config);
+    if (!honest) return -1.0;
+    const auto t0 = Clock::now();
+    auto conn = block_on(honest->connect(*addr, std::string(kAlpn)));
+    if (!conn) return -1.0;
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  const double other_ms = honest_connect_ms("127.0.0.2");
+  const double same_ms = honest_connect_ms("127.0.0.10");
 
   fmt::print(
-      "{{\"hellos_sent\": {}, \"target_handshakes_held\": {}, \"flood_seconds\": {:.2f}, "
-      "\"target_rss_growth_mb\": {:.1f}, \"target_kb_per_handshake\": {:.1f}, "
-      "\"target_cpu_seconds\": {:.2f}, \"target_cpu_us_per_hello\": {:.0f}, "
-      "\"honest_connect_ok\": {}, \"honest_connect_ms\": {:.1f}}}\n",
-      hellos, held, flood_seconds, rss_after - rss_before,
+      "{{\"hellos_sent\": {}, \"sources\": {}, \"retry_from_pending\": {}, \"target_handshakes_held\": {}, "
+      "\"flood_seconds\": {:.2f}, \"target_rss_growth_mb\": {:.1f}, "
+      "\"target_kb_per_handshake\": {:.1f}, \"target_cpu_seconds\": {:.2f}, "
+      "\"target_cpu_us_per_hello\": {:.0f}, \"honest_connect_ms\": {:.1f}, "
+      "\"honest_same_source_connect_ms\": {:.1f}}}\n",
+      hellos, sources, retry_from, held, flood_seconds, rss_after - rss_before,
       held > 0 ? (rss_after - rss_before) * 1024.0 / static_cast<double>(held) : 0.0,
-      cpu_after - cpu_before, held > 0 ? (cpu_after - cpu_before) * 1e6 / static_cast<double>(held) : 0.0,
-      conn.has_value(), connect_ms);
+      cpu_after - cpu_before, (cpu_after - cpu_before) * 1e6 / static_cast<double>(hellos),
+      other_ms, same_ms);
 
   std::fclose(target.to);
   int status = 0;

@@ -4,14 +4,14 @@
 
 #include <asio/post.hpp>
 
+#include "clock.hpp"
+#include "connection_ids.hpp"
 #include "fault_injection.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/on_executor.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
-
-constexpr std::size_t kCidLength = 16;  // the length of every CID we issue
 
 const auto& logger = log::module_logger<"transport">;
 
@@ -45,6 +45,7 @@ EndpointCore::EndpointCore(TlsIdentity identity, const EndpointConfig& config,
       max_connections_(config.max_connections),
       max_pending_handshakes_(config.max_pending_handshakes),
       max_pending_handshakes_per_source_(config.max_pending_handshakes_per_source),
+      retry_from_pending_handshakes_(config.retry_from_pending_handshakes),
       max_buffered_receive_bytes_per_connection_(config.max_buffered_receive_bytes_per_connection),
       max_buffered_receive_bytes_(config.max_buffered_receive_bytes),
       executor_(std::move(executor)),
@@ -124,23 +125,36 @@ void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
   // Handshake state costs memory before the peer proved anything: bounded in all and per
   // source address. A dropped Initial is retransmitted by an honest client.
   if (pending_handshakes_.size() >= max_pending_handshakes_) return;
-  auto& from_source = pending_by_source_[from.address()];
-  if (from_source >= max_pending_handshakes_per_source_) return;
+  if (auto source = pending_by_source_.find(from.address());
+      source != pending_by_source_.end() && source->second >= max_pending_handshakes_per_source_) {
+    return;
+  }
   ngtcp2_pkt_hd hd;
-  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) {
-    if (from_source == 0) pending_by_source_.erase(from.address());
+  if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) return;
+  // Under load an unproven source gets a Retry and no state; a token proves the source.
+  std::optional<ngtcp2_cid> original_dcid;
+  if (AddressValidation::carries_retry_token(hd)) {
+    original_dcid = address_validation_.verify(hd, from, now_ns());
+    if (!original_dcid) {  // forged, expired or from another address: told, nothing kept
+      send_stateless(slot, from, AddressValidation::invalid_token_close(hd));
+      return;
+    }
+  } else if (pending_handshakes_.size() >= retry_from_pending_handshakes_) {
+    send_stateless(slot, from, address_validation_.retry(hd, from, now_ns()));
     return;
   }
   auto conn = QuicConnection::create_server(executor_, *this, *slot.path, identity_, options_,
-                                            {from, hd, router_.alpns()});
-  if (!conn) {
-    if (from_source == 0) pending_by_source_.erase(from.address());
-    return;
-  }
-  ++from_source;
+                                            {from, hd, router_.alpns(), original_dcid});
+  if (!conn) return;
+  ++pending_by_source_[from.address()];
   pending_handshakes_.emplace(conn->get(), from.address());
   connections_.emplace(conn->get(), *conn);
   (*conn)->on_packet(from, packet);
+}
+
+void EndpointCore::send_stateless(PathSlot& slot, const UdpEndpoint& to,
+                                  const std::vector<std::uint8_t>& packet) {
+  if (!packet.empty()) slot.path->send(to, packet, packet.size());
 }
 
 std::size_t EndpointCore::open_connections() const {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "address_validation.hpp"
 #include "alpn_router.hpp"
 #include "connection_host.hpp"
 #include "connection_options.hpp"
@@ -55,6 +56,8 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
                std::shared_ptr<void> keepalive);
   void on_packet(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
   void accept_new(PathSlot& slot, const UdpEndpoint& from, std::span<const std::uint8_t> packet);
+  // Answers without a connection (Retry, INVALID_TOKEN close); best effort like any datagram.
+  void send_stateless(PathSlot& slot, const UdpEndpoint& to, const std::vector<std::uint8_t>& packet);
   void flush_dirty();
   void handshake_done(QuicConnection& conn);
   PathSlot* slot_for(const UdpEndpoint& remote);
@@ -64,6 +67,8 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   std::size_t max_connections_;
   std::size_t max_pending_handshakes_;
   std::size_t max_pending_handshakes_per_source_;
+  std::size_t retry_from_pending_handshakes_;
+  AddressValidation address_validation_;
   std::uint64_t max_buffered_receive_bytes_per_connection_;
   std::uint64_t max_buffered_receive_bytes_;
   std::uint64_t buffered_receive_bytes_ = 0;

@@ -123,8 +123,11 @@ void QuicConnection::enter_draining() {
     }
   } else {
     error = LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, true,
-                      fmt::format("the peer closed the connection with transport error {:#x}",
-                                  ccerr.error_code)};
+                      fmt::format("the peer closed the connection with transport error {:#x}{}",
+                                  ccerr.error_code,
+                                  ccerr.error_code == NGTCP2_INVALID_TOKEN
+                                      ? " (INVALID_TOKEN: our address token was refused)"
+                                      : "")};
     if (state_ == State::kHandshaking) {
       fail_handshake(ConnectError{ConnectError::Kind::kHandshakeFailed, std::nullopt,
                                   "the peer refused the handshake: " + error.message});

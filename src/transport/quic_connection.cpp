@@ -7,11 +7,11 @@
 #include <cstring>
 
 #include "clock.hpp"
+#include "connection_ids.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
 
-constexpr std::size_t kCidLength = 16;
 // Packets written per flush before yielding to the loop (GSO batches are at most this).
 constexpr std::size_t kMaxPacketsPerFlush = 64;
 constexpr std::size_t kMaxPacketSize = 1500;
@@ -20,13 +20,6 @@ constexpr std::size_t kMaxPacketSize = 1500;
 // tenfold against 1200-1452 bytes; every other path keeps ngtcp2's shaping to 1200 bytes
 // plus path MTU discovery. See docs/decisions/0203-loopback-packet-size.md.
 constexpr std::size_t kLoopbackPacketSize = 16384;
-
-ngtcp2_cid random_cid() {
-  ngtcp2_cid cid;
-  cid.datalen = kCidLength;
-  randombytes_buf(cid.data, kCidLength);
-  return cid;
-}
 
 ngtcp2_addr as_addr(UdpEndpoint& ep) {
   return {static_cast<ngtcp2_sockaddr*>(ep.data()), static_cast<ngtcp2_socklen>(ep.size())};
@@ -127,6 +120,12 @@ std::expected<std::shared_ptr<QuicConnection>, std::string> QuicConnection::crea
   ngtcp2_transport_params tp;
   fill_params(tp, options);
   tp.original_dcid = params.initial.dcid;
+  if (params.original_dcid) {  // validated through Retry: the client checks both IDs
+    tp.original_dcid = *params.original_dcid;
+    tp.retry_scid = params.initial.dcid;
+    tp.retry_scid_present = 1;
+    settings.token = params.initial.token;  // the address is proven: no amplification limit
+  }
   tp.stateless_reset_token_present = 1;
   randombytes_buf(tp.stateless_reset_token, sizeof tp.stateless_reset_token);
   const ngtcp2_cid scid = random_cid();

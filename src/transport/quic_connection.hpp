@@ -45,6 +45,9 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
     UdpEndpoint remote;
     ngtcp2_pkt_hd initial;            // the client's first Initial packet header
     std::vector<std::string> alpns;   // what this endpoint serves
+    // Set when the Initial came back through a Retry: the client's first destination ID,
+    // read from the token it echoed.
+    std::optional<ngtcp2_cid> original_dcid;
   };
 
   [[nodiscard]] static std::expected<std::shared_ptr<QuicConnection>, std::string> create_client(

@@ -63,12 +63,12 @@ std::size_t flood(Endpoint& server, Endpoint& deaf, int count) {
   return peak;
 }
 
-// From 127.0.0.2: another source address than the flood's 127.0.0.1.
-bool honest_client_connects(Endpoint& server) {
+// By default from 127.0.0.2: another source address than the flood's 127.0.0.1.
+bool honest_client_connects(Endpoint& server, const char* from = "127.0.0.2", double within_s = 20) {
   auto config = loopback_config();
-  config.addresses = {UdpEndpoint(asio::ip::make_address("127.0.0.2"), 0)};
+  config.addresses = {UdpEndpoint(asio::ip::make_address(from), 0)};
   auto client = bind_or_die(SecretKey::generate(), config);
-  auto conn = block_on(mosaik::test::timeout_s(20, client.connect(server.addr(), std::string(kTestAlpn))));
+  auto conn = block_on(mosaik::test::timeout_s(within_s, client.connect(server.addr(), std::string(kTestAlpn))));
   return conn.has_value();
 }
 
@@ -89,6 +89,22 @@ TEST(HandshakeLimits, handshakes_in_all_are_bounded) {
   serve_echo(server);
   auto deaf = deaf_client();
   EXPECT_LE(flood(server, deaf, 100), 12u);
+}
+
+// Deaf clients stand for spoofed source addresses: neither hears the Retry. Past the
+// threshold they get one and hold nothing, so the slots stay free for clients that answer,
+// even one on the flood's own address.
+TEST(HandshakeLimits, past_the_retry_threshold_unproven_sources_hold_nothing) {
+  auto config = loopback_config();
+  config.max_pending_handshakes = 64;
+  config.max_pending_handshakes_per_source = 1000;
+  config.retry_from_pending_handshakes = 8;
+  auto server = bind_or_die(SecretKey::generate(), config);
+  serve_echo(server);
+  auto deaf = deaf_client();
+  EXPECT_LE(flood(server, deaf, 100), 8u);
+  // Well within the handshake timeout (5 s) that would otherwise free the flood's slots.
+  EXPECT_TRUE(honest_client_connects(server, "127.0.0.1", 3));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <asio/detached.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "transport_fixture.hpp"
@@ -169,6 +170,57 @@ TEST(ReceiveBounds, past_the_node_bound_the_connection_holding_the_most_is_close
   EXPECT_LE(server.buffered_receive_bytes(), config.max_buffered_receive_bytes);
   block_on(big.shutdown());
   block_on(small.shutdown());
+}
+
+// Bytes nobody asked for get no credit: a reader that stops holds its sender at the stream
+// window, its connection stays open, and everything arrives once it reads again.
+TEST(ReceiveBounds, a_reader_that_stops_holds_its_sender_at_the_window_until_it_reads_again) {
+  auto config = small_windows();
+  auto server = bind_or_die(SecretKey::generate(), config);
+  std::promise<RawLink> accepted;
+  server.register_alpn(std::string(kTestAlpn), [&accepted](Connection conn) {
+    asio::co_spawn(conn.executor(), [](Connection c, std::promise<RawLink>& out) -> asio::awaitable<void> {
+      auto link = co_await c.accept_link(kFrameLimit);
+      if (link) out.set_value(std::move(*link));  // and read nothing for now
+    }(conn, accepted), asio::detached);
+  });
+  auto client = bind_or_die(SecretKey::generate());
+  auto conn = block_on(client.connect(server.addr(), std::string(kTestAlpn)));
+  ASSERT_TRUE(conn) << conn.error().message;
+  constexpr int kFrames = 256;
+  constexpr std::size_t kFrameBytes = 64 << 10;  // 16 MiB in all: many windows
+  std::atomic<int> sent = 0;
+  asio::co_spawn(client.executor(), [](Connection c, std::atomic<int>& n) -> asio::awaitable<void> {
+    auto link = co_await c.open_link(kFrameLimit);
+    if (!link) co_return;
+    for (int f = 0; f < kFrames; ++f) {
+      if (!co_await link->send_frame(wire::Bytes(kFrameBytes, 0x55))) co_return;
+      ++n;
+    }
+    (void)co_await link->recv_frame();  // keep the link until the endpoint shuts down
+  }(*conn, sent), asio::detached);
+  auto future = accepted.get_future();
+  ASSERT_EQ(future.wait_for(secs(10)), std::future_status::ready);
+  RawLink link = future.get();
+
+  const std::uint64_t held = peak_until_still([&] { return server.buffered_receive_bytes(); });
+  EXPECT_LE(held, config.stream_window_bytes + kFrameBytes) << "held " << held;
+  EXPECT_LT(sent.load(), kFrames) << "the sender is held back";
+
+  // One statement per co_await: g++ 12 loses a co_await inside `&&` (the loop then hung).
+  auto frames = run_on(server, [](RawLink& l) -> asio::awaitable<int> {
+    int n = 0;
+    while (n < kFrames) {
+      auto frame = co_await l.recv_frame();
+      if (!frame) break;
+      ++n;
+    }
+    co_return n;
+  }(link), 30);
+  EXPECT_EQ(frames, kFrames);
+  EXPECT_EQ(sent.load(), kFrames);
+  EXPECT_EQ(server.buffered_receive_bytes(), 0u);
+  block_on(client.shutdown());
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ struct EndpointConfig {
   // in all and from one IP address; Initials beyond them are dropped (docs/decisions/0205).
   std::size_t max_pending_handshakes = 256;
   std::size_t max_pending_handshakes_per_source = 64;
+  // With this many handshakes pending, a new client first proves its address with a Retry
+  // round trip (one RTT more), so spoofed Initials hold no slot (0: always).
+  std::size_t retry_from_pending_handshakes = 32;
   // Received bytes no link has taken yet as complete frames (unread data, unfinished
   // frames): a connection holding more than the first is closed with ResourceExhausted, and
   // so is the one holding the most when all together hold more than the second
