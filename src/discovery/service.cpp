@@ -140,6 +140,9 @@ asio::awaitable<void> DiscoveryService::stop() {
 
 SignedPeerEntry DiscoveryService::resign_locked() {
   if (departing_) return me_.borrow();
+  // Interface addresses come and go: each refresh advertises the current ones, and peers
+  // replace the older entry (docs/decisions/0207).
+  local_.set_addr(endpoint_.addr());
   auto v = local_.version();
   v.update = std::max(now(), v.update + Timestamp(1));
   local_.set_version(v);

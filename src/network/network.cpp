@@ -109,6 +109,10 @@ NetworkBuilder& NetworkBuilder::with_addresses(std::set<SocketAddr> addresses) {
   addresses_ = std::move(addresses);
   return *this;
 }
+NetworkBuilder& NetworkBuilder::with_advertised_addresses(std::set<SocketAddr> addresses) {
+  advertised_addresses_ = std::move(addresses);
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::with_discovery(discovery::Config::Builder config) {
   discovery_ = std::move(config);
   return *this;
@@ -155,6 +159,10 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   endpoint_config.addresses.assign(addresses_.begin(), addresses_.end());
   if (endpoint_config.addresses.empty()) {
     endpoint_config.addresses.push_back(SocketAddr(asio::ip::address_v4::any(), 0));
+  }
+  if (!advertised_addresses_.empty()) {
+    endpoint_config.advertised_addresses.assign(advertised_addresses_.begin(),
+                                                advertised_addresses_.end());
   }
   for (const auto& a : endpoint_config.addresses) {
     if (a.address().is_multicast()) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "advertised_addresses.hpp"
 #include "endpoint_core.hpp"
 #include "mosaik/transport/on_executor.hpp"
 
@@ -31,6 +32,7 @@ struct Endpoint::State {
   asio::any_io_executor executor;
   std::shared_ptr<detail::EndpointCore> core;
   PeerId id;
+  detail::AdvertisedAddresses advertised;
 
   ~State() {
     if (thread.joinable()) {
@@ -67,6 +69,7 @@ std::expected<Endpoint, BindError> Endpoint::bind(const SecretKey& key, Endpoint
   if (!core) return std::unexpected(core.error());
   state->core = std::move(*core);
   state->id = key.public_key();
+  state->advertised.set_explicit(config.advertised_addresses);
   state->work.emplace(state->runtime->context.get_executor());
   state->thread = std::thread([runtime = state->runtime] { runtime->context.run(); });
   return Endpoint(std::move(state));
@@ -80,15 +83,14 @@ std::expected<Endpoint, BindError> Endpoint::bind(const SecretKey& key, Endpoint
   if (!core) return std::unexpected(core.error());
   state->core = std::move(*core);
   state->id = key.public_key();
+  state->advertised.set_explicit(config.advertised_addresses);
   return Endpoint(std::move(state));
 }
 
 PeerId Endpoint::id() const { return state_->id; }
 
 EndpointAddr Endpoint::addr() const {
-  // Local addresses are fixed once bound, so reading them from any thread is safe.
-  const auto local = state_->core->local_addresses();
-  return EndpointAddr(state_->id, std::set<SocketAddr>(local.begin(), local.end()));
+  return EndpointAddr(state_->id, state_->advertised.get(state_->core->local_addresses()));
 }
 
 asio::any_io_executor Endpoint::executor() const { return state_->executor; }

@@ -228,48 +228,9 @@ EndpointCore::PathSlot* EndpointCore::slot_for(const UdpEndpoint& remote) {
   return nullptr;
 }
 
-asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(EndpointAddr peer,
-                                                                               std::string alpn) {
-  auto self = shared_from_this();
-  const auto key = std::make_pair(peer.id.as_bytes(), alpn);
-  if (auto it = dialed_.find(key); it != dialed_.end()) {
-    if (auto existing = it->second.lock();
-        existing && (existing->state() == QuicConnection::State::kOpen ||
-                     existing->state() == QuicConnection::State::kHandshaking)) {
-      auto ready = co_await existing->wait_established();
-      if (ready) co_return Connection(existing, keepalive_);
-    }
-    dialed_.erase(key);
-  }
-  ConnectError last{ConnectError::Kind::kNoAddress, std::nullopt,
-                    "the peer's address holds no address this endpoint can reach"};
-  for (const auto& address : peer.direct_addresses) {
-    if (shut_down_) {
-      co_return std::unexpected(ConnectError{ConnectError::Kind::kClosed,
-                                             close_reason::GracefulShutdown,
-                                             "the endpoint is shutting down"});
-    }
-    PathSlot* slot = slot_for(address);
-    if (slot == nullptr) continue;
-    auto conn = QuicConnection::create_client(executor_, *this, *slot->path, identity_, options_,
-                                              {address, peer.id.as_bytes(), alpn});
-    if (!conn) {
-      last = ConnectError{ConnectError::Kind::kHandshakeFailed, std::nullopt, conn.error()};
-      continue;
-    }
-    connections_.emplace(conn->get(), *conn);
-    dialed_[key] = *conn;
-    auto ready = co_await (*conn)->wait_established();
-    if (ready) co_return Connection(*conn, keepalive_);
-    last = ready.error();
-    // Another address would reach the same peer with the same answer.
-    if (last.kind == ConnectError::Kind::kPeerMismatch ||
-        last.kind == ConnectError::Kind::kInvalidAlpn ||
-        last.kind == ConnectError::Kind::kInvalidNetworkProof) {
-      break;
-    }
-  }
-  co_return std::unexpected(last);
+PacketPath* EndpointCore::path_to(const UdpEndpoint& remote) {
+  PathSlot* slot = slot_for(remote);
+  return slot == nullptr ? nullptr : slot->path.get();
 }
 
 void EndpointCore::shutdown() {

@@ -61,6 +61,12 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   void flush_dirty();
   void handshake_done(QuicConnection& conn);
   PathSlot* slot_for(const UdpEndpoint& remote);
+  PacketPath* path_to(const UdpEndpoint& remote);  // the path a dial to `remote` goes out on
+  // Dialing (dial.cpp): the addresses worth trying, best first, and one attempt of a race.
+  struct DialRace;
+  std::vector<UdpEndpoint> dial_order(const EndpointAddr& peer);
+  asio::awaitable<void> run_attempt(std::shared_ptr<DialRace> race,
+                                    std::shared_ptr<QuicConnection> conn, UdpEndpoint address);
 
   TlsIdentity identity_;
   ConnectionOptions options_;
@@ -84,6 +90,7 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   std::map<asio::ip::address, std::size_t> pending_by_source_;
   std::map<std::pair<PublicKeyBytes, std::string>, std::weak_ptr<QuicConnection>> dialed_;
   std::vector<std::weak_ptr<QuicConnection>> dirty_;
+  std::map<PublicKeyBytes, UdpEndpoint> last_good_;  // the address a dial last won through
   bool shut_down_ = false;
 };
 

@@ -45,7 +45,9 @@ std::expected<std::unique_ptr<UdpSocketPath>, std::string> UdpSocketPath::open(
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
   const int on = 1;
   const bool gro = ::setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
-  return std::unique_ptr<UdpSocketPath>(new UdpSocketPath(std::move(socket), gro));
+  std::unique_ptr<UdpSocketPath> path(new UdpSocketPath(std::move(socket), gro));
+  path->reply_source_.enable(fd, path->local_);
+  return path;
 }
 
 UdpSocketPath::UdpSocketPath(asio::ip::udp::socket socket, bool gro)
@@ -111,8 +113,9 @@ bool UdpSocketPath::drain() {
   std::array<iovec, kBatch> iovs{};
   std::array<sockaddr_storage, kBatch> addrs{};
   struct alignas(cmsghdr) Control {
-    char bytes[CMSG_SPACE(sizeof(int))];
+    char bytes[CMSG_SPACE(sizeof(int)) + UdpReplySource::kControlBytes];
   };
+  const bool want_control = gro_ || reply_source_.enabled();
   std::array<Control, kBatch> controls{};
   // Bounded: a flood yields the loop to other work after this many batches.
   constexpr int kMaxBatchesPerWakeup = 16;
@@ -125,7 +128,7 @@ bool UdpSocketPath::drain() {
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
-      if (gro_) {
+      if (want_control) {
         msgs[i].msg_hdr.msg_control = controls[i].bytes;
         msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
       }
@@ -139,6 +142,7 @@ bool UdpSocketPath::drain() {
     for (int i = 0; i < n && sink_ != nullptr; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any QUIC packet we accept
       const auto from = from_sockaddr(addrs[i]);
+      reply_source_.learn(from, msgs[i].msg_hdr);
       const std::uint8_t* data = rx_.get() + static_cast<std::size_t>(i) * kMaxRead;
       const std::size_t len = msgs[i].msg_len;
       const std::size_t segment = gro_ ? gro_segment_size(msgs[i].msg_hdr) : 0;
@@ -168,7 +172,7 @@ void UdpSocketPath::send(const UdpEndpoint& to, std::span<const std::uint8_t> da
     return;
   }
   iovec iov{const_cast<std::uint8_t*>(data.data()), data.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t)) + UdpReplySource::kControlBytes] = {};
   msghdr msg{};
   msg.msg_name = const_cast<void*>(static_cast<const void*>(to.data()));
   msg.msg_namelen = static_cast<socklen_t>(to.size());
@@ -182,6 +186,8 @@ void UdpSocketPath::send(const UdpEndpoint& to, std::span<const std::uint8_t> da
   cm->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
   const auto seg = static_cast<std::uint16_t>(segment_size);
   std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+  msg.msg_controllen = CMSG_SPACE(sizeof(std::uint16_t)) +
+                       reply_source_.append_source(to, CMSG_NXTHDR(&msg, cm));
   if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT) >= 0) return;
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return;  // lost, QUIC recovers
   // No GSO here (old kernel, or a device without it): fall back for good.
@@ -191,10 +197,19 @@ void UdpSocketPath::send(const UdpEndpoint& to, std::span<const std::uint8_t> da
 
 void UdpSocketPath::send_each(const UdpEndpoint& to, std::span<const std::uint8_t> data,
                               std::size_t segment_size) {
+  alignas(cmsghdr) char control[UdpReplySource::kControlBytes] = {};
+  msghdr msg{};
+  msg.msg_name = const_cast<void*>(static_cast<const void*>(to.data()));
+  msg.msg_namelen = static_cast<socklen_t>(to.size());
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  msg.msg_controllen = reply_source_.append_source(to, CMSG_FIRSTHDR(&msg));
+  if (msg.msg_controllen == 0) msg.msg_control = nullptr;
   for (std::size_t off = 0; off < data.size(); off += segment_size) {
-    const std::size_t len = std::min(segment_size, data.size() - off);
-    ::sendto(socket_.native_handle(), data.data() + off, len, MSG_DONTWAIT,
-             static_cast<const sockaddr*>(to.data()), static_cast<socklen_t>(to.size()));
+    iovec iov{const_cast<std::uint8_t*>(data.data() + off), std::min(segment_size, data.size() - off)};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
   }
 }
 

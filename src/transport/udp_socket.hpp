@@ -1,5 +1,6 @@
 // The UDP packet path: one non-blocking socket, read in batches (recvmmsg) when Asio reports
 // it readable, written with generic segmentation offload (UDP_SEGMENT) when the kernel has it.
+// Bound to a wildcard, it answers each peer from the address that peer wrote to.
 #pragma once
 
 #include <asio/ip/udp.hpp>
@@ -8,6 +9,7 @@
 #include <memory>
 
 #include "mosaik/transport/packet_path.hpp"
+#include "udp_reply_source.hpp"
 
 namespace mosaik::transport::detail {
 
@@ -43,6 +45,7 @@ class UdpSocketPath final : public PacketPath {
   PacketSink* sink_ = nullptr;
   bool gso_ = true;  // cleared when the kernel refuses UDP_SEGMENT
   bool gro_;         // the kernel accepted UDP_GRO: a read may hold several packets
+  UdpReplySource reply_source_;  // on a wildcard bind: reply from the address written to
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   // kBatch x kMaxRead, not zero-filled: an endpoint touches only what it receives.
   std::unique_ptr<std::uint8_t[]> rx_;

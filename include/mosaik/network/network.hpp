@@ -98,8 +98,11 @@ class NetworkBuilder {
   NetworkBuilder& with_network_secret(std::span<const std::uint8_t> secret);
   NetworkBuilder& with_relay_mode(RelayMode mode);
   NetworkBuilder& with_mdns_discovery(bool enabled);
-  // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0.
+  // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0, advertised as every
+  // interface address (docs/decisions/0207).
   NetworkBuilder& with_addresses(std::set<SocketAddr> addresses);
+  // What peers are told to dial instead of the bound addresses (NAT, containers).
+  NetworkBuilder& with_advertised_addresses(std::set<SocketAddr> addresses);
   NetworkBuilder& with_discovery(discovery::Config::Builder config);
   // Node-wide groups settings, validated by build() (kGroupsConfig); the groups subsystem
   // that reads them is not wired to the network yet.
@@ -120,6 +123,7 @@ class NetworkBuilder {
   RelayMode relay_mode_ = RelayMode::kDefault;
   bool mdns_ = false;
   std::set<SocketAddr> addresses_;
+  std::set<SocketAddr> advertised_addresses_;
   discovery::Config::Builder discovery_ = discovery::Config::builder();
   groups::Config::Builder groups_ = groups::Config::builder();
   streams::Config::Builder streams_ = streams::Config::builder();

@@ -34,8 +34,14 @@ namespace mosaik::transport {
 struct EndpointConfig {
   // One socket per address; port 0 picks a free port.
   std::vector<UdpEndpoint> addresses{UdpEndpoint(asio::ip::make_address("127.0.0.1"), 0)};
-  std::chrono::milliseconds idle_timeout{30'000};     // a silent peer is gone after this
-  std::chrono::milliseconds keep_alive{5'000};        // ping an idle connection this often
+  // What addr() tells peers, when set (behind NAT, in a container: the address others
+  // reach). Unset: each bound address, a wildcard one (0.0.0.0, ::) as every interface
+  // address of its family with the bound port.
+  std::vector<UdpEndpoint> advertised_addresses;
+  // A peer silent this long is gone: with keep_alive well below it, a live peer is never
+  // silent that long, so a killed one is noticed within it (docs/decisions/0207).
+  std::chrono::milliseconds idle_timeout{4'000};
+  std::chrono::milliseconds keep_alive{1'000};        // ping an idle connection this often
   std::chrono::milliseconds handshake_timeout{10'000};
   std::uint64_t stream_window_bytes = 4 << 20;       // receive window per stream
   std::uint64_t connection_window_bytes = 16 << 20;  // receive window per connection
