@@ -1,22 +1,26 @@
 // bench/discovery: how fast N nodes, each given only the first node as bootstrap, come to
 // hold every entry, how many connections a node keeps, and how much announce traffic a
 // node receives once nothing changes (issue 5). Prints one JSON object per N:
-//   {"nodes":N,"converge_s":…,"max_connections":…,"announces_per_node_s":…}
+//   {"nodes":N,"converge_s":…,"max_connections":…,"announces_per_node_s":…,
+//    "cpu_s_per_node_s":… (process CPU over the steady window / nodes / seconds)}
 // Every node runs in this process on 127.0.0.1 with its own event-loop thread.
 //
-// Settings: announce_interval 1 s (jitter 0.5) so a steady state shows within seconds
-// (the default of 15 s would need minute-long windows), measured over 4 s after 3 s of
-// settling; max_connections and mean_connections are sampled in that window (the largest
-// is the bootstrap node, whose one-off links from the mass join close as the others' refill
-// requests back off), max_connections_joining while the nodes join (every joiner contacts
-// the bootstrap node); graceful_departure_window 100 ms
-// so tearing down 64 nodes stays quick. Usage: discovery [N ...]   (default 16 32 64)
+// Settings: the seed's announce_interval (15 s, jitter 0.5; `--interval=S` to change it),
+// measured over 4 s after 3 s of settling; max_connections and mean_connections are sampled
+// in that window (the largest is the bootstrap node, whose one-off links from the mass join
+// close as the others' refill requests back off), max_connections_joining while the nodes
+// join (every joiner contacts the bootstrap node); graceful_departure_window 100 ms so
+// tearing down many nodes stays quick.
+// Usage: discovery [--interval=S] [N ...]   (default 16 64 256)
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 #include <future>
 #include <set>
 #include <thread>
@@ -34,10 +38,21 @@ using namespace mosaik;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kAnnounceInterval = 1s;
+// The seed's default; `--interval=S` changes it. Every node verifies every other node's
+// re-announcement, so one process of N nodes verifies N^2 / interval signatures a second:
+// at 1 s, 256 nodes need more than this machine's two cores for that alone.
+std::chrono::milliseconds announce_interval = 15s;
 constexpr auto kSettle = 3s;  // one-off join and shuffle links close after 2 s idle
 constexpr auto kSteadyWindow = 4s;
 constexpr auto kConvergeLimit = 20s;
+
+// User and system CPU of this whole process (every node's threads).
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -45,7 +60,7 @@ double seconds_since(Clock::time_point t) {
 
 discovery::Config::Builder bench_discovery() {
   return discovery::Config::builder()
-      .with_announce_interval(kAnnounceInterval)
+      .with_announce_interval(announce_interval)
       .with_announce_jitter(0.5)
       .with_graceful_departure_window(100ms)
       .no_auto_bootstrap();
@@ -88,10 +103,12 @@ void run(std::size_t n) {
   nodes.reserve(n);
   nodes.push_back(block_on(start_node(net, bench_discovery())));
   const EndpointAddr first = nodes.front().local().addr();
+  const auto first_started = Clock::now();
   for (std::size_t i = 1; i < n; ++i) {
     nodes.push_back(block_on(start_node(net, bench_discovery().with_bootstrap(first))));
   }
   const auto last_started = Clock::now();
+  const double start_s = std::chrono::duration<double>(last_started - first_started).count();
 
   // Connections while the nodes join, sampled beside the convergence wait.
   std::atomic<bool> joined{false};
@@ -127,6 +144,7 @@ void run(std::size_t n) {
   double connection_sum = 0;
   std::size_t samples = 0;
   const std::uint64_t before = frames_received(nodes);
+  const double cpu_before = process_cpu_seconds();
   const auto window_start = Clock::now();
   while (Clock::now() - window_start < kSteadyWindow) {
     std::this_thread::sleep_for(100ms);  // sampling, not synchronisation
@@ -138,16 +156,18 @@ void run(std::size_t n) {
     }
   }
   const double window_s = seconds_since(window_start);
+  const double cpu_per_node_s = (process_cpu_seconds() - cpu_before) / static_cast<double>(n) / window_s;
   const double per_node_s =
       static_cast<double>(frames_received(nodes) - before) / static_cast<double>(n) / window_s;
 
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
-             R"("mean_connections": {:.1f}, "max_connections_joining": {}, "announces_per_node_s": {:.2f}, "announce_interval_s": {}}})"
+             R"("mean_connections": {:.1f}, "max_connections_joining": {}, "announces_per_node_s": {:.2f}, )"
+             R"("cpu_s_per_node_s": {:.5f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
-             joining_connections, per_node_s,
-             std::chrono::duration<double>(kAnnounceInterval).count());
+             joining_connections, per_node_s, cpu_per_node_s, start_s,
+             std::chrono::duration<double>(announce_interval).count());
   std::fflush(stdout);
   tear_down(std::move(nodes));
 }
@@ -157,8 +177,16 @@ void run(std::size_t n) {
 int main(int argc, char** argv) {
   log::configure("off");
   std::vector<std::size_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(static_cast<std::size_t>(std::atoi(argv[i])));
-  if (sizes.empty()) sizes = {16, 32, 64};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--interval=")) {
+      announce_interval = std::chrono::milliseconds(
+          static_cast<std::int64_t>(std::atof(argv[i] + std::strlen("--interval=")) * 1000));
+    } else {
+      sizes.push_back(static_cast<std::size_t>(std::atoi(argv[i])));
+    }
+  }
+  if (sizes.empty()) sizes = {16, 64, 256};
   for (auto n : sizes) run(n);
   return 0;
 }
