@@ -34,6 +34,9 @@ MergeReport merge_batch(CatalogState& state, const std::vector<SignedPeerEntry>&
     auto change = state.merge(e, now);
     if (!change) {
       ++report.rejected;
+      if (report.rejections.size() < MergeReport::kRejectionsKept) {
+        report.rejections.emplace_back(e.peer_id(), change.error());
+      }
       continue;
     }
     switch (*change) {

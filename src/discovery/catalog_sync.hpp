@@ -35,6 +35,9 @@ struct MergeReport {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t rejected = 0;
+  // The first few refused entries and why, for the log.
+  static constexpr std::size_t kRejectionsKept = 4;
+  std::vector<std::pair<PeerId, Rejection>> rejections;
   // Discovered or updated entries, in arrival order, for events.
   std::vector<std::pair<Change, CatalogEntry>> changed;
 };

@@ -177,7 +177,10 @@ void DiscoveryService::on_announce(const wire::Bytes& bytes) {
   for (const auto& d : payload->departures) {
     if (d.departure.peer_id == key_.public_key()) continue;
     auto removed = state_.depart(d, now());
-    if (removed && *removed) events.emplace_back(PeerDeparted{d.departure.peer_id});
+    if (removed && *removed) {
+      logger()->info("peer {} departed", d.departure.peer_id);
+      events.emplace_back(PeerDeparted{d.departure.peer_id});
+    }
   }
   if (!events.empty()) publish_locked(std::move(events));
 }
@@ -215,12 +218,18 @@ void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& receiv
   std::lock_guard lock(mutex_);
   const auto report = merge_batch(state_, entries, now(), config_.max_catalog_entries);
   if (report.rejected > 0) {
-    logger()->info("refused {} of {} received entries", report.rejected, entries.size());
+    std::string which;
+    for (const auto& [peer, why] : report.rejections) {
+      which += fmt::format("{}{} ({})", which.empty() ? "" : ", ", peer, to_string(why));
+    }
+    logger()->info("refused {} of {} received entries: {}{}", report.rejected, entries.size(), which,
+                   report.rejected > report.rejections.size() ? ", ..." : "");
   }
   if (report.changed.empty()) return;
   std::vector<Event> events;
   for (const auto& [change, entry] : report.changed) {
     if (change == Change::kDiscovered) {
+      logger()->info("peer {} joined at {}", entry.peer_id(), entry.addr());
       events.emplace_back(PeerDiscovered{entry});
     } else {
       events.emplace_back(PeerUpdated{entry});
@@ -247,7 +256,19 @@ void DiscoveryService::dial(EndpointAddr peer) {
   auto self = shared_from_this();
   tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
     auto result = co_await self->sync_on_executor(peer);
-    if (!result) logger()->debug("dial {} failed: {}", peer.id, result.error().message);
+    if (!result) {
+      // A bootstrap peer that cannot be reached leaves this node alone: the user must know.
+      // It is retried once per announce interval while the node knows nobody, and logged
+      // each time; any other peer's failure is routine churn.
+      const bool bootstrap = std::any_of(self->config_.bootstrap_peers.begin(),
+                                         self->config_.bootstrap_peers.end(),
+                                         [&](const EndpointAddr& b) { return b.id == peer.id; });
+      if (bootstrap) {
+        logger()->warn("bootstrap peer {} at {} unreachable: {}", peer.id, peer, result.error().message);
+      } else {
+        logger()->debug("dial {} failed: {}", peer.id, result.error().message);
+      }
+    }
   }(std::move(self), std::move(peer)));
 }
 
@@ -348,10 +369,12 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
     // Anti-entropy only with gossip neighbours, so connections stay bounded by the views.
     std::vector<EndpointAddr> known = announce_ ? announce_->active_peers() : std::vector<EndpointAddr>{};
     std::optional<SignedPeerEntry> refreshed;
+    bool alone = false;
     {
       std::lock_guard lock(mutex_);
       refreshed = resign_locked();
-      if (known.empty()) known = config_.bootstrap_peers;  // still alone: retry bootstrap
+      alone = known.empty();
+      if (alone) known = config_.bootstrap_peers;  // still alone: retry bootstrap
       if (!known.empty()) {
         partner = known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng_)];
       }
@@ -360,14 +383,21 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
     // The exchange runs beside the loop: a dead partner (a handshake that never completes)
     // must not delay re-signing our entry. One at a time, so they cannot pile up.
     if (partner && !anti_entropy_in_flight_.exchange(true)) {
-      tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
+      tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer,
+                      bool bootstrap) -> asio::awaitable<void> {
         struct Done {
           std::atomic<bool>& flag;
           ~Done() { flag = false; }
         } done{self->anti_entropy_in_flight_};
         auto result = co_await self->sync_on_executor(peer);
-        if (!result) logger()->debug("anti-entropy sync with {} failed: {}", peer.id, result.error().message);
-      }(shared_from_this(), std::move(*partner)));
+        if (result) co_return;
+        if (bootstrap) {  // once per announce interval while this node knows nobody
+          logger()->warn("still alone: bootstrap peer {} at {} unreachable: {}", peer.id, peer,
+                         result.error().message);
+        } else {
+          logger()->debug("anti-entropy sync with {} failed: {}", peer.id, result.error().message);
+        }
+      }(shared_from_this(), std::move(*partner), alone));
     }
   }
 }
@@ -381,7 +411,11 @@ asio::awaitable<void> DiscoveryService::purge_loop() {
     auto gone = state_.purge(now());
     if (gone.empty()) continue;
     std::vector<Event> events;
-    for (const auto& id : gone) events.emplace_back(PeerDeparted{id});
+    for (const auto& id : gone) {
+      logger()->info("peer {} purged: no update for {} s", id,
+                     std::chrono::duration_cast<std::chrono::seconds>(config_.purge_after).count());
+      events.emplace_back(PeerDeparted{id});
+    }
     publish_locked(std::move(events));
   }
 }

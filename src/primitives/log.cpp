@@ -83,7 +83,8 @@ void configure(std::string_view spec, bool unmute) {
 }
 
 void init_from_env(const char* var) {
-  if (const char* spec = std::getenv(var)) configure(spec);
+  const char* spec = std::getenv(var);
+  configure(spec != nullptr ? spec : "info");
 }
 
 }  // namespace mosaik::log

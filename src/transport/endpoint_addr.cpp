@@ -5,12 +5,13 @@
 #include <charconv>
 
 namespace mosaik {
-namespace {
 
-std::string format_socket(const SocketAddr& a) {
+std::string to_string(const SocketAddr& a) {
   if (a.address().is_v6()) return fmt::format("[{}]:{}", a.address().to_string(), a.port());
   return fmt::format("{}:{}", a.address().to_string(), a.port());
 }
+
+namespace {
 
 std::expected<SocketAddr, std::string> parse_socket(std::string_view text) {
   std::string_view host;
@@ -48,7 +49,7 @@ std::string EndpointAddr::to_string() const {
   char sep = '@';
   for (const auto& a : direct_addresses) {
     out += sep;
-    out += format_socket(a);
+    out += mosaik::to_string(a);
     sep = ',';
   }
   return out;

@@ -7,13 +7,13 @@
 #include "clock.hpp"
 #include "connection_ids.hpp"
 #include "fault_injection.hpp"
-#include "mosaik/primitives/log.hpp"
+#include "transport_log.hpp"
 #include "mosaik/transport/on_executor.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
 
-const auto& logger = log::module_logger<"transport">;
+const auto& logger = transport_logger;
 
 std::string cid_key(const std::uint8_t* data, std::size_t len) {
   return std::string(reinterpret_cast<const char*>(data), len);

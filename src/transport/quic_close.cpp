@@ -4,6 +4,7 @@
 
 #include "clock.hpp"
 #include "quic_connection.hpp"
+#include "transport_log.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
@@ -133,6 +134,8 @@ void QuicConnection::enter_draining() {
                                   "the peer refused the handshake: " + error.message});
     }
   }
+  transport_logger()->debug("connection with {} at {} closed by the peer: {}",
+                            mosaik::PeerId::from_bytes(peer_key_), remote_, error.message);
   fail_everything(error);
   state_ = State::kDraining;
   timer_.expires_after(std::chrono::nanoseconds(3 * ngtcp2_conn_get_pto(conn_.get())));

@@ -8,6 +8,7 @@
 
 #include "clock.hpp"
 #include "connection_ids.hpp"
+#include "transport_log.hpp"
 
 namespace mosaik::transport::detail {
 namespace {
@@ -210,6 +211,8 @@ void QuicConnection::after_handshake() {
 }
 
 void QuicConnection::admit() {
+  transport_logger()->debug("connection {} {} at {} open ({})", is_server_ ? "from" : "to",
+                            mosaik::PeerId::from_bytes(peer_key_), remote_, alpn_);
   state_ = State::kOpen;
   established_.notify();
   if (is_server_ && host_ != nullptr) host_->on_accepted(*this);
@@ -241,6 +244,9 @@ void QuicConnection::on_timer() {
   auto self = shared_from_this();
   const int rv = ngtcp2_conn_handle_expiry(conn_.get(), now_ns());
   if (rv == NGTCP2_ERR_IDLE_CLOSE) {
+    transport_logger()->debug("connection with {} at {}: silent past the idle timeout ({} ms), closed",
+                              mosaik::PeerId::from_bytes(peer_key_), remote_,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_timeout).count());
     fail_everything(LinkError{LinkError::Kind::kTimedOut, close_reason::UnexpectedClose, false,
                               "the peer went silent past the idle timeout"});
     if (state_ == State::kHandshaking) {

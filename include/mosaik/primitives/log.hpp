@@ -45,8 +45,9 @@ const std::shared_ptr<spdlog::logger>& module_logger() {
 // (and reported once on stderr) rather than failing the program.
 void configure(std::string_view spec, bool unmute = false);
 
-// configure() from the environment variable `var` when it is set. Without it, warnings and
-// errors are shown and nothing else.
+// configure() from the environment variable `var`, "info" when it is not set: a program
+// shows its node's id and addresses, peers joining and leaving, subscriptions lost and
+// restored, and every warning. A library user who never calls it gets warnings only.
 void init_from_env(const char* var = "MOSAIK_LOG");
 
 }  // namespace mosaik::log

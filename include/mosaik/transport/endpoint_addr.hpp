@@ -38,12 +38,22 @@ struct EndpointAddr {
   bool operator==(const EndpointAddr&) const = default;
 };
 
+// "1.2.3.4:5" or "[::1]:5".
+std::string to_string(const SocketAddr& a);
+
 namespace transport {
 using mosaik::EndpointAddr;
 using mosaik::SocketAddr;
 }  // namespace transport
 
 }  // namespace mosaik
+
+template <>
+struct fmt::formatter<mosaik::SocketAddr> : fmt::formatter<std::string_view> {
+  auto format(const mosaik::SocketAddr& a, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(mosaik::to_string(a), ctx);
+  }
+};
 
 template <>
 struct fmt::formatter<mosaik::EndpointAddr> : fmt::formatter<std::string_view> {

@@ -219,7 +219,9 @@ class LibtorrentDht final : public MainlineDht, public std::enable_shared_from_t
       } else if (auto* put = lt::alert_cast<lt::dht_put_alert>(a)) {
         on_put(*put);
       } else if (a->category() & lt::alert_category::error) {
-        log::module_logger<"dht">()->info("libtorrent: {}", a->message());
+        // libtorrent's own errors (router hostname lookups on a machine without DNS, say)
+        // are not the user's to act on: debug. What fails for mosaik is logged by the caller.
+        log::module_logger<"dht">()->debug("libtorrent: {}", a->message());
       }
     }
   }
