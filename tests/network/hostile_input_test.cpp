@@ -1,25 +1,20 @@
-// A node in a process of its own (hostile_target), attacked from this one as a stranger on
+// A node in a process of its own (node_process), attacked from this one as a stranger on
 // the network would: an empty datagram, 10 000 random datagrams, 16 announce links each
 // declaring a 15 MB frame and sending part of it, and 48 catalog-sync links each holding an
 // unfinished frame within the 4 MiB limit. It must keep serving (a new node syncs with it
 // and receives its stream) with its RSS growth below the bound of docs/decisions/0204.
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <random>
 #include <string>
 
-#include "hostile_target.hpp"
+#include "node_process.hpp"
 #include "mosaik/mosaik.hpp"
 #include "mosaik/transport/close_reason.hpp"
 #include "node_fixture.hpp"
+#include "support/child_process.hpp"
 
 namespace mosaik::test {
 namespace {
@@ -28,90 +23,6 @@ namespace {
 // it holds 32 MiB, plus at most one connection window (16 MiB) arriving before the close.
 // Issue 13 measured 18.5 -> 255 MB for the announce part alone before decision 0204.
 constexpr std::uint64_t kRssGrowthBound = 48ull << 20;
-
-// The target process: stdin and stdout are pipes; closing stdin asks it to exit.
-class TargetProcess {
- public:
-  TargetProcess() {
-    int in[2];
-    int out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(in[0], STDIN_FILENO);
-      dup2(out[1], STDOUT_FILENO);
-      close(in[1]);
-      close(out[0]);
-      execl(MOSAIK_HOSTILE_TARGET, MOSAIK_HOSTILE_TARGET, static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-    addr_line_ = read_line(millis(20'000));
-  }
-  ~TargetProcess() {
-    if (stdin_ >= 0) close(stdin_);
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ >= 0) close(stdout_);
-  }
-  TargetProcess(const TargetProcess&) = delete;
-  TargetProcess& operator=(const TargetProcess&) = delete;
-
-  const std::string& addr_line() const { return addr_line_; }
-  bool alive() const { return !exited_ && waitpid(pid_, nullptr, WNOHANG) == 0; }
-
-  std::uint64_t rss_bytes() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // kB
-    }
-    return 0;
-  }
-
-  // Closes stdin and waits (bounded) for the exit status; -1 when it had to be killed.
-  int stop() {
-    close(stdin_);
-    stdin_ = -1;
-    const auto deadline = std::chrono::steady_clock::now() + secs(20);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      pollfd none{};
-      poll(&none, 0, 50);  // waiting for the child; nothing to wake us earlier
-    }
-    return -1;
-  }
-
- private:
-  std::string read_line(std::chrono::milliseconds limit) {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{stdout_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char c = 0;
-      if (read(stdout_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    throw std::runtime_error("the target printed no address");
-  }
-
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  bool exited_ = false;
-  std::string addr_line_;
-};
 
 void send_noise(const transport::UdpEndpoint& target) {
   asio::io_context io;
@@ -154,9 +65,9 @@ asio::awaitable<void> hold_unfinished_frame(transport::Connection conn, std::opt
 }
 
 TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory_bound) {
-  TargetProcess target;
-  auto addr = EndpointAddr::parse(target.addr_line());
-  ASSERT_TRUE(addr) << target.addr_line();
+  ChildProcess target(MOSAIK_NODE_PROCESS, {});
+  auto addr = EndpointAddr::parse(target.first_line());
+  ASSERT_TRUE(addr) << target.first_line();
   const std::uint64_t baseline = target.rss_bytes();
   ASSERT_GT(baseline, 0u);
 
@@ -172,7 +83,7 @@ TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory
   ASSERT_TRUE(announce) << announce.error().message;
   auto sync = block_on(attacker->connect(*addr, "/mosaik/catalog-sync"));
   ASSERT_TRUE(sync) << sync.error().message;
-  const wire::Bytes hello = wire::encode(kHostileNetwork);
+  const wire::Bytes hello = wire::encode(kNodeProcessNetwork);
   for (int i = 0; i < 16; ++i) {
     announce_closed.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
     asio::co_spawn(attacker->executor(),
@@ -220,7 +131,7 @@ TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory
 
   // Still serving: a new node syncs with it and gets its stream.
   block_on([](EndpointAddr target_addr) -> asio::awaitable<void> {
-    auto node = co_await make_node(kHostileNetwork);
+    auto node = co_await make_node(kNodeProcessNetwork);
     auto synced = co_await timeout_s(15, node.discovery().sync_with(target_addr));
     EXPECT_TRUE(synced) << synced.error().message;
     auto ticks = node.streams().consume<Tick>();

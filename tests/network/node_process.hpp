@@ -1,4 +1,4 @@
-// What tests/network/hostile_target_main.cpp serves, shared with the tests that attack it.
+// What tests/network/node_process_main.cpp runs, shared with the tests that start it.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +9,12 @@
 
 namespace mosaik::test {
 
-inline const NetworkId kHostileNetwork = "hostile-input-target";
+inline const NetworkId kNodeProcessNetwork = "node-process-test";
 
 struct Tick {
   std::uint64_t n = 0;
   MSGPACK_DEFINE(n);
-  static constexpr std::string_view stream_name = "test/hostile-tick";
+  static constexpr std::string_view stream_name = "test/process-tick";
 };
 
 }  // namespace mosaik::test
