@@ -68,3 +68,26 @@ inline Entry command(Term term, Index index, std::uint8_t byte) {
 }
 
 }  // namespace mosaik::groups::raft::direct
+
+namespace mosaik::groups::raft::direct {
+
+// Makes `core` leader of the next term: its election timeout passes at `now`, and every
+// other voter grants its pre-vote and vote. Returns the messages it sent as leader.
+inline std::vector<Message> elect(Core& core, Time now) {
+  core.tick(now);
+  auto r = core.take_ready();
+  for (const auto& m : r.messages) {
+    if (m.message_type() != MessageType::PreVote) continue;
+    auto grant = msg(MessageType::PreVoteResponse, m.to, core.id(), m.term);
+    core.step(grant);
+  }
+  r = core.take_ready();
+  for (const auto& m : r.messages) {
+    if (m.message_type() != MessageType::Vote) continue;
+    auto grant = msg(MessageType::VoteResponse, m.to, core.id(), m.term);
+    core.step(grant);
+  }
+  return core.take_ready().messages;
+}
+
+}  // namespace mosaik::groups::raft::direct

@@ -22,6 +22,7 @@ Core::Core(CoreOptions options, DurableState durable, Time now)
   for (auto& e : durable.entries) append_local(std::move(e));
   commit_ = applied_ = log_.base().index;
   unstable_from_ = log_.last_index().next();
+  forward_memory_after_ = hard_.term;
   reset_election_deadline();
 }
 

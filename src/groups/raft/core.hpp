@@ -46,11 +46,12 @@ struct CoreOptions {
 
 // Why a proposal or read did not succeed, and what the caller may conclude.
 enum class FailReason : std::uint8_t {
-  NoLeader,  // no leader known or it refused: certainly not appended
+  NoLeader,  // no leader known, or it refused and can prove it never appended: certainly not appended
   Busy,      // a bound was reached: certainly not appended
   Timeout,   // forward_timeout / query_timeout passed: outcome unknown
   Dropped,   // its entries were overwritten: certainly never committed
-  Unknown,   // skipped by a state sync: outcome unknown
+  Unknown,   // skipped by a state sync, or refused by a node that may have appended it
+             // earlier (a duplicate, or a Forward of a term it may have led): outcome unknown
 };
 
 struct ProposalOutcome {
@@ -152,6 +153,12 @@ class Core {
     IndexRange range;
     Term term;
   };
+  struct ForwardAck {
+    IndexRange range;      // appended: its range
+    Term term;             // appended: its entries' term; refused: our term then
+    bool refused = false;
+    bool certain = false;  // refused: we can prove we never appended it
+  };
   struct PendingForward {
     std::size_t count;
     Time deadline;
@@ -223,6 +230,8 @@ class Core {
   void resolve_pending_commits();
   void fail_proposal(std::uint64_t request, FailReason reason);
   void expire_forwards();
+  [[nodiscard]] bool never_appended_in_this_term(const Message& forward) const;
+  void remember_forward(const std::pair<NodeId, std::uint64_t>& key, ForwardAck ack);
 
   // read_index.cpp
   void start_read(std::uint64_t request, std::optional<NodeId> origin, Time deadline);
@@ -277,14 +286,16 @@ class Core {
   // proposals and reads this node was asked for
   std::multimap<Index, PendingCommit> pending_commits_;  // by last index of the range
   std::map<std::uint64_t, PendingForward> pending_forwards_;
-  // Forwards this node appended, so a duplicated Forward is answered, not appended twice.
-  struct ForwardAck {
-    IndexRange range;
-    Term term;
-  };
+  // Forwards this node answered (appended or refused), so a duplicate gets the same answer
+  // and is never appended later. Only a Forward of the leader's own term is appended: a
+  // copy of an older term may have been appended by an earlier life of this node, whose
+  // memory is gone, so it is refused as "outcome unknown" (issue 19 bug 2).
   static constexpr std::size_t kForwardDedupEntries = 1 << 16;  // >> forwards per forward_timeout
   std::map<std::pair<NodeId, std::uint64_t>, ForwardAck> forwarded_;
   std::deque<std::pair<NodeId, std::uint64_t>> forwarded_order_;
+  // forwarded_ knows every Forward this node appended in terms after this one: it is our
+  // term when this life (or incarnation) began, raised when an entry is evicted.
+  Term forward_memory_after_;
   std::map<std::uint64_t, Time> pending_remote_reads_;
 
   std::map<NodeId, Bond> bonds_;

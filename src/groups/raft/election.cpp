@@ -78,6 +78,7 @@ void Core::switch_incarnation(std::uint64_t incarnation) {
     parked.erase(it);
   }
   hard_.incarnation = incarnation;
+  forward_memory_after_ = std::max(forward_memory_after_, hard_.term);  // a resumed term may predate this life
   hard_state_changed();
   role_ = Role::Follower;
   leader_.reset();
