@@ -189,6 +189,12 @@ Ready Core::take_ready() {
   if (hard_dirty_) {
     out.hard_state = hard_;
     hard_dirty_ = false;
+    if (planted(PlantedBug::VoteNeverDurable)) out.hard_state->vote.reset();
+    if (planted_unpersisted_vote_) {  // VoteBeforePersist: the grant leaves now, the vote next time
+      out.hard_state->vote = *planted_unpersisted_vote_;
+      planted_unpersisted_vote_.reset();
+      hard_dirty_ = true;
+    }
   }
   if (unstable_from_ <= log_.last_index()) {
     out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX);

@@ -28,6 +28,7 @@
 #include "config_history.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "planted_bug.hpp"
 #include "progress.hpp"
 #include "types.hpp"
 
@@ -42,6 +43,7 @@ struct CoreOptions {
   std::size_t max_inflight_appends = 64;      // pipelining: unacknowledged Appends per member
   std::size_t max_pending_proposals = 1 << 16;
   std::size_t max_pending_reads = 1 << 12;
+  PlantedBug planted_bug = PlantedBug::None;  // ignored unless built with MOSAIK_RAFT_PLANTED_BUGS
 };
 
 // Why a proposal or read did not succeed, and what the caller may conclude.
@@ -134,6 +136,9 @@ class Core {
   [[nodiscard]] const NodeId& id() const { return options_.id; }
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] Term term() const { return hard_.term; }
+  // What the last Ready's hard state said, plus any change not yet taken: the shell's disk
+  // must equal this after persisting a Ready (the simulator checks it).
+  [[nodiscard]] const HardState& hard_state() const { return hard_; }
   [[nodiscard]] std::optional<NodeId> leader() const { return leader_; }
   [[nodiscard]] Index commit_index() const { return commit_; }
   [[nodiscard]] Index applied_index() const { return applied_; }
@@ -176,6 +181,9 @@ class Core {
     bool unresponsive = false;  // removed for silence; re-added only after the bond flaps
     Time down_since{};
   };
+
+  // A deliberate bug for the simulator's self-test; always false outside a planted build.
+  [[nodiscard]] bool planted(PlantedBug bug) const { return kPlantedBugsBuild && options_.planted_bug == bug; }
 
   // core.cpp
   void ignore(const Message& m, const char* why);
@@ -260,6 +268,7 @@ class Core {
   Index applied_;
   Index unstable_from_;  // first entry not yet handed out for persistence
   bool hard_dirty_ = false;
+  std::optional<std::optional<NodeId>> planted_unpersisted_vote_;  // VoteBeforePersist: the vote on disk
   bool role_dirty_ = true;
   std::uint64_t ignored_messages_ = 0;
 

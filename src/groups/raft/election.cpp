@@ -172,11 +172,13 @@ void Core::handle_vote_request(const Message& m) {
   if (!m.voters.empty() && m.voters.size() < options_.config.bootstrap_expect) {
     grant = false;  // a founding set smaller than we would accept
   } else {
-    const bool can_vote = pre ? (m.term > hard_.term && !in_lease())
+    const bool lease = in_lease() && !planted(PlantedBug::PreVoteIgnoresLease);
+    const bool can_vote = pre ? (m.term > hard_.term && !lease)
                               : (hard_.vote == m.from || (!hard_.vote && !leader_));
     grant = can_vote && log_.is_up_to_date({m.log_term, m.index});
   }
   if (grant && !pre) {
+    if (planted(PlantedBug::VoteBeforePersist) && !planted_unpersisted_vote_) planted_unpersisted_vote_ = hard_.vote;
     hard_.vote = m.from;
     hard_state_changed();
     reset_election_deadline();
@@ -185,6 +187,7 @@ void Core::handle_vote_request(const Message& m) {
   r.reject = !grant;
   if (pre && grant) r.term = m.term;  // echo the prospective term: not a newer term of ours
   send(std::move(r));
+  if (pre && grant && planted(PlantedBug::PreVoteBumpsTerm)) become_follower(m.term, std::nullopt);
 }
 
 void Core::handle_vote_response(const Message& m) {
@@ -225,7 +228,7 @@ void Core::become_leader() {
     genesis_voters_.clear();
     append_local(Entry{hard_.term, log_.last_index().next(),
                        static_cast<std::uint8_t>(EntryKind::Membership), encode_membership(first)});
-  } else {
+  } else if (!planted(PlantedBug::CountEarlierTermReplicas)) {
     // §5.4.2: entries of earlier terms commit only through an entry of this term.
     append_local(Entry{hard_.term, log_.last_index().next(), static_cast<std::uint8_t>(EntryKind::Noop), {}});
   }
