@@ -83,8 +83,11 @@ void Core::step(Message m) {
 }
 
 bool Core::accept_incarnation(const Message& m) {
-  if (m.incarnation == hard_.incarnation) return true;
-  if (!unbound()) {
+  if (m.incarnation == hard_.incarnation) {
+    if (unbound() && !group_exists_) group_exists_ = proves_group_exists(m);
+    return true;
+  }
+  if (!unbound() || group_exists_) {
     ignore(m, "other incarnation");
     return false;
   }
@@ -94,6 +97,7 @@ bool Core::accept_incarnation(const Message& m) {
     case MessageType::Heartbeat:
     case MessageType::StateSync:
       switch_incarnation(m.incarnation);
+      group_exists_ = true;
       return true;
     case MessageType::PreVote:
     case MessageType::Vote:
@@ -106,12 +110,24 @@ bool Core::accept_incarnation(const Message& m) {
         return false;
       }
       switch_incarnation(m.incarnation);
+      group_exists_ = proves_group_exists(m);
       return true;
     default:
       // A group exists around us: wait for its leader instead of founding another.
       reset_election_deadline();
       ignore(m, "unbound");
       return false;
+  }
+}
+
+bool Core::proves_group_exists(const Message& m) {
+  switch (m.message_type()) {
+    case MessageType::Append:
+    case MessageType::Heartbeat:
+    case MessageType::StateSync: return true;  // only a leader sends these, and it holds entries
+    case MessageType::PreVote:
+    case MessageType::Vote: return !m.index.is_zero();  // the candidate holds entries
+    default: return false;
   }
 }
 

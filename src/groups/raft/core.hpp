@@ -192,6 +192,7 @@ class Core {
   void notify_role();
   [[nodiscard]] Message make(MessageType type, const NodeId& to) const;
   [[nodiscard]] bool accept_incarnation(const Message& m);
+  [[nodiscard]] static bool proves_group_exists(const Message& m);
   [[nodiscard]] bool handle_term(const Message& m);
   void dispatch(const Message& m);
   void append_local(Entry e);
@@ -309,6 +310,10 @@ class Core {
 
   std::map<NodeId, Bond> bonds_;
   bool state_sync_requested_ = false;
+  // Unbound, we heard from a member of our incarnation that holds entries: the group exists,
+  // so we wait for its leader and never found (or join) another. In memory only: a restart
+  // forgets it (docs/decisions/0400).
+  bool group_exists_ = false;
 
   Ready ready_;
 };

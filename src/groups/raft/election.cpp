@@ -78,6 +78,7 @@ void Core::switch_incarnation(std::uint64_t incarnation) {
     parked.erase(it);
   }
   hard_.incarnation = incarnation;
+  group_exists_ = false;
   forward_memory_after_ = std::max(forward_memory_after_, hard_.term);  // a resumed term may predate this life
   hard_state_changed();
   role_ = Role::Follower;
@@ -161,7 +162,11 @@ void Core::campaign_genesis() {
 }
 
 void Core::on_election_timeout() {
-  if (unbound() && membership().voters.empty()) return campaign_genesis();
+  if (unbound() && membership().voters.empty()) {
+    if (!group_exists_) return campaign_genesis();
+    reset_election_deadline();  // the group exists: its leader will reach us
+    return;
+  }
   if (promotable()) return become_pre_candidate();
   reset_election_deadline();
 }
