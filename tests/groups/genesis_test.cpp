@@ -76,3 +76,39 @@ TEST(Genesis, an_unbound_node_that_heard_only_a_genesis_campaign_may_still_found
 
 }  // namespace
 }  // namespace mosaik::groups::raft
+
+namespace mosaik::groups::raft {
+namespace {
+
+// Decision 0400: a node that lost its log, or was started to join, never helps found a group.
+TEST(Genesis, a_node_that_only_joins_neither_campaigns_for_nor_votes_in_a_genesis) {
+  const auto self = id(1);
+  CoreOptions o;
+  o.id = self;
+  o.config = direct::config();
+  o.may_found = false;
+  auto state = std::make_shared<std::uint64_t>(5);
+  o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
+  Core core(std::move(o), DurableState{}, Time{});
+  for (std::uint64_t p = 2; p <= 5; ++p) core.bond_up(id(p));
+  for (int s = 1; s <= 20; ++s) {
+    core.tick(Time(std::chrono::seconds(s)));
+    EXPECT_FALSE(campaigns(core.take_ready().messages)) << "campaigned for a genesis at " << s << "s";
+  }
+  std::vector<NodeId> founders{self, id(2), id(3)};
+  std::sort(founders.begin(), founders.end());
+  auto genesis = direct::msg(MessageType::Vote, id(2), self, Term(1));
+  genesis.incarnation = Core::incarnation_of(founders);
+  genesis.voters = founders;
+  core.step(genesis);
+  for (const auto& m : core.take_ready().messages)
+    EXPECT_FALSE(m.message_type() == MessageType::VoteResponse && !m.reject) << "voted in a genesis";
+  EXPECT_EQ(core.incarnation(), 0u);
+  // A leader's Append still brings it into the group.
+  auto append = direct::msg(MessageType::Append, id(2), self, Term(2));
+  core.step(append);
+  EXPECT_EQ(core.incarnation(), direct::kIncarnation);
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft

@@ -41,6 +41,7 @@ void SimCluster::start(std::uint32_t slot) {
   o.max_entries_per_append = config_.max_entries_per_append;
   o.max_inflight_appends = config_.max_inflight_appends;
   o.planted_bug = config_.planted;
+  o.may_found = n.may_found;
   n.started_at = now_;
   n.clock_rate = 1.0;
   n.reboot_at.reset();
@@ -104,6 +105,7 @@ void SimCluster::restart_fresh(std::uint32_t slot) {
   slot_by_id_.erase(n.id);
   n.disk = Disk{};
   n.generation += 1;
+  n.may_found = false;  // its storage epoch tells the shell it lost a log: it rejoins
   start(slot);
   refresh_bonds();
 }
@@ -142,6 +144,7 @@ void SimCluster::depart(std::uint32_t slot) {
 std::uint32_t SimCluster::join() {
   nodes_.emplace_back();
   const auto slot = static_cast<std::uint32_t>(nodes_.size() - 1);
+  nodes_[slot].may_found = false;  // started to join the group
   start(slot);
   refresh_bonds();
   return slot;

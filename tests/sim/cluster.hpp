@@ -119,6 +119,7 @@ class SimCluster {
   struct Node {
     NodeId id;
     std::uint32_t generation = 0;
+    bool may_found = true;  // a founder; false once it joined later or lost its log
     std::uint64_t epoch = 0;  // bumped at every start: in-flight messages to older lives are lost
     std::unique_ptr<Core> core;
     bool paused = false;

@@ -32,3 +32,19 @@ TEST(SimulationRegression, a_refused_forward_is_never_committed_seed_268437524) 
 
 }  // namespace
 }  // namespace mosaik::sim
+
+namespace mosaik::sim {
+namespace {
+
+// A storm or livelock must end as a report naming the seed, not as a ctest timeout.
+TEST(SimulationBudget, a_schedule_past_its_step_budget_is_reported_with_its_seed) {
+  ScheduleOptions o;
+  o.max_steps = 1000;
+  const auto r = run_schedule(0x5EED0000, o);
+  ASSERT_FALSE(r.violations.empty());
+  EXPECT_NE(r.violations.front().find("step budget"), std::string::npos) << r.violations.front();
+  EXPECT_EQ(r.seed, 0x5EED0000u);
+}
+
+}  // namespace
+}  // namespace mosaik::sim

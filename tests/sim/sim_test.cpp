@@ -4,6 +4,7 @@
 //   SIM_SEED=n        replay schedule n only
 //   SIM_SEED_BASE=n   move the whole range
 //   SIM_SCHEDULES=n   schedules in all, split over the 8 shards (default 2000; a soak runs more)
+//   SIM_MAX_FAILURES=n  failing schedules a shard reports before it stops (default 5)
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -44,6 +45,7 @@ void run_shard(std::uint64_t shard) {
   const std::uint64_t base = env_u64("SIM_SEED_BASE").value_or(0x5EED0000);
   const std::uint64_t total = env_u64("SIM_SCHEDULES").value_or(kDefaultSchedules);
   const std::uint64_t per_shard = (total + kShards - 1) / kShards;
+  const std::uint64_t max_failures = env_u64("SIM_MAX_FAILURES").value_or(5);
   std::size_t ops = 0, committed = 0, unknown = 0, ok = 0, failed = 0, faults = 0, elections_max = 0;
   std::uint64_t steps_max = 0, term_max = 0, failed_seeds = 0;
   double sim_seconds = 0, failed_fraction_max = 0;
@@ -52,7 +54,7 @@ void run_shard(std::uint64_t shard) {
     const std::uint64_t seed = base + shard * per_shard + k;
     const auto r = run_schedule(seed, {});
     expect_clean(r);
-    if (!r.violations.empty() && ++failed_seeds >= 5) return;  // enough to go on; keep the log short
+    if (!r.violations.empty() && ++failed_seeds >= max_failures) return;  // enough to go on
     ops += r.ops;
     committed += r.committed;
     unknown += r.ops_unknown;

@@ -103,8 +103,7 @@ bool Core::accept_incarnation(const Message& m) {
     case MessageType::Vote:
       // A genesis vote must name us and its incarnation must be the one its set defines;
       // a vote without a set comes from a group whose genesis named us (only voters are asked).
-      if (!m.voters.empty() &&
-          (incarnation_of(m.voters) != m.incarnation ||
+      if (!m.voters.empty() && (!options_.may_found || incarnation_of(m.voters) != m.incarnation ||
            !std::binary_search(m.voters.begin(), m.voters.end(), options_.id))) {
         ignore(m, "genesis vote not for us");
         return false;

@@ -43,6 +43,10 @@ struct CoreOptions {
   std::size_t max_inflight_appends = 64;      // pipelining: unacknowledged Appends per member
   std::size_t max_pending_proposals = 1 << 16;
   std::size_t max_pending_reads = 1 << 12;
+  // False for a node that joins an existing group: one started to join it, or restarted after
+  // losing its log (the shell knows from its storage epoch). It never campaigns for, nor votes
+  // in, a genesis, so it cannot help found a second incarnation (docs/decisions/0400).
+  bool may_found = true;
   PlantedBug planted_bug = PlantedBug::None;  // ignored unless built with MOSAIK_RAFT_PLANTED_BUGS
 };
 

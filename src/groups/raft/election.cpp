@@ -163,7 +163,7 @@ void Core::campaign_genesis() {
 
 void Core::on_election_timeout() {
   if (unbound() && membership().voters.empty()) {
-    if (!group_exists_) return campaign_genesis();
+    if (!group_exists_ && options_.may_found) return campaign_genesis();
     reset_election_deadline();  // the group exists: its leader will reach us
     return;
   }
@@ -174,8 +174,8 @@ void Core::on_election_timeout() {
 void Core::handle_vote_request(const Message& m) {
   const bool pre = m.message_type() == MessageType::PreVote;
   bool grant = false;
-  if (!m.voters.empty() && m.voters.size() < options_.config.bootstrap_expect) {
-    grant = false;  // a founding set smaller than we would accept
+  if (!m.voters.empty() && (m.voters.size() < options_.config.bootstrap_expect || !options_.may_found)) {
+    grant = false;  // a founding set smaller than we would accept, or we only ever join
   } else {
     const bool lease = in_lease() && !planted(PlantedBug::PreVoteIgnoresLease);
     const bool can_vote = pre ? (m.term > hard_.term && !lease)
