@@ -140,8 +140,8 @@ class Core {
   [[nodiscard]] const NodeId& id() const { return options_.id; }
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] Term term() const { return hard_.term; }
-  // What the last Ready's hard state said, plus any change not yet taken: the shell's disk
-  // must equal this after persisting a Ready (the simulator checks it).
+  // The hard state in memory; once a Ready is taken, the shell's disk must equal it after
+  // persisting that Ready (the simulator checks it).
   [[nodiscard]] const HardState& hard_state() const { return hard_; }
   [[nodiscard]] std::optional<NodeId> leader() const { return leader_; }
   [[nodiscard]] Index commit_index() const { return commit_; }
