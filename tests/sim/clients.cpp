@@ -62,12 +62,17 @@ void Run::drive_clients() {
       c.busy = false;
       c.next_at = now;
     }
-    if (c.busy || now < c.next_at || !chaos_ || invoked_ >= options_.min_ops) continue;
-    std::vector<std::uint32_t> candidates;
-    for (std::uint32_t s = 0; s < cluster_->size(); ++s)
-      if (cluster_->alive(s)) candidates.push_back(s);
-    if (candidates.empty()) continue;
-    c.slot = candidates[clients_rng_.below(candidates.size())];
+    if (c.scripted || c.busy || now < c.next_at || !chaos_ || invoked_ >= options_.min_ops) continue;
+    if (c.pinned) {
+      if (!cluster_->alive(*c.pinned)) continue;
+      c.slot = *c.pinned;
+    } else {
+      std::vector<std::uint32_t> candidates;
+      for (std::uint32_t s = 0; s < cluster_->size(); ++s)
+        if (cluster_->alive(s)) candidates.push_back(s);
+      if (candidates.empty()) continue;
+      c.slot = candidates[clients_rng_.below(candidates.size())];
+    }
     const auto key = static_cast<std::uint8_t>(clients_rng_.below(kKeys));
     const bool put = clients_rng_.chance(0.6);
     // Reads carry their key in the request id's low bits (SimCluster::serve_gets).
@@ -85,6 +90,21 @@ void Run::drive_clients() {
       cluster_->read(c.slot, c.request);
     }
   }
+}
+
+// A write the script places on `slot` (recorded in the history like any client's).
+void Run::script_put(std::uint32_t slot) {
+  Client& c = clients_.back();
+  if (c.busy || !cluster_->alive(slot)) return;
+  c.slot = slot;
+  c.request = (next_request_++) * kKeys + 1;
+  c.busy = true;
+  c.deadline = cluster_->now() + 3s;
+  by_request_[c.request] = clients_.size() - 1;
+  ++invoked_;
+  const auto value = next_value_++;
+  c.op = history_.invoke(1, History::Kind::Put, value);
+  cluster_->propose(slot, c.request, Put{1, value});
 }
 
 // Whether one more voter may go down (crash, pause, lost state) and every membership any

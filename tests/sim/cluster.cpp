@@ -17,7 +17,8 @@ SimCluster::SimCluster(std::uint64_t seed, ClusterConfig config, std::size_t nod
       config_(std::move(config)),
       network_(derive_seed(seed, Stream::Network)),
       checker_(checker),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      disk_rng_(derive_seed(seed, Stream::Disk)) {
   nodes_.resize(nodes);
   for (std::uint32_t s = 0; s < nodes; ++s) start(s);
   refresh_bonds();
@@ -37,8 +38,18 @@ void SimCluster::start(std::uint32_t slot) {
   o.config = config_.consensus;
   auto rng = std::make_shared<SimRng>(derive_seed(seed_, Stream::NodeBase + slot * 1000 + n.generation));
   o.random = [rng] { return rng->next(); };
+  o.max_entries_per_append = config_.max_entries_per_append;
+  o.max_inflight_appends = config_.max_inflight_appends;
+  o.planted_bug = config_.planted;
+  o.may_found = n.may_found;
+  n.started_at = now_;
+  n.clock_rate = 1.0;
+  n.reboot_at.reset();
+  n.contact = {};
+  n.watch = {n.disk.hard.term, n.disk.base.cursor.index};
   DurableState d{n.disk.hard, n.disk.base, n.disk.entries};
-  n.core = std::make_unique<Core>(std::move(o), std::move(d), now_);
+  n.core_now = local_now(n);
+  n.core = std::make_unique<Core>(std::move(o), std::move(d), n.core_now);
   n.kv = n.disk.base_state;
   n.applied = n.disk.base.cursor.index;
   n.gets.clear();
@@ -47,6 +58,19 @@ void SimCluster::start(std::uint32_t slot) {
   n.paused = false;
   // Desynchronise ticks across nodes.
   n.next_tick = now_ + Time(static_cast<Time::rep>(rng->below(static_cast<std::uint64_t>(config_.tick_interval.count()))));
+  if (config_.clock_drift > 0) n.clock_rate = 1.0 + config_.clock_drift * (2 * rng->unit() - 1);
+}
+
+Time SimCluster::local_now(const Node& n) const {
+  const auto since = static_cast<double>((now_ - n.started_at).count());
+  return n.started_at + Time(static_cast<Time::rep>(since * n.clock_rate));
+}
+
+void SimCluster::count_step() {
+  if (++steps_ > config_.max_steps && config_.max_steps != 0)
+    throw StepBudgetExceeded(fmt::format("step budget: {} deliveries and ticks by {}ms of simulated time",
+                                         config_.max_steps,
+                                         std::chrono::duration_cast<std::chrono::milliseconds>(now_).count()));
 }
 
 void SimCluster::stop(std::uint32_t slot) {
@@ -57,70 +81,6 @@ void SimCluster::stop(std::uint32_t slot) {
   n.paused = false;
   n.sync_wanted.reset();
   if (hooks_.on_crash) hooks_.on_crash(slot);
-}
-
-void SimCluster::crash(std::uint32_t slot) {
-  if (!nodes_[slot].core) return;
-  if (std::getenv("SIM_TRACE")) fmt::print("{} n{} CRASH\n", std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), slot);
-  stop(slot);
-  refresh_bonds();
-}
-
-void SimCluster::restart(std::uint32_t slot) {
-  if (nodes_[slot].core || nodes_[slot].departed) return;
-  if (std::getenv("SIM_TRACE")) fmt::print("{} n{} RESTART\n", std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), slot);
-  start(slot);
-  refresh_bonds();
-}
-
-void SimCluster::restart_fresh(std::uint32_t slot) {
-  Node& n = nodes_[slot];
-  if (n.departed) return;
-  if (n.core) stop(slot);
-  slot_by_id_.erase(n.id);
-  n.disk = Disk{};
-  n.generation += 1;
-  start(slot);
-  refresh_bonds();
-}
-
-void SimCluster::pause(std::uint32_t slot) {
-  if (!nodes_[slot].core) return;
-  nodes_[slot].paused = true;
-  refresh_bonds();
-}
-
-void SimCluster::resume(std::uint32_t slot) {
-  Node& n = nodes_[slot];
-  if (!n.core || !n.paused) return;
-  n.paused = false;
-  refresh_bonds();
-  auto held = std::move(n.held);
-  n.held.clear();
-  for (auto& d : held) deliver(std::move(d));
-}
-
-void SimCluster::depart(std::uint32_t slot) {
-  Node& n = nodes_[slot];
-  if (n.departed) return;
-  const NodeId id = n.id;
-  if (n.core) stop(slot);
-  n.departed = true;
-  slot_by_id_.erase(id);
-  for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
-    if (!nodes_[s].core) continue;
-    nodes_[s].core->peer_departed(id);
-    nodes_[s].bonded.erase(id);
-  }
-  refresh_bonds();
-}
-
-std::uint32_t SimCluster::join() {
-  nodes_.emplace_back();
-  const auto slot = static_cast<std::uint32_t>(nodes_.size() - 1);
-  start(slot);
-  refresh_bonds();
-  return slot;
 }
 
 void SimCluster::refresh_bonds() {
@@ -151,16 +111,24 @@ void SimCluster::advance_to(Time t) {
   for (std::uint64_t guard = 0; guard < 100'000'000; ++guard) {
     Time next = t;
     if (auto due = network_.next_due(); due && *due < next) next = *due;
-    for (const auto& n : nodes_)
+    for (const auto& n : nodes_) {
       if (n.core && !n.paused && n.next_tick < next) next = n.next_tick;
+      if (n.reboot_at && *n.reboot_at < next) next = *n.reboot_at;
+    }
     if (next > t) break;
     now_ = std::max(now_, next);
-    while (auto d = network_.pop_due(now_)) deliver(std::move(*d));
+    while (auto d = network_.pop_due(now_)) {
+      count_step();
+      deliver(std::move(*d));
+    }
     for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
       Node& n = nodes_[s];
+      if (n.reboot_at && *n.reboot_at <= now_ && !n.core && !n.departed) restart(s);
       if (!n.core || n.paused || n.next_tick > now_) continue;
+      count_step();
       n.next_tick = now_ + config_.tick_interval;
-      n.core->tick(now_);
+      n.core_now = local_now(n);
+      n.core->tick(n.core_now);
       if (n.sync_wanted) try_state_sync(s);
       drain(s);
     }
@@ -173,7 +141,8 @@ void SimCluster::deliver(Delivery d) {
   if (d.to >= nodes_.size()) return;
   Node& n = nodes_[d.to];
   if (!n.core) return;
-  if (n.id != d.message.to || n.epoch != d.to_epoch) return;  // sent to a previous life of this slot
+  if (n.id != d.message.to) return;  // sent to a member this slot no longer is
+  if (n.epoch != d.to_epoch && !config_.stale_to_restarted) return;  // sent to a previous life
   if (n.paused) {
     if (n.held.size() < 10'000) n.held.push_back(std::move(d));
     return;
@@ -185,30 +154,14 @@ void SimCluster::deliver(Delivery d) {
                std::chrono::duration_cast<std::chrono::milliseconds>(now_).count(), d.to, d.from, m.type, m.term,
                m.index, m.log_term, m.commit, m.hint, m.reject, m.request, m.entries.size());
   }
+  const auto type = d.message.message_type();
+  const auto from = d.message.from;
+  const auto term = d.message.term;
+  const auto before = n.core->hard_state();
   n.core->step(std::move(d.message));
+  if (type == groups::raft::MessageType::PreVote) check_pre_vote_kept_state(d.to, before);
+  note_leader_contact(d.to, type, from, term);
   drain(d.to);
-}
-
-void SimCluster::persist(Node& n, Ready& r) {
-  if (r.snapshot) {
-    const auto at = r.snapshot->cursor;
-    auto& es = n.disk.entries;
-    const bool keeps = std::any_of(es.begin(), es.end(), [&](const auto& e) { return e.index == at.index && e.term == at.term; });
-    if (keeps) {
-      std::erase_if(es, [&](const auto& e) { return e.index <= at.index; });
-    } else {
-      es.clear();
-    }
-    n.disk.base = *r.snapshot;
-    n.disk.base_state = n.kv;
-  }
-  if (r.hard_state) n.disk.hard = *r.hard_state;
-  if (!r.entries.empty()) {
-    const auto first = r.entries.front().index;
-    auto& es = n.disk.entries;
-    while (!es.empty() && es.back().index >= first) es.pop_back();
-    for (auto& e : r.entries) es.push_back(std::move(e));
-  }
 }
 
 void SimCluster::drain(std::uint32_t slot) {
@@ -216,7 +169,13 @@ void SimCluster::drain(std::uint32_t slot) {
     Node& n = nodes_[slot];
     if (!n.core || !n.core->has_ready()) return;
     Ready r = n.core->take_ready();
+    check_before_persist(slot, r);
+    if (config_.crash_before_send > 0 && disk_rng_.chance(config_.crash_before_send)) {
+      crash_before_send(slot, r);
+      return;
+    }
     persist(n, r);
+    check_after_persist(slot, r);
     for (auto& m : r.messages) {
       auto to = slot_of(m.to);
       if (!to) continue;
@@ -240,7 +199,7 @@ void SimCluster::drain(std::uint32_t slot) {
       if (r.snapshot) fmt::print("{} n{} snapshot {}\n", ms, slot, r.snapshot->cursor);
     }
     for (const auto& e : r.committed) {
-      checker_.on_apply(slot, e, n.applied.next(), n.core->term());
+      checker_.on_apply(slot, e, n.applied.next(), n.core->term(), n.core->incarnation());
       n.kv.apply(e);
       n.applied = e.index;
     }

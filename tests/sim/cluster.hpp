@@ -1,15 +1,21 @@
 #pragma once
 // A simulated group: cores on a SimNetwork in virtual time, each with a "disk" (what its
-// Ready asked to persist) and the key-value state machine. It carries out faults (crash,
-// restart with or without state, pause, departure, join) and reports client-visible
-// outcomes through hooks; the SafetyChecker sees every apply and every new leader.
+// Ready asked to persist), its own drifting clock and the key-value state machine. It
+// carries out faults (crash, crash between persist and send with the unsynced writes lost,
+// restart with or without state, pause, departure, join, stale deliveries to a new life)
+// and reports client-visible outcomes through hooks; the SafetyChecker sees every apply and
+// every new leader, and the per-step invariants (invariants.cpp) every Ready.
 
 #include <functional>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
+
+#include <stdexcept>
 
 #include "groups/raft/core.hpp"
 #include "kv.hpp"
@@ -35,6 +41,18 @@ struct ClusterConfig {
   groups::ConsensusConfig consensus;
   std::uint64_t compact_after = 0;  // entries applied beyond the log base before compacting; 0: never
   Time tick_interval = Time(std::chrono::milliseconds(10));
+  std::size_t max_entries_per_append = 1024;
+  std::size_t max_inflight_appends = 64;
+  double clock_drift = 0;           // each life's clock runs at a rate drawn in [1 - d, 1 + d]
+  double crash_before_send = 0;     // per Ready: persist a prefix of it, crash, reboot later
+  bool stale_to_restarted = false;  // messages in flight to a node's previous life still arrive
+  std::uint64_t max_steps = 0;      // deliveries and ticks before StepBudgetExceeded; 0: unbounded
+  groups::raft::PlantedBug planted = groups::raft::PlantedBug::None;
+};
+
+// A schedule that ran past its step budget (a message storm, a livelock): reported with the seed.
+struct StepBudgetExceeded : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 class SimCluster {
@@ -72,6 +90,10 @@ class SimCluster {
   [[nodiscard]] Index applied(std::uint32_t slot) const { return nodes_[slot].applied; }
   [[nodiscard]] std::vector<const Core*> live_cores() const;
   [[nodiscard]] std::optional<std::uint32_t> slot_of(const NodeId& id) const;
+  [[nodiscard]] std::uint64_t steps() const { return steps_; }
+  [[nodiscard]] std::size_t torn_crashes() const { return torn_crashes_; }
+  // The full comparison of every disk with its core's log (per step only ends are compared).
+  void check_disks_fully();
 
  private:
   struct Disk {
@@ -80,6 +102,16 @@ class SimCluster {
     KvState base_state;
     std::vector<groups::raft::Entry> entries;
   };
+  struct LeaderContact {  // the last Append/Heartbeat/StateSync of the leader the core follows
+    bool valid = false;
+    NodeId from;
+    groups::Term term;
+    Time at{};  // the core's clock
+  };
+  struct CommitWatch {  // the core's term and commit at its previous Ready
+    groups::Term term;
+    Index commit;
+  };
   struct PendingGet {
     std::uint64_t request;
     Index index;
@@ -87,6 +119,7 @@ class SimCluster {
   struct Node {
     NodeId id;
     std::uint32_t generation = 0;
+    bool may_found = true;  // a founder; false once it joined later or lost its log
     std::uint64_t epoch = 0;  // bumped at every start: in-flight messages to older lives are lost
     std::unique_ptr<Core> core;
     bool paused = false;
@@ -99,6 +132,12 @@ class SimCluster {
     std::optional<groups::raft::StateSyncRequest> sync_wanted;
     std::vector<Delivery> held;  // delivered while paused
     Time next_tick{};
+    Time core_now{};  // the last time given to the core
+    Time started_at{};
+    double clock_rate = 1.0;
+    std::optional<Time> reboot_at;  // crashed between persist and send: comes back then
+    LeaderContact contact;
+    CommitWatch watch;
   };
 
   void start(std::uint32_t slot);
@@ -106,6 +145,19 @@ class SimCluster {
   void deliver(Delivery d);
   void drain(std::uint32_t slot);
   void persist(Node& n, groups::raft::Ready& r);
+  void persist_prefix(Node& n, groups::raft::Ready& r, std::size_t writes);
+  void crash_before_send(std::uint32_t slot, groups::raft::Ready& r);
+  [[nodiscard]] Time local_now(const Node& n) const;
+  void count_step();
+
+  // invariants.cpp: checked on every Ready, with the seed reported by the caller.
+  void check_before_persist(std::uint32_t slot, const groups::raft::Ready& r);
+  void check_after_persist(std::uint32_t slot, const groups::raft::Ready& r);
+  void check_commit(std::uint32_t slot);
+  void check_pre_vote_kept_state(std::uint32_t slot, const groups::raft::HardState& before);
+  void note_leader_contact(std::uint32_t slot, groups::raft::MessageType type, const NodeId& from, groups::Term term);
+  [[nodiscard]] bool disk_holds(const Disk& d, Index i, groups::Term t) const;
+  [[nodiscard]] std::optional<groups::Term> committed_term(std::uint64_t incarnation, Index i) const;
   void serve_gets(std::uint32_t slot);
   void try_state_sync(std::uint32_t slot);
   void maybe_compact(Node& n);
@@ -119,6 +171,13 @@ class SimCluster {
   Time now_{};
   std::vector<Node> nodes_;
   std::unordered_map<NodeId, std::uint32_t> slot_by_id_;
+  SimRng disk_rng_;
+  std::uint64_t steps_ = 0;
+  std::size_t torn_crashes_ = 0;
+  // (incarnation, term, voter) -> the candidate it granted: one vote per voter per term.
+  std::map<std::tuple<std::uint64_t, std::uint64_t, NodeId>, NodeId> votes_;
+  // incarnation -> the term of each index (index - 1) a leader committed.
+  std::map<std::uint64_t, std::vector<groups::Term>> committed_;
 };
 
 }  // namespace mosaik::sim

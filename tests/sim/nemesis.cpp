@@ -1,4 +1,4 @@
-// Faults drawn from the seed: partitions (halves, bridge, isolated leader), crashes,
+// Faults drawn from the seed: partitions (halves, bridge, isolated leader, one way), crashes,
 // restarts with and without state, pauses, departures and joins, within a budget that keeps
 // a majority of every membership recoverable.
 #include "run.hpp"
@@ -47,7 +47,7 @@ void Run::nemesis_step() {
     return c[nemesis_.below(c.size())];
   };
   ++faults_;
-  switch (nemesis_.below(9)) {
+  switch (nemesis_.below(params_.classic ? 9 : 10)) {
     case 0: cluster_->network().heal(); break;
     case 1:
       if (!params_.partitions) break;
@@ -111,6 +111,20 @@ void Run::nemesis_step() {
           cluster_->join();
         }
         last_state_loss_ = cluster_->now();
+      }
+      break;
+    case 9:
+      if (!params_.partitions || !params_.harsh.one_way) break;
+      cluster_->network().heal();
+      {  // one-way cuts: each node loses a random set of its outgoing links
+        const auto from = static_cast<std::uint32_t>(nemesis_.below(n));
+        for (std::uint32_t s = 0; s < n; ++s)
+          if (s != from && nemesis_.chance(0.6)) cluster_->network().cut_one_way(from, s);
+        if (nemesis_.chance(0.5)) {
+          const auto to = static_cast<std::uint32_t>(nemesis_.below(n));
+          for (std::uint32_t s = 0; s < n; ++s)
+            if (s != to && nemesis_.chance(0.6)) cluster_->network().cut_one_way(s, to);
+        }
       }
       break;
   }

@@ -3,7 +3,7 @@
 namespace mosaik::sim {
 
 void SimNetwork::send(Time now, std::uint32_t from, std::uint32_t to, std::uint64_t to_epoch, Message m) {
-  if (!connected(from, to) || rng_.chance(faults.loss)) return;
+  if (!delivers(from, to) || rng_.chance(faults.loss)) return;
   const auto span = static_cast<std::uint64_t>((faults.max_delay - faults.min_delay).count());
   auto delay = [&] {
     if (rng_.chance(faults.slow)) {
@@ -26,7 +26,7 @@ std::optional<Delivery> SimNetwork::pop_due(Time now) {
     Delivery d = queue_.top();
     queue_.pop();
     // A partition raised while the message was in flight cuts it too.
-    if (connected(d.from, d.to)) return d;
+    if (delivers(d.from, d.to)) return d;
   }
   return std::nullopt;
 }

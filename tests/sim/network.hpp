@@ -1,6 +1,6 @@
 #pragma once
 // The simulated network: messages in flight ordered by delivery time, with loss,
-// duplication, delay (hence reordering) and partitions, all drawn from one seeded RNG.
+// duplication, delay (hence reordering) and partitions (both ways or one way), all drawn from one seeded RNG.
 //
 //   SimNetwork net(seed);  net.faults.loss = 0.1;  net.send(now, from, to, msg);
 //   while (auto d = net.pop_due(now)) deliver(*d);
@@ -48,19 +48,22 @@ class SimNetwork {
   // The earliest delivery due at or before `now`.
   [[nodiscard]] std::optional<Delivery> pop_due(Time now);
 
-  // Partitions: `blocked(a, b)` cuts both directions between slots a and b.
+  // Partitions: cut(a, b) stops both directions, cut_one_way(from, to) only one. A bond
+  // (a connection) needs both directions, so connected() asks for both.
   void heal() { cut_.clear(); }
-  void cut(std::uint32_t a, std::uint32_t b) { cut_.insert(key(a, b)); }
-  [[nodiscard]] bool connected(std::uint32_t a, std::uint32_t b) const {
-    return a == b || !cut_.contains(key(a, b));
+  void cut(std::uint32_t a, std::uint32_t b) {
+    cut_.insert(key(a, b));
+    cut_.insert(key(b, a));
   }
+  void cut_one_way(std::uint32_t from, std::uint32_t to) { cut_.insert(key(from, to)); }
+  [[nodiscard]] bool delivers(std::uint32_t from, std::uint32_t to) const {
+    return from == to || !cut_.contains(key(from, to));
+  }
+  [[nodiscard]] bool connected(std::uint32_t a, std::uint32_t b) const { return delivers(a, b) && delivers(b, a); }
   [[nodiscard]] std::size_t in_flight() const { return queue_.size(); }
 
  private:
-  static std::uint64_t key(std::uint32_t a, std::uint32_t b) {
-    if (a > b) std::swap(a, b);
-    return (std::uint64_t{a} << 32) | b;
-  }
+  static std::uint64_t key(std::uint32_t from, std::uint32_t to) { return (std::uint64_t{from} << 32) | to; }
   struct Later {
     bool operator()(const Delivery& x, const Delivery& y) const {
       return x.at != y.at ? x.at > y.at : x.seq > y.seq;

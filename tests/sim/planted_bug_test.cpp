@@ -1,6 +1,7 @@
 // The simulator must be able to fail. This binary links a core built with
-// MOSAIK_RAFT_PLANTED_BUG_COMMIT_WITHOUT_QUORUM (the leader commits what it has, without a
-// quorum): the checkers have to report it within a bounded number of schedules.
+// MOSAIK_RAFT_PLANTED_BUGS (src/groups/raft/planted_bug.hpp): each mutation, planted alone,
+// must be caught within the CI budget (the seeds raft_simulation runs), by the first
+// violation the checkers report.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -9,20 +10,41 @@
 namespace mosaik::sim {
 namespace {
 
-TEST(PlantedBug, commit_without_quorum_is_caught_by_the_simulator) {
-  constexpr std::uint64_t kMaxSchedules = 200;
-  std::optional<std::uint64_t> caught;
-  std::string what;
-  for (std::uint64_t seed = 0x8BAD0000; seed < 0x8BAD0000 + kMaxSchedules && !caught; ++seed) {
-    const auto r = run_schedule(seed, {});
-    if (!r.violations.empty()) {
-      caught = seed;
-      what = r.violations.front();
-    }
+using groups::raft::PlantedBug;
+
+constexpr std::uint64_t kCiSeedBase = 0x5EED0000;  // sim_test.cpp's default range
+constexpr std::uint64_t kCiSchedules = 2000;       // and its default budget
+
+struct Case {
+  PlantedBug bug;
+  const char* name;
+};
+
+class PlantedBugCaught : public ::testing::TestWithParam<Case> {};
+
+TEST_P(PlantedBugCaught, within_the_ci_budget) {
+  static_assert(groups::raft::kPlantedBugsBuild, "this test needs the planted-bug core");
+  ScheduleOptions options;
+  options.planted = GetParam().bug;
+  for (std::uint64_t k = 0; k < kCiSchedules; ++k) {
+    const auto r = run_schedule(kCiSeedBase + k, options);
+    if (r.violations.empty()) continue;
+    fmt::print("planted bug {} caught by schedule {} of the CI budget (SIM_SEED={}): {}\n", GetParam().name, k + 1,
+               r.seed, r.violations.front());
+    return;
   }
-  ASSERT_TRUE(caught.has_value()) << "no schedule of " << kMaxSchedules << " caught the planted bug";
-  fmt::print("planted bug caught by seed {}: {}\n", *caught, what);
+  FAIL() << "no schedule of the CI budget (" << kCiSchedules << ") caught planted bug " << GetParam().name;
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Mutations, PlantedBugCaught,
+    ::testing::Values(Case{PlantedBug::CommitWithoutQuorum, "commit_without_quorum"},
+                      Case{PlantedBug::VoteBeforePersist, "vote_before_persist"},
+                      Case{PlantedBug::VoteNeverDurable, "vote_never_durable"},
+                      Case{PlantedBug::CountEarlierTermReplicas, "count_earlier_term_replicas"},
+                      Case{PlantedBug::PreVoteBumpsTerm, "prevote_bumps_term"},
+                      Case{PlantedBug::PreVoteIgnoresLease, "prevote_ignores_lease"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace mosaik::sim

@@ -50,6 +50,8 @@ class SimRng {
   std::uint64_t s_[4];
 };
 
-enum Stream : std::uint64_t { Network = 1, Nemesis = 2, Clients = 3, Options = 4, NodeBase = 100 };
+enum Stream : std::uint64_t {
+  Network = 1, Nemesis = 2, Clients = 3, Options = 4, Tuning = 5, Disk = 6, Script = 7, NodeBase = 100
+};
 
 }  // namespace mosaik::sim

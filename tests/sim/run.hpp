@@ -13,12 +13,38 @@
 
 namespace mosaik::sim::detail {
 
+// A deployment's legal choices, drawn per seed (Stream::Tuning); classic schedules keep the
+// defaults the simulator used before issue 19.
+struct Tuning {
+  std::size_t max_entries_per_append = 1024;
+  std::size_t max_inflight_appends = 64;
+  Time heartbeat = Time(std::chrono::milliseconds(50));
+  Time heartbeat_jitter = Time(std::chrono::milliseconds(10));
+  Time election = Time(std::chrono::milliseconds(300));
+  Time election_jitter = Time(std::chrono::milliseconds(150));
+  Time forward = Time(std::chrono::milliseconds(600));
+  double clock_drift = 0;
+};
+
+// Faults beyond the classic ones.
+struct HarshFaults {
+  double crash_before_send = 0;  // per Ready
+  bool stale_to_restarted = false;
+  bool one_way = false;          // the nemesis may cut one direction of a link
+};
+
+enum class Script : std::uint8_t { None, Figure8, PinnedOldLeader, MembershipInPartition };
+
 struct Params {
   std::size_t nodes;
   std::size_t clients;
   LinkFaults link;
   std::uint64_t compact_after;
   bool partitions, crashes, state_loss, pauses, churn;
+  bool classic = false;
+  Tuning tuning;
+  HarshFaults harsh;
+  Script script = Script::None;
 };
 
 inline Params draw_params(SimRng& rng) {
@@ -40,17 +66,39 @@ inline Params draw_params(SimRng& rng) {
   return p;
 }
 
-inline groups::ConsensusConfig sim_consensus(std::size_t nodes) {
+// Drawn from its own stream, so a classic schedule's draws are what they were.
+inline void draw_variation(Params& p, SimRng& rng) {
+  using std::chrono::milliseconds;
+  auto& t = p.tuning;
+  t.max_entries_per_append = std::array<std::size_t, 3>{1, 4, 1024}[rng.below(3)];
+  t.max_inflight_appends = std::array<std::size_t, 3>{1, 4, 64}[rng.below(3)];
+  t.heartbeat = Time(milliseconds(std::array<int, 3>{20, 50, 100}[rng.below(3)]));
+  t.heartbeat_jitter = t.heartbeat * static_cast<int>(rng.below(4)) / 10;
+  t.election = t.heartbeat * static_cast<int>(rng.between(4, 10));
+  t.election_jitter = t.election * static_cast<int>(rng.between(1, 4)) / 4;
+  t.forward = t.election * static_cast<int>(rng.between(2, 3));
+  t.clock_drift = std::array<double, 3>{0.0, 0.01, 0.1}[rng.below(3)];
+  p.harsh.crash_before_send = std::array<double, 3>{0.0, 0.0003, 0.002}[rng.below(3)];
+  p.harsh.stale_to_restarted = rng.chance(0.5);
+  p.harsh.one_way = rng.chance(0.5);
+  const auto script = rng.below(100);
+  p.script = script < 8 ? Script::Figure8 : script < 16 ? Script::PinnedOldLeader
+                                          : script < 24 ? Script::MembershipInPartition : Script::None;
+  if (p.script == Script::Figure8) p.nodes = 5;
+  if (p.script != Script::None) p.partitions = true;
+}
+
+inline groups::ConsensusConfig sim_consensus(std::size_t nodes, const Tuning& t) {
   return groups::ConsensusConfig::builder()
-      .with_heartbeat_interval(std::chrono::milliseconds(50))
-      .with_heartbeat_jitter(std::chrono::milliseconds(10))
-      .with_election_timeout(std::chrono::milliseconds(300))
-      .with_election_timeout_jitter(std::chrono::milliseconds(150))
+      .with_heartbeat_interval(t.heartbeat)
+      .with_heartbeat_jitter(t.heartbeat_jitter)
+      .with_election_timeout(t.election)
+      .with_election_timeout_jitter(t.election_jitter)
       .with_bootstrap_delay(std::chrono::milliseconds(100))
-      .with_forward_timeout(std::chrono::milliseconds(600))
-      .with_query_timeout(std::chrono::milliseconds(600))
+      .with_forward_timeout(t.forward)
+      .with_query_timeout(t.forward)
       .with_bootstrap_expect(static_cast<std::uint32_t>(nodes))
-      .with_member_timeout(std::chrono::seconds(2))
+      .with_member_timeout(std::max<Time>(std::chrono::seconds(2), t.election * 4))
       .build();
 }
 
@@ -63,7 +111,22 @@ class Run {
         clients_rng_(derive_seed(seed, Stream::Clients)) {
     SimRng prng(derive_seed(seed, Stream::Options));
     params_ = draw_params(prng);
-    ClusterConfig config{sim_consensus(params_.nodes), params_.compact_after, Time(std::chrono::milliseconds(10))};
+    params_.classic = options.classic_max_entries_per_append.has_value();
+    if (params_.classic) {
+      params_.tuning.max_entries_per_append = *options.classic_max_entries_per_append;
+    } else {
+      SimRng vrng(derive_seed(seed, Stream::Tuning));
+      draw_variation(params_, vrng);
+    }
+    const auto& t = params_.tuning;
+    ClusterConfig config{sim_consensus(params_.nodes, t), params_.compact_after, Time(std::chrono::milliseconds(10))};
+    config.max_entries_per_append = t.max_entries_per_append;
+    config.max_inflight_appends = t.max_inflight_appends;
+    config.clock_drift = t.clock_drift;
+    config.crash_before_send = params_.harsh.crash_before_send;
+    config.stale_to_restarted = params_.harsh.stale_to_restarted;
+    config.max_steps = options.max_steps;
+    config.planted = options.planted;
     ClusterHooks hooks{
         [this](std::uint32_t, const ProposalOutcome& p) { on_proposal(p); },
         [this](std::uint32_t, std::uint64_t request, std::uint64_t value) { finish(request, Outcome::Ok, value); },
@@ -71,11 +134,15 @@ class Run {
         [this](std::uint32_t slot) { on_crash(slot); }};
     cluster_ = std::make_unique<SimCluster>(seed, config, params_.nodes, checker_, std::move(hooks));
     cluster_->network().faults = params_.link;
-    clients_.resize(params_.clients);
+    clients_.resize(params_.clients + 1);
     for (auto& c : clients_) c.next_at = Time(std::chrono::milliseconds(500));  // after the bootstrap delay
+    clients_.back().scripted = true;
+    script_rng_ = SimRng(derive_seed(seed, Stream::Script));
   }
 
   ScheduleResult run();
+  void phases();  // chaos, then heal
+  [[nodiscard]] std::string description() const { return describe(); }
 
  private:
   enum class Outcome { Ok, Discard, Unknown };
@@ -86,6 +153,8 @@ class Run {
     std::uint32_t slot = 0;
     Time deadline{};
     Time next_at{};
+    std::optional<std::uint32_t> pinned;  // a script keeps this client on one node
+    bool scripted = false;                // the script's own writes: never driven at random
   };
 
   void on_proposal(const ProposalOutcome& p);
@@ -93,6 +162,9 @@ class Run {
   void finish(std::uint64_t request, Outcome outcome, std::uint64_t value);
   void drive_clients();
   void nemesis_step();
+  void script_step();  // script.cpp
+  bool script_done() const { return params_.script == Script::None || script_phase_ < 0; }
+  void script_put(std::uint32_t slot);
   bool may_take_one_more() const;
   void heal();
   bool settled_probe(Time& probe_retry);
@@ -115,6 +187,12 @@ class Run {
   bool chaos_ = true;
   std::uint64_t probe_request_ = 0;
   bool probe_committed_ = false;
+  // script.cpp: the phase of the scripted schedule (-1: done) and what it chose.
+  SimRng script_rng_{0};
+  int script_phase_ = 0;
+  Time script_at_{};
+  std::uint32_t script_a_ = 0, script_b_ = 0, script_w_ = 0;
+  groups::Term script_term_;
 };
 
 }  // namespace mosaik::sim::detail

@@ -27,8 +27,11 @@ void SafetyChecker::on_leader(const groups::raft::NodeId& id, const Core& core) 
   // Leader completeness: every entry committed in an earlier term is in its log. (A stale
   // candidate may still win an old term; it need not hold entries committed in later ones.)
   const auto& log = core.log();
-  for (std::uint64_t i = log.first_index().value; i <= committed_.size(); ++i) {
-    const auto& c = committed_[i - 1];
+  static const std::vector<Applied> none;
+  const auto found = committed_.find(core.incarnation());
+  const auto& committed = found == committed_.end() ? none : found->second;
+  for (std::uint64_t i = log.first_index().value; i <= committed.size(); ++i) {
+    const auto& c = committed[i - 1];
     if (c.committed_by >= core.term()) continue;
     if (i > log.last_index().value) {
       violation(fmt::format("leader completeness: leader {} of term {} ends at {}, before committed entry {}", id,
@@ -41,20 +44,26 @@ void SafetyChecker::on_leader(const groups::raft::NodeId& id, const Core& core) 
   }
 }
 
-void SafetyChecker::on_apply(std::uint64_t node, const Entry& e, Index expected_index, Term term) {
+void SafetyChecker::on_apply(std::uint64_t node, const Entry& e, Index expected_index, Term term,
+                             std::uint64_t incarnation) {
   if (e.index != expected_index)
     violation(fmt::format("node {} applied {} where {} was next", node, e.index, expected_index));
   const auto i = e.index.value;
   if (i == 0) return;
-  if (i == committed_.size() + 1) {
-    committed_.push_back({e.term, entry_hash(e), term});
-  } else if (i <= committed_.size()) {
-    const auto& c = committed_[i - 1];
+  if (!committed_.contains(incarnation) && !committed_.empty())
+    violation(fmt::format("incarnation split: node {} applies entries of incarnation {:x} while {:x} holds committed "
+                          "ones (a second group founded; docs/decisions/0400)",
+                          node, incarnation, committed_.begin()->first));
+  auto& committed = committed_[incarnation];
+  if (i == committed.size() + 1) {
+    committed.push_back({e.term, entry_hash(e), term});
+  } else if (i <= committed.size()) {
+    const auto& c = committed[i - 1];
     if (c.term != e.term || c.hash != entry_hash(e))
       violation(fmt::format("state-machine safety: node {} applied term {} at {} where term {} was applied", node,
                             e.term, i, c.term));
   } else {
-    violation(fmt::format("node {} applied {} beyond the known committed prefix {}", node, i, committed_.size()));
+    violation(fmt::format("node {} applied {} beyond the known committed prefix {}", node, i, committed.size()));
   }
 }
 

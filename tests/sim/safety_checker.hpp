@@ -8,6 +8,7 @@
 //   SafetyChecker c;  c.on_leader(node_id, core);  c.on_apply(node_id, entry);
 //   c.check_log_matching(cores);  if (!c.violations().empty()) fail(seed);
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -21,13 +22,26 @@ namespace mosaik::sim {
 class SafetyChecker {
  public:
   void on_leader(const groups::raft::NodeId& id, const groups::raft::Core& core);
-  // `node` (now in `term`) applies `e` next; `expected_index` is the index it must have.
-  void on_apply(std::uint64_t node, const groups::raft::Entry& e, groups::Index expected_index, groups::Term term);
+  // `node` (now in `term` of `incarnation`) applies `e` next; `expected_index` is the index it
+  // must have. Entries committed by two incarnations are a split group (decision 0400): one
+  // violation says so, and each incarnation's own entries are still checked.
+  void on_apply(std::uint64_t node, const groups::raft::Entry& e, groups::Index expected_index, groups::Term term,
+                std::uint64_t incarnation = 0);
   void check_log_matching(const std::vector<const groups::raft::Core*>& cores);
   void violation(std::string what);
 
   [[nodiscard]] const std::vector<std::string>& violations() const { return violations_; }
-  [[nodiscard]] std::size_t committed_count() const { return committed_.size(); }
+  [[nodiscard]] std::size_t committed_count() const {
+    std::size_t n = 0;
+    for (const auto& [inc, entries] : committed_) n += entries.size();
+    return n;
+  }
+  [[nodiscard]] std::size_t leaders_elected() const { return leaders_.size(); }
+  [[nodiscard]] std::uint64_t max_leader_term() const {
+    return leaders_.empty() ? 0 : std::max_element(leaders_.begin(), leaders_.end(), [](const auto& a, const auto& b) {
+                                    return a.first.second < b.first.second;
+                                  })->first.second;
+  }
 
  private:
   struct Applied {
@@ -37,7 +51,7 @@ class SafetyChecker {
     groups::Term committed_by;
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, groups::raft::NodeId> leaders_;  // (incarnation, term)
-  std::vector<Applied> committed_;  // by index - 1, as first applied by anyone
+  std::map<std::uint64_t, std::vector<Applied>> committed_;  // per incarnation, by index - 1, as first applied
   std::vector<std::string> violations_;
 };
 

@@ -11,35 +11,44 @@ namespace detail {
 
 using namespace std::chrono_literals;
 
+namespace {
+std::int64_t ms(Time t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t).count(); }
+constexpr const char* kScriptNames[] = {"random", "figure8", "pinned_old_leader", "membership_in_partition"};
+}  // namespace
+
 std::string Run::describe() const {
+  const auto& t = params_.tuning;
+  const auto& h = params_.harsh;
   return fmt::format(
       "nodes={} clients={} loss={:.3f} dup={:.3f} max_delay={}ms slow={:.3f} compact_after={} partitions={} crashes={} "
-      "state_loss={} pauses={} churn={}",
-      params_.nodes, params_.clients, params_.link.loss, params_.link.duplicate,
-      std::chrono::duration_cast<std::chrono::milliseconds>(params_.link.max_delay).count(), params_.link.slow,
-      params_.compact_after,
-      params_.partitions, params_.crashes, params_.state_loss, params_.pauses, params_.churn);
+      "state_loss={} pauses={} churn={} | {} max_entries_per_append={} inflight={} heartbeat={}ms election={}ms+{}ms "
+      "forward={}ms drift={} crash_before_send={} stale_to_restarted={} one_way={} script={}",
+      params_.nodes, params_.clients, params_.link.loss, params_.link.duplicate, ms(params_.link.max_delay),
+      params_.link.slow, params_.compact_after, params_.partitions, params_.crashes, params_.state_loss, params_.pauses,
+      params_.churn, params_.classic ? "classic" : "drawn", t.max_entries_per_append, t.max_inflight_appends,
+      ms(t.heartbeat), ms(t.election), ms(t.election_jitter), ms(t.forward), t.clock_drift, h.crash_before_send,
+      h.stale_to_restarted, h.one_way, kScriptNames[static_cast<int>(params_.script)]);
 }
 
-ScheduleResult Run::run() {
-  ScheduleResult result;
-  result.seed = seed_;
-  result.nodes = params_.nodes;
-  result.description = describe();
+void Run::phases() {
   const Time step = 5ms;
   Time next_fault = Time(500ms) + Time(static_cast<Time::rep>(nemesis_.below(500'000'000)));
   Time last_log_check{};
   // Chaos: faults while clients run, until enough operations were invoked.
   const Time chaos_limit = 600s;
-  while (invoked_ < options_.min_ops && cluster_->now() < chaos_limit) {
+  while ((invoked_ < options_.min_ops || !script_done()) && cluster_->now() < chaos_limit) {
     cluster_->advance_to(cluster_->now() + step);
     drive_clients();
-    if (cluster_->now() >= next_fault) {
+    if (params_.script != Script::None) {
+      script_step();
+      cluster_->refresh_bonds();
+    } else if (cluster_->now() >= next_fault) {
       nemesis_step();
       next_fault = cluster_->now() + Time(static_cast<Time::rep>(nemesis_.between(200'000'000, 1'500'000'000)));
     }
     if (cluster_->now() - last_log_check >= 200ms) {
       checker_.check_log_matching(cluster_->live_cores());
+      cluster_->check_disks_fully();
       last_log_check = cluster_->now();
     }
   }
@@ -74,6 +83,19 @@ ScheduleResult Run::run() {
                                    by_request_.size(), probe_done ? "committed" : "not committed",
                                    std::chrono::duration_cast<std::chrono::seconds>(heal_bound).count()));
   checker_.check_log_matching(cluster_->live_cores());
+  cluster_->check_disks_fully();
+}
+
+ScheduleResult Run::run() {
+  ScheduleResult result;
+  result.seed = seed_;
+  result.nodes = params_.nodes;
+  result.description = describe();
+  try {
+    phases();
+  } catch (const std::exception& e) {  // a broken invariant in a core, or the step budget
+    checker_.violation(fmt::format("exception: {}", e.what()));
+  }
   const auto lin = check_linearizable(history_);
   result.violations = checker_.violations();
   if (!lin.ok) result.violations.push_back(fmt::format("linearizability: {}", lin.detail));
@@ -88,7 +110,17 @@ ScheduleResult Run::run() {
   result.ops_failed = failed_;
   result.ops_unknown = unknown_;
   result.committed = checker_.committed_count();
-  result.faults = faults_;
+  result.faults = faults_ + cluster_->torn_crashes();
+  result.elections = checker_.leaders_elected();
+  result.max_term = checker_.max_leader_term();
+  for (const auto* c : cluster_->live_cores()) result.max_term = std::max(result.max_term, c->term().value);
+  result.steps = cluster_->steps();
+  if (result.elections > options_.budget.max_elections)
+    result.violations.push_back(fmt::format("liveness budget: {} elections (budget {})", result.elections,
+                                            options_.budget.max_elections));
+  if (result.max_term > options_.budget.max_term)
+    result.violations.push_back(
+        fmt::format("liveness budget: term {} reached (budget {})", result.max_term, options_.budget.max_term));
   result.sim_seconds = std::chrono::duration<double>(cluster_->now()).count();
   return result;
 }
@@ -117,8 +149,20 @@ bool Run::settled_probe(Time& probe_retry) {
 }  // namespace detail
 
 ScheduleResult run_schedule(std::uint64_t seed, const ScheduleOptions& options) {
-  detail::Run run(seed, options);
-  return run.run();
+  // A broken invariant inside a core (or the step budget) throws: report it with the seed
+  // rather than lose the seed to a crashed test binary.
+  std::string description = "(while setting up)";
+  try {
+    detail::Run run(seed, options);
+    description = run.description();
+    return run.run();
+  } catch (const std::exception& e) {
+    ScheduleResult r;
+    r.seed = seed;
+    r.description = description;
+    r.violations.push_back(fmt::format("exception: {}", e.what()));
+    return r;
+  }
 }
 
 }  // namespace mosaik::sim

@@ -30,13 +30,16 @@ void Core::state_synced(const SnapshotPoint& point) {
     // the leader and counted in a quorum; keep them.
     log_.compact(point.cursor.index);
     configs_.compact(point.cursor.index);
+    if (unstable_from_ <= point.cursor.index) unstable_from_ = point.cursor.index.next();
   } else {
     log_.reset(point.cursor);
     configs_.reset(point.membership);
+    // The stored log is dropped with this Ready's snapshot: whatever comes next is unstable,
+    // however far the old log reached (issue 19: it moved only forward and lost entries).
+    unstable_from_ = point.cursor.index.next();
   }
   commit_ = point.cursor.index;
   applied_ = point.cursor.index;
-  if (unstable_from_ <= point.cursor.index) unstable_from_ = point.cursor.index.next();
   ready_.snapshot = point;
   resolve_pending_commits();
   if (leader_ && role_ == Role::Follower) {

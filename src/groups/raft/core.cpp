@@ -22,6 +22,7 @@ Core::Core(CoreOptions options, DurableState durable, Time now)
   for (auto& e : durable.entries) append_local(std::move(e));
   commit_ = applied_ = log_.base().index;
   unstable_from_ = log_.last_index().next();
+  forward_memory_after_ = hard_.term;
   reset_election_deadline();
 }
 
@@ -82,8 +83,11 @@ void Core::step(Message m) {
 }
 
 bool Core::accept_incarnation(const Message& m) {
-  if (m.incarnation == hard_.incarnation) return true;
-  if (!unbound()) {
+  if (m.incarnation == hard_.incarnation) {
+    if (unbound() && !group_exists_) group_exists_ = proves_group_exists(m);
+    return true;
+  }
+  if (!unbound() || group_exists_) {
     ignore(m, "other incarnation");
     return false;
   }
@@ -93,24 +97,36 @@ bool Core::accept_incarnation(const Message& m) {
     case MessageType::Heartbeat:
     case MessageType::StateSync:
       switch_incarnation(m.incarnation);
+      group_exists_ = true;
       return true;
     case MessageType::PreVote:
     case MessageType::Vote:
       // A genesis vote must name us and its incarnation must be the one its set defines;
       // a vote without a set comes from a group whose genesis named us (only voters are asked).
-      if (!m.voters.empty() &&
-          (incarnation_of(m.voters) != m.incarnation ||
+      if (!m.voters.empty() && (!options_.may_found || incarnation_of(m.voters) != m.incarnation ||
            !std::binary_search(m.voters.begin(), m.voters.end(), options_.id))) {
         ignore(m, "genesis vote not for us");
         return false;
       }
       switch_incarnation(m.incarnation);
+      group_exists_ = proves_group_exists(m);
       return true;
     default:
       // A group exists around us: wait for its leader instead of founding another.
       reset_election_deadline();
       ignore(m, "unbound");
       return false;
+  }
+}
+
+bool Core::proves_group_exists(const Message& m) {
+  switch (m.message_type()) {
+    case MessageType::Append:
+    case MessageType::Heartbeat:
+    case MessageType::StateSync: return true;  // only a leader sends these, and it holds entries
+    case MessageType::PreVote:
+    case MessageType::Vote: return !m.index.is_zero();  // the candidate holds entries
+    default: return false;
   }
 }
 
@@ -188,6 +204,12 @@ Ready Core::take_ready() {
   if (hard_dirty_) {
     out.hard_state = hard_;
     hard_dirty_ = false;
+    if (planted(PlantedBug::VoteNeverDurable)) out.hard_state->vote.reset();
+    if (planted_unpersisted_vote_) {  // VoteBeforePersist: the grant leaves now, the vote next time
+      out.hard_state->vote = *planted_unpersisted_vote_;
+      planted_unpersisted_vote_.reset();
+      hard_dirty_ = true;
+    }
   }
   if (unstable_from_ <= log_.last_index()) {
     out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX);

@@ -28,6 +28,7 @@
 #include "config_history.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "planted_bug.hpp"
 #include "progress.hpp"
 #include "types.hpp"
 
@@ -42,15 +43,21 @@ struct CoreOptions {
   std::size_t max_inflight_appends = 64;      // pipelining: unacknowledged Appends per member
   std::size_t max_pending_proposals = 1 << 16;
   std::size_t max_pending_reads = 1 << 12;
+  // False for a node that joins an existing group: one started to join it, or restarted after
+  // losing its log (the shell knows from its storage epoch). It never campaigns for, nor votes
+  // in, a genesis, so it cannot help found a second incarnation (docs/decisions/0400).
+  bool may_found = true;
+  PlantedBug planted_bug = PlantedBug::None;  // ignored unless built with MOSAIK_RAFT_PLANTED_BUGS
 };
 
 // Why a proposal or read did not succeed, and what the caller may conclude.
 enum class FailReason : std::uint8_t {
-  NoLeader,  // no leader known or it refused: certainly not appended
+  NoLeader,  // no leader known, or it refused and can prove it never appended: certainly not appended
   Busy,      // a bound was reached: certainly not appended
   Timeout,   // forward_timeout / query_timeout passed: outcome unknown
   Dropped,   // its entries were overwritten: certainly never committed
-  Unknown,   // skipped by a state sync: outcome unknown
+  Unknown,   // skipped by a state sync, or refused by a node that may have appended it
+             // earlier (a duplicate, or a Forward of a term it may have led): outcome unknown
 };
 
 struct ProposalOutcome {
@@ -133,6 +140,9 @@ class Core {
   [[nodiscard]] const NodeId& id() const { return options_.id; }
   [[nodiscard]] Role role() const { return role_; }
   [[nodiscard]] Term term() const { return hard_.term; }
+  // The hard state in memory; once a Ready is taken, the shell's disk must equal it after
+  // persisting that Ready (the simulator checks it).
+  [[nodiscard]] const HardState& hard_state() const { return hard_; }
   [[nodiscard]] std::optional<NodeId> leader() const { return leader_; }
   [[nodiscard]] Index commit_index() const { return commit_; }
   [[nodiscard]] Index applied_index() const { return applied_; }
@@ -152,6 +162,12 @@ class Core {
     IndexRange range;
     Term term;
   };
+  struct ForwardAck {
+    IndexRange range;      // appended: its range
+    Term term;             // appended: its entries' term; refused: our term then
+    bool refused = false;
+    bool certain = false;  // refused: we can prove we never appended it
+  };
   struct PendingForward {
     std::size_t count;
     Time deadline;
@@ -170,6 +186,9 @@ class Core {
     Time down_since{};
   };
 
+  // A deliberate bug for the simulator's self-test; always false outside a planted build.
+  [[nodiscard]] bool planted(PlantedBug bug) const { return kPlantedBugsBuild && options_.planted_bug == bug; }
+
   // core.cpp
   void ignore(const Message& m, const char* why);
   void send(Message m);
@@ -177,6 +196,7 @@ class Core {
   void notify_role();
   [[nodiscard]] Message make(MessageType type, const NodeId& to) const;
   [[nodiscard]] bool accept_incarnation(const Message& m);
+  [[nodiscard]] static bool proves_group_exists(const Message& m);
   [[nodiscard]] bool handle_term(const Message& m);
   void dispatch(const Message& m);
   void append_local(Entry e);
@@ -223,6 +243,8 @@ class Core {
   void resolve_pending_commits();
   void fail_proposal(std::uint64_t request, FailReason reason);
   void expire_forwards();
+  [[nodiscard]] bool never_appended_in_this_term(const Message& forward) const;
+  void remember_forward(const std::pair<NodeId, std::uint64_t>& key, ForwardAck ack);
 
   // read_index.cpp
   void start_read(std::uint64_t request, std::optional<NodeId> origin, Time deadline);
@@ -251,6 +273,7 @@ class Core {
   Index applied_;
   Index unstable_from_;  // first entry not yet handed out for persistence
   bool hard_dirty_ = false;
+  std::optional<std::optional<NodeId>> planted_unpersisted_vote_;  // VoteBeforePersist: the vote on disk
   bool role_dirty_ = true;
   std::uint64_t ignored_messages_ = 0;
 
@@ -277,18 +300,24 @@ class Core {
   // proposals and reads this node was asked for
   std::multimap<Index, PendingCommit> pending_commits_;  // by last index of the range
   std::map<std::uint64_t, PendingForward> pending_forwards_;
-  // Forwards this node appended, so a duplicated Forward is answered, not appended twice.
-  struct ForwardAck {
-    IndexRange range;
-    Term term;
-  };
+  // Forwards this node answered (appended or refused), so a duplicate gets the same answer
+  // and is never appended later. Only a Forward of the leader's own term is appended: a
+  // copy of an older term may have been appended by an earlier life of this node, whose
+  // memory is gone, so it is refused as "outcome unknown" (issue 19 bug 2).
   static constexpr std::size_t kForwardDedupEntries = 1 << 16;  // >> forwards per forward_timeout
   std::map<std::pair<NodeId, std::uint64_t>, ForwardAck> forwarded_;
   std::deque<std::pair<NodeId, std::uint64_t>> forwarded_order_;
+  // forwarded_ knows every Forward this node appended in terms after this one: it is our
+  // term when this life (or incarnation) began, raised when an entry is evicted.
+  Term forward_memory_after_;
   std::map<std::uint64_t, Time> pending_remote_reads_;
 
   std::map<NodeId, Bond> bonds_;
   bool state_sync_requested_ = false;
+  // Unbound, we heard from a member of our incarnation that holds entries: the group exists,
+  // so we wait for its leader and never found (or join) another. In memory only: a restart
+  // forgets it (docs/decisions/0400).
+  bool group_exists_ = false;
 
   Ready ready_;
 };

@@ -78,6 +78,8 @@ void Core::switch_incarnation(std::uint64_t incarnation) {
     parked.erase(it);
   }
   hard_.incarnation = incarnation;
+  group_exists_ = false;
+  forward_memory_after_ = std::max(forward_memory_after_, hard_.term);  // a resumed term may predate this life
   hard_state_changed();
   role_ = Role::Follower;
   leader_.reset();
@@ -160,7 +162,11 @@ void Core::campaign_genesis() {
 }
 
 void Core::on_election_timeout() {
-  if (unbound() && membership().voters.empty()) return campaign_genesis();
+  if (unbound() && membership().voters.empty()) {
+    if (!group_exists_ && options_.may_found) return campaign_genesis();
+    reset_election_deadline();  // the group exists: its leader will reach us
+    return;
+  }
   if (promotable()) return become_pre_candidate();
   reset_election_deadline();
 }
@@ -168,14 +174,16 @@ void Core::on_election_timeout() {
 void Core::handle_vote_request(const Message& m) {
   const bool pre = m.message_type() == MessageType::PreVote;
   bool grant = false;
-  if (!m.voters.empty() && m.voters.size() < options_.config.bootstrap_expect) {
-    grant = false;  // a founding set smaller than we would accept
+  if (!m.voters.empty() && (m.voters.size() < options_.config.bootstrap_expect || !options_.may_found)) {
+    grant = false;  // a founding set smaller than we would accept, or we only ever join
   } else {
-    const bool can_vote = pre ? (m.term > hard_.term && !in_lease())
+    const bool lease = in_lease() && !planted(PlantedBug::PreVoteIgnoresLease);
+    const bool can_vote = pre ? (m.term > hard_.term && !lease)
                               : (hard_.vote == m.from || (!hard_.vote && !leader_));
     grant = can_vote && log_.is_up_to_date({m.log_term, m.index});
   }
   if (grant && !pre) {
+    if (planted(PlantedBug::VoteBeforePersist) && !planted_unpersisted_vote_) planted_unpersisted_vote_ = hard_.vote;
     hard_.vote = m.from;
     hard_state_changed();
     reset_election_deadline();
@@ -184,6 +192,7 @@ void Core::handle_vote_request(const Message& m) {
   r.reject = !grant;
   if (pre && grant) r.term = m.term;  // echo the prospective term: not a newer term of ours
   send(std::move(r));
+  if (pre && grant && planted(PlantedBug::PreVoteBumpsTerm)) become_follower(m.term, std::nullopt);
 }
 
 void Core::handle_vote_response(const Message& m) {
@@ -224,7 +233,7 @@ void Core::become_leader() {
     genesis_voters_.clear();
     append_local(Entry{hard_.term, log_.last_index().next(),
                        static_cast<std::uint8_t>(EntryKind::Membership), encode_membership(first)});
-  } else {
+  } else if (!planted(PlantedBug::CountEarlierTermReplicas)) {
     // §5.4.2: entries of earlier terms commit only through an entry of this term.
     append_local(Entry{hard_.term, log_.last_index().next(), static_cast<std::uint8_t>(EntryKind::Noop), {}});
   }

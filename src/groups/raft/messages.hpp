@@ -28,6 +28,7 @@ enum class MessageType : std::uint8_t {
   HeartbeatResponse,    // request: round echoed back
   Forward,              // request: id; entries: commands to append (kind/term/index ignored)
   ForwardResponse,      // request; index..hint: assigned range; log_term: its term; reject
+                        // (hint 0: certainly not appended; 1: may have been, outcome unknown)
   ReadIndex,            // request
   ReadIndexResponse,    // request; index: read index; reject
   StateSync,            // index/log_term: leader's log start; membership there

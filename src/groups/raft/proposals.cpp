@@ -47,34 +47,53 @@ void Core::append_commands(std::uint64_t request, std::vector<Bytes> commands,
 }
 
 void Core::handle_forward(const Message& m) {
-  // A duplicate is answered with its first ack even if we no longer lead: a refusal would
-  // tell the follower "certainly not appended", which would be false.
+  // A duplicate gets the first answer even if our role changed since: a refusal after an
+  // append would say "certainly not appended", falsely; an append after a refusal would
+  // commit what the follower already reported as failed (issue 19 bug 2).
   const auto key = std::make_pair(m.from, m.request);
-  if (auto it = forwarded_.find(key); it != forwarded_.end()) {
+  auto answer = [&](const ForwardAck& a) {
     auto r = make(MessageType::ForwardResponse, m.from);
     r.request = m.request;
-    r.index = it->second.range.first;
-    r.hint = it->second.range.last;
-    r.log_term = it->second.term;
-    return send(std::move(r));
-  }
-  if (role_ != Role::Leader || m.entries.empty()) {
-    auto r = make(MessageType::ForwardResponse, m.from);
-    r.request = m.request;
-    r.reject = true;
-    return send(std::move(r));
+    if (a.refused) {
+      r.reject = true;
+      r.hint = Index(a.certain ? 0 : 1);
+    } else {
+      r.index = a.range.first;
+      r.hint = a.range.last;
+      r.log_term = a.term;
+    }
+    send(std::move(r));
+  };
+  if (auto it = forwarded_.find(key); it != forwarded_.end()) return answer(it->second);
+  // The follower sent it to the leader of its term: only that leader, in that term, appends.
+  if (role_ != Role::Leader || m.term != hard_.term || m.entries.empty()) {
+    const ForwardAck refusal{{}, hard_.term, true, never_appended_in_this_term(m)};
+    remember_forward(key, refusal);
+    return answer(refusal);
   }
   std::vector<Bytes> commands;
   commands.reserve(m.entries.size());
   for (const auto& e : m.entries) commands.push_back(e.data);
   const Index first = log_.last_index().next();
   append_commands(m.request, std::move(commands), m.from);
-  forwarded_.emplace(key, ForwardAck{{first, log_.last_index()}, hard_.term});
+  remember_forward(key, ForwardAck{{first, log_.last_index()}, hard_.term});
+}
+
+bool Core::never_appended_in_this_term(const Message& forward) const {
+  if (forward.term != hard_.term) return false;  // an older term we may have led in a past life
+  // We led this term only if we voted for ourselves in it; if we did, forwarded_ knows every
+  // Forward we appended in it provided the term began after our memory of forwards did.
+  return hard_.vote != options_.id || hard_.term > forward_memory_after_;
+}
+
+void Core::remember_forward(const std::pair<NodeId, std::uint64_t>& key, ForwardAck ack) {
+  forwarded_.emplace(key, ack);
   forwarded_order_.push_back(key);
-  if (forwarded_order_.size() > kForwardDedupEntries) {
-    forwarded_.erase(forwarded_order_.front());
-    forwarded_order_.pop_front();
-  }
+  if (forwarded_order_.size() <= kForwardDedupEntries) return;
+  auto oldest = forwarded_.find(forwarded_order_.front());
+  forward_memory_after_ = std::max(forward_memory_after_, oldest->second.term);
+  forwarded_.erase(oldest);
+  forwarded_order_.pop_front();
 }
 
 void Core::handle_forward_response(const Message& m) {
@@ -82,7 +101,7 @@ void Core::handle_forward_response(const Message& m) {
   if (it == pending_forwards_.end()) return;  // late or duplicated
   if (m.reject) {
     pending_forwards_.erase(it);
-    return fail_proposal(m.request, FailReason::NoLeader);
+    return fail_proposal(m.request, m.hint.is_zero() ? FailReason::NoLeader : FailReason::Unknown);
   }
   const IndexRange range{m.index, m.hint};
   if (range.size() != it->second.count) return ignore(m, "range does not match the batch");

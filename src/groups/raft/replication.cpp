@@ -191,14 +191,12 @@ bool Core::committed_in_current_term() const { return log_.term_at(commit_) == h
 
 void Core::maybe_commit() {
   if (role_ != Role::Leader) return;
-#ifdef MOSAIK_RAFT_PLANTED_BUG_COMMIT_WITHOUT_QUORUM
-  // Planted bug for the simulator's self-test: commits whatever the leader has.
-  const Index candidate = log_.last_index();
-#else
-  const Index candidate = progress_.quorum_match(membership(), options_.id, log_.last_index());
-#endif
+  const Index candidate = planted(PlantedBug::CommitWithoutQuorum)
+                             ? log_.last_index()
+                             : progress_.quorum_match(membership(), options_.id, log_.last_index());
   // §5.4.2: only an entry of the current term is committed by counting replicas.
-  if (candidate <= commit_ || log_.term_at(candidate) != hard_.term) return;
+  if (candidate <= commit_) return;
+  if (log_.term_at(candidate) != hard_.term && !planted(PlantedBug::CountEarlierTermReplicas)) return;
   const bool first_in_term = !committed_in_current_term();
   commit_to(candidate);
   commit_broadcast_pending_ = true;

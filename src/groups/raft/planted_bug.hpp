@@ -1,0 +1,29 @@
+#pragma once
+// Deliberate protocol bugs for the simulator's self-test (tests/sim/planted_bug_test.cpp):
+// each breaks one rule, and the simulator's CI budget must catch each. Only a core compiled
+// with MOSAIK_RAFT_PLANTED_BUGS acts on CoreOptions::planted_bug; the library users link
+// compiles every mutation out.
+//
+//   CoreOptions o;  o.planted_bug = PlantedBug::VoteBeforePersist;  // planted build only
+
+#include <cstdint>
+
+namespace mosaik::groups::raft {
+
+enum class PlantedBug : std::uint8_t {
+  None,
+  CommitWithoutQuorum,      // the leader commits whatever it holds
+  VoteBeforePersist,        // a granted vote's reply leaves before the vote is persisted
+  VoteNeverDurable,         // a granted vote is never handed out for persistence
+  CountEarlierTermReplicas, // §5.4.2 removed (and the election no-op disabled)
+  PreVoteBumpsTerm,         // a pre-vote request moves the voter's term
+  PreVoteIgnoresLease,      // a pre-vote is granted while a leader is live
+};
+
+#ifdef MOSAIK_RAFT_PLANTED_BUGS
+inline constexpr bool kPlantedBugsBuild = true;
+#else
+inline constexpr bool kPlantedBugsBuild = false;
+#endif
+
+}  // namespace mosaik::groups::raft

@@ -1,0 +1,114 @@
+// Genesis: a node holding no entry founds a group only while no existing group has reached it.
+#include <gtest/gtest.h>
+
+#include "direct.hpp"
+
+namespace mosaik::groups::raft {
+namespace {
+
+using namespace std::chrono_literals;
+using direct::id;
+
+std::unique_ptr<Core> unbound_node(NodeId self) {
+  CoreOptions o;
+  o.id = self;
+  o.config = direct::config();
+  auto state = std::make_shared<std::uint64_t>(5);
+  o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
+  auto core = std::make_unique<Core>(std::move(o), DurableState{}, Time{});
+  for (std::uint64_t p = 2; p <= 5; ++p) core->bond_up(id(p));
+  return core;
+}
+
+bool campaigns(const std::vector<Message>& out) {
+  for (const auto& m : out)
+    if (m.message_type() == MessageType::Vote || m.message_type() == MessageType::PreVote) return true;
+  return false;
+}
+
+// Found by the simulator's membership-in-partition script (issue 19, seeds 7003770 and
+// 7011018 of a 40 000-schedule run): founders the genesis leader never reached heard the
+// group's members campaign, then founded a second incarnation with newly joined nodes.
+TEST(Genesis, an_unbound_node_that_heard_from_a_member_holding_entries_never_founds_another_group) {
+  const auto self = id(1);
+  auto core = unbound_node(self);
+  (void)core->take_ready();
+  auto pre = direct::msg(MessageType::PreVote, id(2), self, Term(3));
+  pre.index = Index(1);  // the candidate holds the group's first entry
+  pre.log_term = Term(2);
+  core->step(pre);
+  EXPECT_EQ(core->incarnation(), direct::kIncarnation);
+  (void)core->take_ready();
+  for (int s = 1; s <= 20; ++s) {
+    core->tick(Time(std::chrono::seconds(s)));
+    EXPECT_FALSE(campaigns(core->take_ready().messages)) << "founded a group beside an existing one at " << s << "s";
+  }
+  // Nor does it vote in another genesis.
+  std::vector<NodeId> founders{self, id(3), id(4), id(5)};
+  std::sort(founders.begin(), founders.end());
+  auto genesis = direct::msg(MessageType::Vote, id(3), self, Term(1));
+  genesis.incarnation = Core::incarnation_of(founders);
+  genesis.voters = founders;
+  core->step(genesis);
+  EXPECT_EQ(core->incarnation(), direct::kIncarnation);
+  for (const auto& m : core->take_ready().messages)
+    EXPECT_FALSE(m.message_type() == MessageType::VoteResponse && !m.reject) << "voted in a second genesis";
+}
+
+TEST(Genesis, an_unbound_node_that_heard_only_a_genesis_campaign_may_still_found_one) {
+  const auto self = id(1);
+  auto core = unbound_node(self);
+  (void)core->take_ready();
+  auto pre = direct::msg(MessageType::Vote, id(2), self, Term(1));  // a genesis candidate: no entries
+  std::vector<NodeId> founders{self, id(2), id(3), id(4), id(5)};
+  std::sort(founders.begin(), founders.end());
+  pre.incarnation = Core::incarnation_of(founders);
+  pre.voters = founders;
+  core->step(pre);
+  (void)core->take_ready();
+  bool campaigned = false;
+  for (int s = 1; s <= 20 && !campaigned; ++s) {
+    core->tick(Time(std::chrono::seconds(s)));
+    campaigned = campaigns(core->take_ready().messages);
+  }
+  EXPECT_TRUE(campaigned) << "a genesis that may have failed must not block the founders forever";
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft
+
+namespace mosaik::groups::raft {
+namespace {
+
+// Decision 0400: a node that lost its log, or was started to join, never helps found a group.
+TEST(Genesis, a_node_that_only_joins_neither_campaigns_for_nor_votes_in_a_genesis) {
+  const auto self = id(1);
+  CoreOptions o;
+  o.id = self;
+  o.config = direct::config();
+  o.may_found = false;
+  auto state = std::make_shared<std::uint64_t>(5);
+  o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
+  Core core(std::move(o), DurableState{}, Time{});
+  for (std::uint64_t p = 2; p <= 5; ++p) core.bond_up(id(p));
+  for (int s = 1; s <= 20; ++s) {
+    core.tick(Time(std::chrono::seconds(s)));
+    EXPECT_FALSE(campaigns(core.take_ready().messages)) << "campaigned for a genesis at " << s << "s";
+  }
+  std::vector<NodeId> founders{self, id(2), id(3)};
+  std::sort(founders.begin(), founders.end());
+  auto genesis = direct::msg(MessageType::Vote, id(2), self, Term(1));
+  genesis.incarnation = Core::incarnation_of(founders);
+  genesis.voters = founders;
+  core.step(genesis);
+  for (const auto& m : core.take_ready().messages)
+    EXPECT_FALSE(m.message_type() == MessageType::VoteResponse && !m.reject) << "voted in a genesis";
+  EXPECT_EQ(core.incarnation(), 0u);
+  // A leader's Append still brings it into the group.
+  auto append = direct::msg(MessageType::Append, id(2), self, Term(2));
+  core.step(append);
+  EXPECT_EQ(core.incarnation(), direct::kIncarnation);
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft
