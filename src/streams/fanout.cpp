@@ -144,7 +144,12 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
     const auto size = batch.size() - count * wire::kFrameHeaderSize;
     auto written = co_await sub->link.send_framed(std::move(batch));
     if (!written) {
-      sub->link.cancel();
+      bool closed_by_us = false;
+      {
+        std::lock_guard lock(mutex_);
+        closed_by_us = sub->close_with.has_value();
+      }
+      if (!closed_by_us) sub->link.cancel();  // keep the reason it was closed with
       co_return;
     }
     sub->stats->datums.fetch_add(count, std::memory_order_relaxed);
@@ -169,6 +174,19 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
+  std::vector<transport::RawLink> too_slow;
+  const auto outcome = offer_to_subscribers(matches, encode, too_slow);
+  // A laggard's sender may be blocked in the transport (its peer stopped granting flow
+  // control credit) and would never see close_with: closing the link wakes it with an
+  // error and tells the consumer why. Otherwise its slot stays taken for as long as the
+  // consumer's QUIC stack keeps acknowledging (forever).
+  for (auto& link : too_slow) link.close(close_reason::TooSlow);
+  return outcome;
+}
+
+PushOutcome Fanout::offer_to_subscribers(const std::function<bool(const Criteria&)>& matches,
+                                         const std::function<void(wire::Bytes&)>& encode,
+                                         std::vector<transport::RawLink>& too_slow) {
   // Called for every datum: nothing allocated but a shared large frame (the scratch frame
   // and the chunks keep their capacity), two passes over the subscribers instead of
   // collecting them. Encoding runs before taking the lock; a datum refused while offline is
@@ -198,6 +216,7 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
       sub->drop_queue();
       logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
                      sub->info.consumer_id());
+      too_slow.push_back(sub->link);
       sub->wake.notify();
       continue;
     }

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/primitives/async/notifier.hpp"
@@ -88,6 +89,11 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     }
   };
 
+  // try_push's work under the lock; the links of consumers found too slow go to
+  // `too_slow`, for try_push to close once the lock is released.
+  PushOutcome offer_to_subscribers(const std::function<bool(const Criteria&)>& matches,
+                                     const std::function<void(wire::Bytes&)>& encode,
+                                     std::vector<transport::RawLink>& too_slow);
   asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
   asio::awaitable<void> watch_consumer(std::shared_ptr<Subscriber> sub);
   std::optional<transport::CloseReason> admit_locked(const discovery::PeerEntry& consumer) const;
