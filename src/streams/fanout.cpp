@@ -3,6 +3,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include "mosaik/primitives/log.hpp"
+#include "mosaik/transport/connection.hpp"
 #include "mosaik/streams/close_reasons.hpp"
 #include "protocol.hpp"
 
@@ -101,6 +102,7 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
   for (;;) {
     const auto version = sub->wake.version();
     std::optional<transport::CloseReason> close_with;
+    bool flush_first = false;
     bool ended = false;
     wire::Bytes batch;
     std::size_t count = 0;
@@ -109,15 +111,17 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       // Only a chunk or pointers move under the lock: try_push contends for it.
       std::lock_guard lock(mutex_);
       close_with = sub->close_with;
+      flush_first = sub->flush_first;
       ended = sub->ended;
       auto& queue = sub->queue;
-      if (!close_with && !queue.empty() && queue.front().is_chunk()) {
+      const bool sending = !close_with || flush_first;
+      if (sending && !queue.empty() && queue.front().is_chunk()) {
         batch = std::move(queue.front().bytes);
         count = queue.front().frames;
         queue.pop_front();
         sub->chunk_reserve = std::max(batch.size(), kMinChunkReserve);
       }
-      while (!close_with && count == 0 && !queue.empty() && !queue.front().is_chunk() &&
+      while (sending && count == 0 && !queue.empty() && !queue.front().is_chunk() &&
              shared_bytes < kMaxBatchBytes) {
         shared_bytes += queue.front().shared->size();
         taken.push_back(std::move(queue.front().shared));
@@ -131,11 +135,17 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       for (const auto& frame : taken) batch.insert(batch.end(), frame->begin(), frame->end());
       taken.clear();
     }
-    if (close_with) {
-      sub->link.close(*close_with);  // also wakes watch_consumer
+    if (ended) co_return;
+    if (close_with && count == 0) {
+      if (flush_first) {
+        // Everything is handed to the transport: the connection closes once the consumer
+        // acknowledged it, which also ends watch_consumer.
+        sub->link.connection().close_after_delivery(*close_with);
+      } else {
+        sub->link.close(*close_with);  // also wakes watch_consumer
+      }
       co_return;
     }
-    if (ended) co_return;
     if (count == 0) {
       co_await sub->wake.wait_change(version);
       continue;
@@ -287,7 +297,16 @@ void Fanout::publish_locked() {
   channels_.set(std::move(snapshot));
 }
 
-void Fanout::close() {
+void Fanout::close() { close_all(/*flush_first=*/false); }
+
+void Fanout::close_flushing() { close_all(/*flush_first=*/true); }
+
+asio::awaitable<void> Fanout::until_drained() const {
+  auto channels = channels_.subscribe();
+  co_await channels.wait_until([](const ChannelSnapshot& list) { return list->empty(); });
+}
+
+void Fanout::close_all(bool flush_first) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   std::optional<discovery::Discovery> discovery;
   {
@@ -296,7 +315,10 @@ void Fanout::close() {
     closed_ = true;
     discovery.swap(discovery_);
     for (const auto& [id, sub] : subscribers_) {
-      if (!sub->close_with) sub->close_with = transport::close_reason::GracefulShutdown;
+      if (!sub->close_with) {
+        sub->close_with = transport::close_reason::GracefulShutdown;
+        sub->flush_first = flush_first;  // never for a laggard: it is dropped, not flushed
+      }
       sub->accepting = false;
       subs.push_back(sub);
     }

@@ -48,6 +48,11 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   When when() const override;
   std::vector<ChannelInfo> consumers() const override;
   void close() override;
+  // Node shutdown: like close(), but each subscription first sends what is queued, then
+  // closes its connection with GracefulShutdown once the consumer acknowledged it all.
+  void close_flushing();
+  // Completes once no subscription is left (after close_flushing(), once all are flushed).
+  asio::awaitable<void> until_drained() const;
   bool is_closed() const;
 
  private:
@@ -81,6 +86,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool accepting = false;   // receives datums (after SubscribeAccepted went out)
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
+    bool flush_first = false;  // close_with only once the queue is sent and acknowledged
     bool target = false;      // scratch of try_push: receives the datum being pushed
 
     void drop_queue() {  // under Fanout::mutex_: queued always counts queue's frames
@@ -101,6 +107,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
                       const SharedFrame& shared);
   void publish_locked();
   void end(const std::shared_ptr<Subscriber>& sub);
+  // Closes every subscription (close_with GracefulShutdown), flushing each first or not.
+  void close_all(bool flush_first);
 
   const ProducerSettings settings_;
   // Released by close(): a handle that outlives its node must not keep discovery alive.

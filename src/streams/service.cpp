@@ -26,7 +26,7 @@ void StreamsService::start() {
   });
 }
 
-asio::awaitable<void> StreamsService::stop() {
+asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration flush_within) {
   std::vector<std::shared_ptr<Fanout>> fanouts;
   std::vector<std::shared_ptr<ConsumerWorker>> workers;
   {
@@ -39,9 +39,18 @@ asio::awaitable<void> StreamsService::stop() {
     }
     consumers_.clear();
   }
-  for (auto& f : fanouts) f->close();
+  for (auto& f : fanouts) f->close_flushing();
   for (auto& w : workers) co_await w->shutdown();
+  auto drained = co_await with_timeout(until_drained(fanouts), flush_within);
+  if (!drained) {
+    logger()->info("streams: consumers did not take everything queued within {} ms; closing anyway",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(flush_within).count());
+  }
   co_await tasks_.close();
+}
+
+asio::awaitable<void> StreamsService::until_drained(std::vector<std::shared_ptr<Fanout>> fanouts) {
+  for (const auto& f : fanouts) co_await f->until_drained();
 }
 
 void StreamsService::prune_locked() {
