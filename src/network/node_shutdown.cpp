@@ -25,7 +25,8 @@ asio::awaitable<void> NodeShutdown::run(std::chrono::milliseconds flush_deadline
   co_await endpoint_.shutdown();
   logger()->info("node {} left the network ({} ms)", endpoint_.id(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started).count());
+                     std::chrono::steady_clock::now() - started)
+                     .count());
   done_.store(true, std::memory_order_release);
   finished_.notify();
 }

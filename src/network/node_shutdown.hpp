@@ -10,15 +10,14 @@
 // drop their subscriptions.
 
 #include <asio/awaitable.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <memory>
 
-#include "mosaik/primitives/async/notifier.hpp"
-#include "mosaik/transport/endpoint.hpp"
 #include "../discovery/service.hpp"
 #include "../streams/service.hpp"
+#include "mosaik/primitives/async/notifier.hpp"
+#include "mosaik/transport/endpoint.hpp"
 
 namespace mosaik::detail {
 
@@ -27,7 +26,9 @@ class NodeShutdown {
   NodeShutdown(std::shared_ptr<streams::detail::StreamsService> streams,
                std::shared_ptr<discovery::detail::DiscoveryService> discovery,
                transport::Endpoint endpoint)
-      : streams_(std::move(streams)), discovery_(std::move(discovery)), endpoint_(std::move(endpoint)) {}
+      : streams_(std::move(streams)),
+        discovery_(std::move(discovery)),
+        endpoint_(std::move(endpoint)) {}
 
   // Runs on the node's executor. The first call shuts the node down; the others wait until
   // it is down.

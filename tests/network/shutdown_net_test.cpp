@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <asio/experimental/awaitable_operators.hpp>
-
 #include <chrono>
 
 #include "mosaik/primitives/async/block_on.hpp"
@@ -32,7 +31,8 @@ asio::awaitable<discovery::PeerDeparted> until_departed(BroadcastReceiver<discov
   for (;;) {  // ends by the caller's timeout
     auto ev = co_await events.recv();
     if (!ev) continue;
-    if (const auto* d = std::get_if<discovery::PeerDeparted>(&*ev); d && d->peer_id == peer) co_return *d;
+    if (const auto* d = std::get_if<discovery::PeerDeparted>(&*ev); d && d->peer_id == peer)
+      co_return *d;
   }
 }
 
@@ -93,7 +93,8 @@ TEST(Shutdown, what_a_producer_queued_reaches_its_consumer_before_the_graceful_c
     const auto results = co_await (a.shutdown() && test::timeout_s(10, receive_all(consumer)));
     EXPECT_EQ(results, kCount);
     // Bounded by the timeout: other events (none expected) are skipped.
-    auto graceful = [](BroadcastReceiver<streams::ChannelEvent>& rx) -> asio::awaitable<streams::ChannelEvent> {
+    auto graceful =
+        [](BroadcastReceiver<streams::ChannelEvent>& rx) -> asio::awaitable<streams::ChannelEvent> {
       for (;;) {
         auto ev = co_await rx.recv();
         if (ev) co_return *ev;

@@ -41,7 +41,8 @@ bool saw_departure(BroadcastReceiver<discovery::Event>& events, const PeerId& pe
       EXPECT_FALSE(std::holds_alternative<Lagged>(ev.error())) << "events lagged";
       return false;
     }
-    if (const auto* gone = std::get_if<discovery::PeerDeparted>(&*ev); gone && gone->peer_id == peer) {
+    if (const auto* gone = std::get_if<discovery::PeerDeparted>(&*ev);
+        gone && gone->peer_id == peer) {
       return true;
     }
   }
@@ -67,22 +68,29 @@ TEST(SyncOverlay, nodes_joined_only_by_sync_with_gossip_changes_and_keep_each_ot
     // A tag change after the sync reaches the other node through the gossip.
     const auto started = std::chrono::steady_clock::now();
     const auto elapsed_ms = [started] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - started)
           .count();
     };
     b.discovery().add_tags("late-tag");
-    co_await until_catalog(a, [bid](const discovery::Catalog& c) {
-      return c.contains(bid) && c.get(bid)->tags().contains("late-tag");
-    }, two_intervals_s);
+    co_await until_catalog(
+        a,
+        [bid](const discovery::Catalog& c) {
+          return c.contains(bid) && c.get(bid)->tags().contains("late-tag");
+        },
+        two_intervals_s);
     fmt::print("tag change arrived {} ms after it was made\n", elapsed_ms());
 
     // So does a producer created after the sync.
     const auto produced_at_ms = elapsed_ms();
     auto producer = a.streams().produce<Tick>();
     const auto stream = producer.stream_id();
-    co_await until_catalog(b, [aid, stream](const discovery::Catalog& c) {
-      return c.contains(aid) && c.get(aid)->streams().contains(stream);
-    }, two_intervals_s);
+    co_await until_catalog(
+        b,
+        [aid, stream](const discovery::Catalog& c) {
+          return c.contains(aid) && c.get(aid)->streams().contains(stream);
+        },
+        two_intervals_s);
     fmt::print("new producer arrived {} ms after it was created\n", elapsed_ms() - produced_at_ms);
 
     // Refreshes keep arriving: each node sees the other's entry re-signed more than two
@@ -93,12 +101,18 @@ TEST(SyncOverlay, nodes_joined_only_by_sync_with_gossip_changes_and_keep_each_ot
     const auto a_target = fresh_until(b, aid) + 2 * purge_after;
     const auto b_target = fresh_until(a, bid) + 2 * purge_after;
     const double wait_s = std::chrono::duration<double>(2 * purge_after + 2 * interval).count();
-    co_await until_catalog(b, [aid, a_target](const discovery::Catalog& c) {
-      return c.contains(aid) && c.get(aid)->version().update >= a_target;
-    }, wait_s);
-    co_await until_catalog(a, [bid, b_target](const discovery::Catalog& c) {
-      return c.contains(bid) && c.get(bid)->version().update >= b_target;
-    }, wait_s);
+    co_await until_catalog(
+        b,
+        [aid, a_target](const discovery::Catalog& c) {
+          return c.contains(aid) && c.get(aid)->version().update >= a_target;
+        },
+        wait_s);
+    co_await until_catalog(
+        a,
+        [bid, b_target](const discovery::Catalog& c) {
+          return c.contains(bid) && c.get(bid)->version().update >= b_target;
+        },
+        wait_s);
     EXPECT_FALSE(saw_departure(a_events, bid));
     EXPECT_FALSE(saw_departure(b_events, aid));
   });

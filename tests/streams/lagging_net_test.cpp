@@ -23,8 +23,10 @@ asio::awaitable<Network> node_with_small_window(EndpointAddr seed) {
   transport.stream_window_bytes = 64 * 1024;
   const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
   auto builder = Network::builder(test::kStreamsNet);
-  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled)
-      .with_discovery(test::fast_discovery().with_bootstrap(seed)).with_transport(transport);
+  builder.with_addresses(loopback)
+      .with_relay_mode(RelayMode::kDisabled)
+      .with_discovery(test::fast_discovery().with_bootstrap(seed))
+      .with_transport(transport);
   auto built = co_await builder.build();
   CO_ASSERT_TRUE(built.has_value());
   co_return std::move(*built);
@@ -59,14 +61,15 @@ std::optional<streams::ChannelInfo> channel_of(const streams::Producer<Reading>&
 // The producer sends in lockstep with the reading consumer `b` (one datum, then wait for
 // it), so the stalled consumer's queue fills only once its sender has been blocked in the
 // transport for kBuffer rounds: flow control, not a slow moment of the sender.
-TEST(StreamsLagging, a_stalled_consumer_blocked_in_the_transport_is_closed_with_too_slow_within_2s) {
+TEST(StreamsLagging,
+     a_stalled_consumer_blocked_in_the_transport_is_closed_with_too_slow_within_2s) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await test::node();
     auto b = co_await test::node(a.local().addr());
     auto c = co_await node_with_small_window(a.local().addr());
     constexpr std::size_t kBuffer = 64;
-    auto producer = a.streams().producer<Reading>().with_buffer_size(kBuffer)
-                        .with_max_consumers(2).build();
+    auto producer =
+        a.streams().producer<Reading>().with_buffer_size(kBuffer).with_max_consumers(2).build();
     CO_ASSERT_TRUE(producer.has_value());
     auto reader = b.streams().consume<Reading>();
     co_await test::timeout_s(15, producer->when().subscribed());
