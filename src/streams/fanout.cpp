@@ -323,7 +323,10 @@ void Fanout::close_all(bool flush_first) {
       subs.push_back(sub);
     }
   }
-  if (discovery) discovery->remove_stream(settings_.stream_id);
+  // Withdrawn from our entry at once, unless flushing: consumers that saw it withdrawn
+  // would cancel their links and drop what is still in flight to them. A flushing node's
+  // departure, which follows, withdraws everything.
+  if (discovery && !flush_first) discovery->remove_stream(settings_.stream_id);
   for (const auto& sub : subs) sub->wake.notify();
   pushable_.notify();
   if (on_close_) on_close_();

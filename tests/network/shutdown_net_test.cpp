@@ -106,5 +106,56 @@ TEST(Shutdown, what_a_producer_queued_reaches_its_consumer_before_the_graceful_c
   });
 }
 
+// The last handle's destruction runs the same shutdown: what was sent still arrives. (The
+// consumer reads only afterwards, so the datums fit in its inbox: 500 < 1024.)
+std::string describe(BroadcastReceiver<streams::ChannelEvent>& events) {
+  std::string out;
+  for (int i = 0; i < 100; ++i) {
+    auto ev = events.try_recv();
+    if (!ev) break;
+    out += fmt::format("[{} remote={} {}] ", ev->reason, ev->remote, ev->message);
+  }
+  return out;
+}
+
+TEST(Shutdown, the_last_handle_going_flushes_like_shutdown) {
+  block_on([]() -> asio::awaitable<void> {
+    auto b = co_await make_node(kNet);
+    auto consumer = b.streams().consume<Sample>();
+    auto channel_events = consumer.events();
+    constexpr std::uint64_t kCount = 500;
+    // Outlives the node: dropping a producer's last handle closes it at once (the seed's
+    // drop semantics); the node's shutdown is what flushes.
+    std::optional<streams::Producer<Sample>> producer;
+    {
+      auto a = co_await make_node(kNet, test::fast_discovery().with_bootstrap(b.local().addr()));
+      auto built = a.streams().producer<Sample>().disconnect_lagging(false).build();
+      CO_ASSERT_TRUE(built.has_value());
+      producer = std::move(*built);
+      co_await test::timeout_s(15, producer->when().online());
+      const std::string pad(2048, 'p');
+      for (std::uint64_t i = 0; i < kCount; ++i) {
+        const auto sample = Sample{i, pad};
+        auto sent = co_await producer->send(sample);
+        CO_ASSERT_TRUE(sent.has_value());
+      }
+    }  // the node's last handle goes here
+    std::uint64_t received = 0;
+    for (; received < kCount; ++received) {
+      auto got = co_await with_timeout(consumer.recv(), test::secs(5));
+      if (!got || !*got || (*got)->seq != received) break;
+    }
+    EXPECT_EQ(received, kCount) << fmt::format("events: {}", describe(channel_events));
+    auto first_event = [](BroadcastReceiver<streams::ChannelEvent>& rx) -> asio::awaitable<streams::ChannelEvent> {
+      for (;;) {  // bounded by the timeout around it
+        auto ev = co_await rx.recv();
+        if (ev) co_return *ev;
+      }
+    };
+    const auto ev = co_await test::timeout_s(5, first_event(channel_events));
+    EXPECT_EQ(ev.reason, transport::close_reason::GracefulShutdown) << ev.message;
+  });
+}
+
 }  // namespace
 }  // namespace mosaik
