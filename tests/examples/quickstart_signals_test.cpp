@@ -39,6 +39,11 @@ asio::awaitable<Pair> streaming_pair() {
   co_return Pair{std::move(producer), std::move(consumer)};
 }
 
+// Outside the coroutine: g++ 12 cannot keep string-literal arrays in a coroutine frame.
+std::vector<std::string> lost_and_gone() {
+  return {"consumer: lost producer", "left the network"};
+}
+
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
@@ -49,16 +54,15 @@ TEST(QuickstartSignals,
     auto [producer, consumer] = co_await streaming_pair();
     const auto sent = Clock::now();
     producer.signal(SIGTERM);
-    (void)co_await consumer.until_line("consumer: lost producer", 1);
-    const auto lost_ms = elapsed_ms(sent);
-    (void)co_await consumer.until_line("left the network", 1);
-    const auto departed_ms = elapsed_ms(sent);
+    // Both within 1 s, in either order: the subscription's end and the departure.
+    co_await consumer.until_all(lost_and_gone(), 1);
+    const auto seen_ms = elapsed_ms(sent);
     const int code = co_await producer.exit_code(5);
     const auto exited_ms = elapsed_ms(sent);
     fmt::print(
-        "producer SIGTERM: consumer lost it after {:.1f} ms, saw it depart after {:.1f} ms; "
-        "it exited after {:.1f} ms\n",
-        lost_ms, departed_ms, exited_ms);
+        "producer SIGTERM: the consumer saw it lost and gone after {:.1f} ms; it exited after "
+        "{:.1f} ms\n",
+        seen_ms, exited_ms);
     EXPECT_EQ(code, 0) << producer.output();
     EXPECT_NE(producer.output().find("SIGTERM received, leaving the network"), std::string::npos);
     EXPECT_NE(consumer.output().find("GracefulShutdown(204)"), std::string::npos)

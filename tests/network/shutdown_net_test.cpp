@@ -146,7 +146,8 @@ TEST(Shutdown, the_last_handle_going_flushes_like_shutdown) {
       if (!got || !*got || (*got)->seq != received) break;
     }
     EXPECT_EQ(received, kCount) << fmt::format("events: {}", describe(channel_events));
-    auto first_event = [](BroadcastReceiver<streams::ChannelEvent>& rx) -> asio::awaitable<streams::ChannelEvent> {
+    auto first_event =
+        [](BroadcastReceiver<streams::ChannelEvent>& rx) -> asio::awaitable<streams::ChannelEvent> {
       for (;;) {  // bounded by the timeout around it
         auto ev = co_await rx.recv();
         if (ev) co_return *ev;

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/read_until.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -102,13 +104,44 @@ asio::awaitable<std::string> ChildProcess::until_line(std::string text, double s
       if (!line || line->find(wanted) != std::string::npos) co_return line;
     }
   };
-  auto line = co_await timeout_s(seconds, find(*this, text), where);
+  std::optional<std::string> line;
+  try {
+    line = co_await timeout_s(seconds, find(*this, text), where);
+  } catch (const TestTimeout& e) {
+    throw TestTimeout(
+        fmt::format("{} waiting for '{}'; the child printed:\n{}", e.what(), text, output()));
+  }
   if (!line) {
     throw std::runtime_error(
         fmt::format("{}:{}: the child ended without printing '{}'; it printed:\n{}",
                     where.file_name(), where.line(), text, output()));
   }
   co_return *line;
+}
+
+asio::awaitable<void> ChildProcess::until_all(std::vector<std::string> texts, double seconds,
+                                              std::source_location where) {
+  auto find = [](ChildProcess& self, std::vector<std::string> missing) -> asio::awaitable<bool> {
+    while (!missing.empty()) {  // bounded by the timeout around it, and by the end of output
+      auto line = co_await self.next_line();
+      if (!line) co_return false;
+      std::erase_if(missing,
+                    [&line](const std::string& t) { return line->find(t) != std::string::npos; });
+    }
+    co_return true;
+  };
+  bool all = false;
+  try {
+    all = co_await timeout_s(seconds, find(*this, texts), where);
+  } catch (const TestTimeout& e) {
+    throw TestTimeout(fmt::format("{} waiting for '{}'; the child printed:\n{}", e.what(),
+                                  fmt::join(texts, "', '"), output()));
+  }
+  if (!all) {
+    throw std::runtime_error(
+        fmt::format("{}:{}: the child ended before printing '{}'; it printed:\n{}",
+                    where.file_name(), where.line(), fmt::join(texts, "', '"), output()));
+  }
 }
 
 asio::awaitable<int> ChildProcess::exit_code(double seconds, std::source_location where) {

@@ -36,6 +36,10 @@ class ChildProcess {
   asio::awaitable<std::string> until_line(
       std::string text, double seconds,
       std::source_location where = std::source_location::current());
+  // Like until_line for several texts that may come in any order: completes once each has
+  // appeared in a line from now on.
+  asio::awaitable<void> until_all(std::vector<std::string> texts, double seconds,
+                                  std::source_location where = std::source_location::current());
   void signal(int signal_number) const;
   // Reads the rest of the output, then reaps the child: its exit status, or -N when it died
   // by signal N. Fails the test when it does not exit within `seconds`.
