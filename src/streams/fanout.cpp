@@ -2,6 +2,8 @@
 
 #include <asio/experimental/awaitable_operators.hpp>
 
+#include <algorithm>
+
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/connection.hpp"
 #include "mosaik/streams/close_reasons.hpp"
@@ -95,6 +97,7 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
     publish_locked();
   }
   pushable_.notify();
+  handed_over_.notify();
 }
 
 asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
@@ -137,13 +140,18 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
     }
     if (ended) co_return;
     if (close_with && count == 0) {
-      if (flush_first) {
-        // Everything is handed to the transport: the connection closes once the consumer
-        // acknowledged it, which also ends watch_consumer.
-        sub->link.connection().close_after_delivery(*close_with);
-      } else {
+      if (!flush_first) {
         sub->link.close(*close_with);  // also wakes watch_consumer
+        co_return;
       }
+      // Everything is handed to the transport. The service closes the connection once
+      // every fanout got this far (other streams may share it), and the consumer's
+      // acknowledgement of it all; watch_consumer then ends the subscription.
+      {
+        std::lock_guard lock(mutex_);
+        sub->handed_over = true;
+      }
+      handed_over_.notify();
       co_return;
     }
     if (count == 0) {
@@ -300,6 +308,28 @@ void Fanout::publish_locked() {
 void Fanout::close() { close_all(/*flush_first=*/false); }
 
 void Fanout::close_flushing() { close_all(/*flush_first=*/true); }
+
+asio::awaitable<void> Fanout::until_handed_over() {
+  for (;;) {  // each wake-up is a sender that handed its queue over, or a subscription's end
+    const auto version = handed_over_.version();
+    {
+      std::lock_guard lock(mutex_);
+      const bool all = std::all_of(subscribers_.begin(), subscribers_.end(),
+                                   [](const auto& kv) { return kv.second->handed_over || kv.second->ended; });
+      if (all) co_return;
+    }
+    co_await handed_over_.wait_change(version);
+  }
+}
+
+void Fanout::close_connections_after_delivery() {
+  std::vector<transport::RawLink> links;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, sub] : subscribers_) links.push_back(sub->link);
+  }
+  for (auto& link : links) link.connection().close_after_delivery(transport::close_reason::GracefulShutdown);
+}
 
 asio::awaitable<void> Fanout::until_drained() const {
   auto channels = channels_.subscribe();

@@ -48,10 +48,15 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   When when() const override;
   std::vector<ChannelInfo> consumers() const override;
   void close() override;
-  // Node shutdown: like close(), but each subscription first sends what is queued, then
-  // closes its connection with GracefulShutdown once the consumer acknowledged it all.
+  // Node shutdown, in three steps: close_flushing() is close(), except that each
+  // subscription first hands what is queued to the transport; until_handed_over() completes
+  // once every one did (or ended); close_connections_after_delivery() then closes their
+  // connections with GracefulShutdown once the consumers acknowledged it all (the service
+  // calls it only when every fanout is handed over: streams may share a connection).
   void close_flushing();
-  // Completes once no subscription is left (after close_flushing(), once all are flushed).
+  asio::awaitable<void> until_handed_over();
+  void close_connections_after_delivery();
+  // Completes once no subscription is left.
   asio::awaitable<void> until_drained() const;
   bool is_closed() const;
 
@@ -87,6 +92,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
     bool flush_first = false;  // close_with only once the queue is sent and acknowledged
+    bool handed_over = false;  // flushing: the whole queue is in the transport
     bool target = false;      // scratch of try_push: receives the datum being pushed
 
     void drop_queue() {  // under Fanout::mutex_: queued always counts queue's frames
@@ -126,6 +132,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;
   Notifier pushable_;  // room freed, channels changed, or closed
+  Notifier handed_over_;  // a flushing sender handed its queue over, or a subscription ended
 };
 
 }  // namespace mosaik::streams::detail

@@ -55,6 +55,7 @@ class StreamsService final : public StreamsApi,
     std::shared_ptr<Fanout> fanout;
   };
 
+  static asio::awaitable<void> until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts);
   static asio::awaitable<void> until_drained(std::vector<std::shared_ptr<Fanout>> fanouts);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_subscription(transport::RawLink link);

@@ -26,6 +26,14 @@ struct Sample {
   static constexpr std::string_view stream_name = "shutdown-net/sample";
 };
 
+// A second stream: a consumer of both shares one connection to the producer node.
+struct Other {
+  std::uint64_t seq = 0;
+  std::string pad;
+  MSGPACK_DEFINE(seq, pad);
+  static constexpr std::string_view stream_name = "shutdown-net/other";
+};
+
 asio::awaitable<discovery::PeerDeparted> until_departed(BroadcastReceiver<discovery::Event>& events,
                                                         PeerId peer) {
   for (;;) {  // ends by the caller's timeout
@@ -155,6 +163,51 @@ TEST(Shutdown, the_last_handle_going_flushes_like_shutdown) {
     };
     const auto ev = co_await test::timeout_s(5, first_event(channel_events));
     EXPECT_EQ(ev.reason, transport::close_reason::GracefulShutdown) << ev.message;
+  });
+}
+
+template <class D>
+asio::awaitable<std::uint64_t> receive_in_order(streams::Consumer<D> consumer,
+                                                std::uint64_t count) {
+  std::uint64_t in_order = 0;
+  for (; in_order < count; ++in_order) {
+    auto got = co_await consumer.recv();
+    if (!got || got->seq != in_order) break;
+  }
+  co_return in_order;
+}
+
+template <class D>
+asio::awaitable<void> send_all(streams::Producer<D> producer, std::uint64_t count) {
+  const std::string pad(2048, 'p');
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto datum = D{i, pad};
+    auto sent = co_await producer.send(datum);
+    CO_ASSERT_TRUE(sent.has_value());
+  }
+}
+
+// Two streams of one node to one consumer node share a connection: it may close only once
+// both fanouts have handed over what they queued.
+TEST(Shutdown, two_streams_sharing_a_connection_are_both_flushed) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+    auto p1 = a.streams().producer<Sample>().disconnect_lagging(false).build();
+    auto p2 = a.streams().producer<Other>().disconnect_lagging(false).build();
+    CO_ASSERT_TRUE(p1.has_value() && p2.has_value());
+    auto c1 = b.streams().consume<Sample>();
+    auto c2 = b.streams().consume<Other>();
+    co_await test::timeout_s(15, p1->when().online());
+    co_await test::timeout_s(15, p2->when().online());
+    constexpr std::uint64_t kCount = 2000;
+    using namespace asio::experimental::awaitable_operators;
+    co_await (send_all(*p1, kCount) && send_all(*p2, kCount));
+    const auto [got1, got2] =
+        co_await (a.shutdown() && test::timeout_s(10, receive_in_order(c1, kCount)) &&
+                  test::timeout_s(10, receive_in_order(c2, kCount)));
+    EXPECT_EQ(got1, kCount);
+    EXPECT_EQ(got2, kCount);
   });
 }
 
