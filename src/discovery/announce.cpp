@@ -40,6 +40,17 @@ void AnnounceProtocol::start(const std::vector<EndpointAddr>& bootstrap) {
   tasks_.spawn(tick_loop());
 }
 
+void AnnounceProtocol::learn(const EndpointAddr& peer) {
+  if (peer.id == endpoint_.id()) return;
+  gossip::Actions actions;
+  {
+    std::lock_guard lock(mutex_);
+    node_.learn(peer, now());
+    actions = node_.take_actions();
+  }
+  run(std::move(actions));
+}
+
 void AnnounceProtocol::broadcast(wire::Bytes payload, bool urgent) {
   gossip::Actions actions;
   {

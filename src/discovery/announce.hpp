@@ -53,6 +53,9 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
                    DeliverFn deliver, NeighborFn neighbor_up, TaskGroup& tasks);
 
   void start(const std::vector<EndpointAddr>& bootstrap);
+  // A peer discovery exchanged catalogs with: it becomes a gossip candidate, and our
+  // neighbour at once while we have none (a node joined only by sync_with or a dial).
+  void learn(const EndpointAddr& peer);
   // Spreads `payload` to every node; `urgent` at tick speed, otherwise batched.
   void broadcast(wire::Bytes payload, bool urgent);
   // Sends `payload` straight to `peers` as if we were their neighbour (they deliver it and

@@ -297,6 +297,9 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
   ++syncs_in_flight_[peer.id];
   std::optional<transport::Connection> connection;
   auto result = co_await exchange_catalogs(peer, connection);
+  // Every peer we exchanged catalogs with joins our gossip overlay: without it, nodes met
+  // only through sync_with (or a dial) would never hear each other's later changes.
+  if (result && announce_) announce_->learn(peer);
   if (--syncs_in_flight_[peer.id] == 0) {
     syncs_in_flight_.erase(peer.id);
     if (connection) connection->close(transport::close_reason::Success);
@@ -357,6 +360,14 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
     co_return;
   }
   merge_incoming(request->entries);
+  // The dialer joins our gossip overlay too (at the address its own signed entry gives).
+  const auto dialer = link.connection().peer_id();
+  if (announce_) {
+    const auto known = catalog();
+    if (const auto* entry = known.get(dialer); entry != nullptr && entry->is_signed()) {
+      announce_->learn(entry->addr());
+    }
+  }
   if (!co_await link.send(outgoing_message())) co_return;
   // The dialer closes once it has read the reply; closing first would drop it.
   (void)co_await recv_within_timeout(link);

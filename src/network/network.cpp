@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 
 #include <chrono>
@@ -15,15 +16,14 @@ namespace {
 
 const auto& logger = log::module_logger<"network">;
 
-// How long a node's destruction waits for its graceful shutdown before giving up on it.
-constexpr std::chrono::seconds kShutdownGrace{5};
+// How long a node's destruction waits beyond its graceful shutdown's own bounds (the flush
+// deadline, then discovery's departure window) before giving up on it.
+constexpr std::chrono::seconds kShutdownSlack{5};
 
-asio::awaitable<void> shut_down(std::shared_ptr<streams::detail::StreamsService> streams,
-                                std::shared_ptr<discovery::detail::DiscoveryService> discovery,
-                                std::optional<transport::Endpoint> endpoint) {
-  if (streams) co_await streams->stop();
-  if (discovery) co_await discovery->stop();
-  if (endpoint) co_await endpoint->shutdown();
+// A free coroutine: it owns what it uses (no lambda captures to dangle).
+asio::awaitable<void> run_shutdown(std::shared_ptr<detail::NodeShutdown> shutdown,
+                                   std::chrono::milliseconds flush_deadline) {
+  if (shutdown) co_await shutdown->run(flush_deadline);
 }
 
 }  // namespace
@@ -47,9 +47,13 @@ NetworkRuntime::~NetworkRuntime() {
     return;
   }
   const auto executor = endpoint->executor();
-  auto task = shut_down(std::move(streams_service), std::move(discovery_service), std::move(endpoint));
+  // Does nothing more when Network::shutdown() already ran; the task owns what it needs.
+  auto task = run_shutdown(std::move(shutdown), Network::kDefaultFlushDeadline);
   streams.reset();
   discovery.reset();
+  streams_service.reset();
+  discovery_service.reset();
+  endpoint.reset();
   if (!context) {
     // Someone else's executor: we cannot block it (we may be running on it). The shutdown
     // task keeps what it needs alive and finishes on its own.
@@ -65,9 +69,10 @@ NetworkRuntime::~NetworkRuntime() {
     return;
   }
   auto done = asio::co_spawn(executor, std::move(task), asio::use_future);
-  if (done.wait_for(kShutdownGrace) != std::future_status::ready) {
-    logger()->warn("node shutdown did not finish within {} s; stopping anyway",
-                   kShutdownGrace.count());
+  const auto grace = Network::kDefaultFlushDeadline + kShutdownSlack;
+  if (done.wait_for(grace) != std::future_status::ready) {
+    logger()->warn("node shutdown did not finish within {} ms; stopping anyway",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
   }
   work.reset();
   context->stop();
@@ -188,6 +193,8 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
       *runtime->endpoint, *runtime->discovery, network_id_, *streams_config);
   runtime->streams.emplace(runtime->streams_service);
   runtime->streams_service->start();
+  runtime->shutdown = std::make_shared<detail::NodeShutdown>(
+      runtime->streams_service, runtime->discovery_service, *runtime->endpoint);
   logger()->info("node {} online on network {}{} at {}", runtime->local.id(), network_id_,
                  runtime->network_secret ? " (admits only holders of its secret)" : "",
                  runtime->local.addr());
@@ -198,6 +205,12 @@ asio::awaitable<Network> Network::create(NetworkId id) {
   auto built = co_await builder(id).build();
   if (!built) throw network::BuildFailed(built.error());
   co_return std::move(*built);
+}
+
+asio::awaitable<void> Network::shutdown(std::chrono::milliseconds flush_deadline) const {
+  // On the node's executor whatever executor the caller is on.
+  co_await asio::co_spawn(runtime_->endpoint->executor(),
+                          run_shutdown(runtime_->shutdown, flush_deadline), asio::use_awaitable);
 }
 
 const LocalNode& Network::local() const { return runtime_->local; }

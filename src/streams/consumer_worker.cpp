@@ -54,6 +54,10 @@ void ConsumerWorker::close() {
 asio::awaitable<void> ConsumerWorker::shutdown() {
   closed_.store(true);
   inbox_->close();
+  // Producers learn at once why we left, rather than from the connection closing later.
+  for (const auto& [producer, target] : targets_) {
+    if (target->link) target->link->close(transport::close_reason::GracefulShutdown);
+  }
   std::unique_ptr<TaskGroup> tasks;
   {
     std::lock_guard lock(mutex_);

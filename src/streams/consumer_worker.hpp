@@ -33,7 +33,8 @@ class ConsumerWorker final : public ConsumerCore,
 
   // Starts the catalog loop (on the endpoint's executor).
   void start();
-  // Stops every task and waits for them (node shutdown).
+  // Node shutdown: closes its links with GracefulShutdown, stops every task and waits for
+  // them. Runs on the node's executor.
   asio::awaitable<void> shutdown();
 
   const StreamId& stream_id() const override { return settings_.stream_id; }

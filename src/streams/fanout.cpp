@@ -2,7 +2,10 @@
 
 #include <asio/experimental/awaitable_operators.hpp>
 
+#include <algorithm>
+
 #include "mosaik/primitives/log.hpp"
+#include "mosaik/transport/connection.hpp"
 #include "mosaik/streams/close_reasons.hpp"
 #include "protocol.hpp"
 
@@ -94,6 +97,7 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
     publish_locked();
   }
   pushable_.notify();
+  handed_over_.notify();
 }
 
 asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
@@ -101,6 +105,7 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
   for (;;) {
     const auto version = sub->wake.version();
     std::optional<transport::CloseReason> close_with;
+    bool flush_first = false;
     bool ended = false;
     wire::Bytes batch;
     std::size_t count = 0;
@@ -109,15 +114,17 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       // Only a chunk or pointers move under the lock: try_push contends for it.
       std::lock_guard lock(mutex_);
       close_with = sub->close_with;
+      flush_first = sub->flush_first;
       ended = sub->ended;
       auto& queue = sub->queue;
-      if (!close_with && !queue.empty() && queue.front().is_chunk()) {
+      const bool sending = !close_with || flush_first;
+      if (sending && !queue.empty() && queue.front().is_chunk()) {
         batch = std::move(queue.front().bytes);
         count = queue.front().frames;
         queue.pop_front();
         sub->chunk_reserve = std::max(batch.size(), kMinChunkReserve);
       }
-      while (!close_with && count == 0 && !queue.empty() && !queue.front().is_chunk() &&
+      while (sending && count == 0 && !queue.empty() && !queue.front().is_chunk() &&
              shared_bytes < kMaxBatchBytes) {
         shared_bytes += queue.front().shared->size();
         taken.push_back(std::move(queue.front().shared));
@@ -131,11 +138,22 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       for (const auto& frame : taken) batch.insert(batch.end(), frame->begin(), frame->end());
       taken.clear();
     }
-    if (close_with) {
-      sub->link.close(*close_with);  // also wakes watch_consumer
+    if (ended) co_return;
+    if (close_with && count == 0) {
+      if (!flush_first) {
+        sub->link.close(*close_with);  // also wakes watch_consumer
+        co_return;
+      }
+      // Everything is handed to the transport. The service closes the connection once
+      // every fanout got this far (other streams may share it), and the consumer's
+      // acknowledgement of it all; watch_consumer then ends the subscription.
+      {
+        std::lock_guard lock(mutex_);
+        sub->handed_over = true;
+      }
+      handed_over_.notify();
       co_return;
     }
-    if (ended) co_return;
     if (count == 0) {
       co_await sub->wake.wait_change(version);
       continue;
@@ -144,7 +162,12 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
     const auto size = batch.size() - count * wire::kFrameHeaderSize;
     auto written = co_await sub->link.send_framed(std::move(batch));
     if (!written) {
-      sub->link.cancel();
+      bool closed_by_us = false;
+      {
+        std::lock_guard lock(mutex_);
+        closed_by_us = sub->close_with.has_value();
+      }
+      if (!closed_by_us) sub->link.cancel();  // keep the reason it was closed with
       co_return;
     }
     sub->stats->datums.fetch_add(count, std::memory_order_relaxed);
@@ -169,6 +192,19 @@ asio::awaitable<void> Fanout::watch_consumer(std::shared_ptr<Subscriber> sub) {
 
 PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches,
                              const std::function<void(wire::Bytes&)>& encode) {
+  std::vector<transport::RawLink> too_slow;
+  const auto outcome = offer_to_subscribers(matches, encode, too_slow);
+  // A laggard's sender may be blocked in the transport (its peer stopped granting flow
+  // control credit) and would never see close_with: closing the link wakes it with an
+  // error and tells the consumer why. Otherwise its slot stays taken for as long as the
+  // consumer's QUIC stack keeps acknowledging (forever).
+  for (auto& link : too_slow) link.close(close_reason::TooSlow);
+  return outcome;
+}
+
+PushOutcome Fanout::offer_to_subscribers(const std::function<bool(const Criteria&)>& matches,
+                                         const std::function<void(wire::Bytes&)>& encode,
+                                         std::vector<transport::RawLink>& too_slow) {
   // Called for every datum: nothing allocated but a shared large frame (the scratch frame
   // and the chunks keep their capacity), two passes over the subscribers instead of
   // collecting them. Encoding runs before taking the lock; a datum refused while offline is
@@ -198,6 +234,7 @@ PushOutcome Fanout::try_push(const std::function<bool(const Criteria&)>& matches
       sub->drop_queue();
       logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
                      sub->info.consumer_id());
+      too_slow.push_back(sub->link);
       sub->wake.notify();
       continue;
     }
@@ -268,7 +305,38 @@ void Fanout::publish_locked() {
   channels_.set(std::move(snapshot));
 }
 
-void Fanout::close() {
+void Fanout::close() { close_all(/*flush_first=*/false); }
+
+void Fanout::close_flushing() { close_all(/*flush_first=*/true); }
+
+asio::awaitable<void> Fanout::until_handed_over() {
+  for (;;) {  // each wake-up is a sender that handed its queue over, or a subscription's end
+    const auto version = handed_over_.version();
+    {
+      std::lock_guard lock(mutex_);
+      const bool all = std::all_of(subscribers_.begin(), subscribers_.end(),
+                                   [](const auto& kv) { return kv.second->handed_over || kv.second->ended; });
+      if (all) co_return;
+    }
+    co_await handed_over_.wait_change(version);
+  }
+}
+
+void Fanout::close_connections_after_delivery() {
+  std::vector<transport::RawLink> links;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, sub] : subscribers_) links.push_back(sub->link);
+  }
+  for (auto& link : links) link.connection().close_after_delivery(transport::close_reason::GracefulShutdown);
+}
+
+asio::awaitable<void> Fanout::until_drained() const {
+  auto channels = channels_.subscribe();
+  co_await channels.wait_until([](const ChannelSnapshot& list) { return list->empty(); });
+}
+
+void Fanout::close_all(bool flush_first) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   std::optional<discovery::Discovery> discovery;
   {
@@ -277,12 +345,18 @@ void Fanout::close() {
     closed_ = true;
     discovery.swap(discovery_);
     for (const auto& [id, sub] : subscribers_) {
-      if (!sub->close_with) sub->close_with = transport::close_reason::GracefulShutdown;
+      if (!sub->close_with) {
+        sub->close_with = transport::close_reason::GracefulShutdown;
+        sub->flush_first = flush_first;  // never for a laggard: it is dropped, not flushed
+      }
       sub->accepting = false;
       subs.push_back(sub);
     }
   }
-  if (discovery) discovery->remove_stream(settings_.stream_id);
+  // Withdrawn from our entry at once, unless flushing: consumers that saw it withdrawn
+  // would cancel their links and drop what is still in flight to them. A flushing node's
+  // departure, which follows, withdraws everything.
+  if (discovery && !flush_first) discovery->remove_stream(settings_.stream_id);
   for (const auto& sub : subs) sub->wake.notify();
   pushable_.notify();
   if (on_close_) on_close_();

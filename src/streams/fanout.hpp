@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/primitives/async/notifier.hpp"
@@ -47,6 +48,16 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   When when() const override;
   std::vector<ChannelInfo> consumers() const override;
   void close() override;
+  // Node shutdown, in three steps: close_flushing() is close(), except that each
+  // subscription first hands what is queued to the transport; until_handed_over() completes
+  // once every one did (or ended); close_connections_after_delivery() then closes their
+  // connections with GracefulShutdown once the consumers acknowledged it all (the service
+  // calls it only when every fanout is handed over: streams may share a connection).
+  void close_flushing();
+  asio::awaitable<void> until_handed_over();
+  void close_connections_after_delivery();
+  // Completes once no subscription is left.
+  asio::awaitable<void> until_drained() const;
   bool is_closed() const;
 
  private:
@@ -80,6 +91,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool accepting = false;   // receives datums (after SubscribeAccepted went out)
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
+    bool flush_first = false;  // close_with only once the queue is sent and acknowledged
+    bool handed_over = false;  // flushing: the whole queue is in the transport
     bool target = false;      // scratch of try_push: receives the datum being pushed
 
     void drop_queue() {  // under Fanout::mutex_: queued always counts queue's frames
@@ -88,6 +101,11 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     }
   };
 
+  // try_push's work under the lock; the links of consumers found too slow go to
+  // `too_slow`, for try_push to close once the lock is released.
+  PushOutcome offer_to_subscribers(const std::function<bool(const Criteria&)>& matches,
+                                     const std::function<void(wire::Bytes&)>& encode,
+                                     std::vector<transport::RawLink>& too_slow);
   asio::awaitable<void> send_loop(std::shared_ptr<Subscriber> sub);
   asio::awaitable<void> watch_consumer(std::shared_ptr<Subscriber> sub);
   std::optional<transport::CloseReason> admit_locked(const discovery::PeerEntry& consumer) const;
@@ -95,6 +113,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
                       const SharedFrame& shared);
   void publish_locked();
   void end(const std::shared_ptr<Subscriber>& sub);
+  // Closes every subscription (close_with GracefulShutdown), flushing each first or not.
+  void close_all(bool flush_first);
 
   const ProducerSettings settings_;
   // Released by close(): a handle that outlives its node must not keep discovery alive.
@@ -112,6 +132,7 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;
   Notifier pushable_;  // room freed, channels changed, or closed
+  Notifier handed_over_;  // a flushing sender handed its queue over, or a subscription ended
 };
 
 }  // namespace mosaik::streams::detail

@@ -26,7 +26,7 @@ void StreamsService::start() {
   });
 }
 
-asio::awaitable<void> StreamsService::stop() {
+asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration flush_within) {
   std::vector<std::shared_ptr<Fanout>> fanouts;
   std::vector<std::shared_ptr<ConsumerWorker>> workers;
   {
@@ -39,9 +39,29 @@ asio::awaitable<void> StreamsService::stop() {
     }
     consumers_.clear();
   }
-  for (auto& f : fanouts) f->close();
+  const auto deadline = std::chrono::steady_clock::now() + flush_within;
+  for (auto& f : fanouts) f->close_flushing();
   for (auto& w : workers) co_await w->shutdown();
+  // Connections close only once every fanout handed its queues over: a consumer that
+  // subscribes to several of our streams shares one connection for all of them.
+  auto handed_over = co_await with_timeout(until_handed_over(fanouts), flush_within);
+  for (auto& f : fanouts) f->close_connections_after_delivery();
+  auto drained = co_await with_timeout(until_drained(fanouts),
+                                       std::max(deadline - std::chrono::steady_clock::now(),
+                                                std::chrono::steady_clock::duration::zero()));
+  if (!handed_over || !drained) {
+    logger()->info("streams: consumers did not take everything queued within {} ms; closing anyway",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(flush_within).count());
+  }
   co_await tasks_.close();
+}
+
+asio::awaitable<void> StreamsService::until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts) {
+  for (const auto& f : fanouts) co_await f->until_handed_over();
+}
+
+asio::awaitable<void> StreamsService::until_drained(std::vector<std::shared_ptr<Fanout>> fanouts) {
+  for (const auto& f : fanouts) co_await f->until_drained();
 }
 
 void StreamsService::prune_locked() {

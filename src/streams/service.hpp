@@ -7,6 +7,7 @@
 #include <asio/awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,8 +31,11 @@ class StreamsService final : public StreamsApi,
 
   // Registers the protocol handler.
   void start();
-  // Closes every producer and consumer and waits for their tasks.
-  asio::awaitable<void> stop();
+  // Node shutdown: every producer flushes what it queued to its consumers and closes their
+  // connections with GracefulShutdown once delivered, for at most `flush_within`; every
+  // consumer closes its links with GracefulShutdown. Then the remaining tasks are cancelled
+  // and awaited. Runs on the node's executor.
+  asio::awaitable<void> stop(std::chrono::steady_clock::duration flush_within = {});
 
   std::pair<std::shared_ptr<void>, bool> producer(const StreamId& stream, std::type_index type,
                                                   ProducerSettings settings,
@@ -51,6 +55,8 @@ class StreamsService final : public StreamsApi,
     std::shared_ptr<Fanout> fanout;
   };
 
+  static asio::awaitable<void> until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts);
+  static asio::awaitable<void> until_drained(std::vector<std::shared_ptr<Fanout>> fanouts);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_subscription(transport::RawLink link);
   std::shared_ptr<Fanout> live_fanout(const StreamId& stream);

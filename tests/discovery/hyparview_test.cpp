@@ -248,5 +248,36 @@ TEST_F(HyParViewTest, a_message_naming_another_sender_is_ignored_and_counted) {
   EXPECT_TRUE(view.take_actions().empty());
 }
 
+// Issue 14, item 5: a node met only through a catalog sync (sync_with, a dial) must still
+// end up in the overlay.
+TEST_F(HyParViewTest, an_isolated_node_without_contacts_asks_a_learned_peer_to_be_its_neighbour) {
+  view.learn(peer_addr(1), kT0);
+  const auto requests = sent<Neighbor>(view.take_actions());
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].first, peer_addr(1).id);
+  EXPECT_TRUE(requests[0].second.high_priority);
+  view.handle(peer_addr(1).id, NeighborReply{peer_addr(1), true}, kT0);
+  EXPECT_TRUE(view.active_view().contains(peer_addr(1).id));
+}
+
+TEST_F(HyParViewTest, a_connected_node_keeps_a_learned_peer_as_a_passive_candidate) {
+  befriend({1});
+  view.learn(peer_addr(2), kT0);
+  EXPECT_TRUE(sent<Neighbor>(view.take_actions()).empty());
+  EXPECT_TRUE(view.passive_view().contains(peer_addr(2).id));
+  view.learn(peer_addr(1), kT0);  // already a neighbour: nothing changes
+  EXPECT_TRUE(view.take_actions().empty());
+  EXPECT_FALSE(view.passive_view().contains(peer_addr(1).id));
+}
+
+TEST_F(HyParViewTest, a_joining_node_leaves_a_learned_peer_to_the_tick) {
+  const std::vector<EndpointAddr> contacts{peer_addr(1)};
+  view.join(contacts, kT0);
+  (void)view.take_actions();
+  view.learn(peer_addr(2), kT0);
+  EXPECT_TRUE(sent<Neighbor>(view.take_actions()).empty());
+  EXPECT_TRUE(view.passive_view().contains(peer_addr(2).id));
+}
+
 }  // namespace
 }  // namespace mosaik::discovery::gossip

@@ -5,16 +5,22 @@
 // and receives its stream) with its RSS growth below the bound of docs/decisions/0204.
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <poll.h>
+#include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 
-#include "node_process.hpp"
 #include "mosaik/mosaik.hpp"
 #include "mosaik/transport/close_reason.hpp"
 #include "node_fixture.hpp"
-#include "support/child_process.hpp"
+#include "node_process.hpp"
 
 namespace mosaik::test {
 namespace {
@@ -64,15 +70,48 @@ asio::awaitable<void> hold_unfinished_frame(transport::Connection conn, std::opt
   if (!ended) closed_with = ended.error().reason.code();
 }
 
+// The child's output is read on a loop of its own, beside the test's synchronous steps.
+struct ChildLoop {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread{[this] { io.run(); }};
+  ~ChildLoop() {
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  template <class T>
+  T run(asio::awaitable<T> op) {
+    return block_on(asio::co_spawn(io, std::move(op), asio::use_awaitable));
+  }
+};
+
+std::uint64_t rss_bytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // kB
+  }
+  return 0;
+}
+
+// Running, not exited (a zombie counts as exited).
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  const auto close_paren = text.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] != 'Z';
+}
+
 TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory_bound) {
-  ChildProcess target(MOSAIK_NODE_PROCESS, {});
-  auto addr = EndpointAddr::parse(target.first_line());
-  ASSERT_TRUE(addr) << target.first_line();
-  const std::uint64_t baseline = target.rss_bytes();
+  ChildLoop loop;
+  auto target = ChildProcess::spawn(loop.io.get_executor(), MOSAIK_NODE_PROCESS, {});
+  auto addr = std::optional<EndpointAddr>(loop.run(node_process_address(target)));
+  const auto alive = [&target] { return running(target.pid()); };
+  const std::uint64_t baseline = rss_bytes(target.pid());
   ASSERT_GT(baseline, 0u);
 
   send_noise(*addr->direct_addresses.begin());
-  ASSERT_TRUE(target.alive()) << "the target died from datagram noise";
+  ASSERT_TRUE(alive()) << "the target died from datagram noise";
 
   auto attacker = transport::Endpoint::bind(SecretKey::generate());
   ASSERT_TRUE(attacker) << attacker.error().message;
@@ -107,12 +146,12 @@ TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory
   for (int sample = 0; sample < 80 && still < 10; ++sample) {
     pollfd none{};
     poll(&none, 0, 100);  // sampling period of an observation, not a synchronisation
-    peak = std::max(peak, target.rss_bytes());
+    peak = std::max(peak, rss_bytes(target.pid()));
     const std::uint64_t out = bytes_out.load();
     still = out == last_out ? still + 1 : 0;
     last_out = out;
   }
-  ASSERT_TRUE(target.alive()) << "the target died while links held unfinished frames";
+  ASSERT_TRUE(alive()) << "the target died while links held unfinished frames";
   const std::uint64_t growth = peak > baseline ? peak - baseline : 0;
   RecordProperty("rss_baseline_bytes", std::to_string(baseline));
   RecordProperty("rss_growth_bytes", std::to_string(growth));
@@ -140,7 +179,8 @@ TEST(HostileInput, a_node_survives_noise_and_unfinished_frames_within_its_memory
   }(*addr));
 
   block_on(attacker->shutdown());
-  EXPECT_EQ(target.stop(), 0) << "the target did not shut down cleanly";
+  target.signal(SIGTERM);
+  EXPECT_EQ(loop.run(target.exit_code(20)), 0) << "the target did not shut down cleanly";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -35,17 +36,19 @@ inline asio::awaitable<Network> make_node(NetworkId net,
 }
 
 // Waits until `node`'s catalog satisfies `pred`.
-inline asio::awaitable<void> until_catalog(const Network& node,
-                                           std::function<bool(const discovery::Catalog&)> pred,
-                                           double seconds = 10) {
+// A timeout names the caller's line.
+inline asio::awaitable<void> until_catalog(
+    const Network& node, std::function<bool(const discovery::Catalog&)> pred, double seconds = 10,
+    std::source_location where = std::source_location::current()) {
   auto watch = node.discovery().catalog_watch();
-  co_await timeout_s(seconds, watch.wait_until(std::move(pred)));
+  co_await timeout_s(seconds, watch.wait_until(std::move(pred)), where);
 }
 
-inline asio::awaitable<void> until_knows(const Network& node, const PeerId& peer,
-                                         double seconds = 10) {
+inline asio::awaitable<void> until_knows(
+    const Network& node, const PeerId& peer, double seconds = 10,
+    std::source_location where = std::source_location::current()) {
   co_await until_catalog(node, [peer](const discovery::Catalog& c) { return c.contains(peer); },
-                         seconds);
+                         seconds, where);
 }
 
 // `count` nodes, each given only the first as bootstrap; waits until every catalog holds

@@ -1,15 +1,17 @@
 // node_process: one real node in a process of its own, for tests that kill it (SIGKILL,
 // SIGTERM) or attack it and measure what it holds (its RSS is its own). It binds 127.0.0.1,
-// prints its address as the first line of stdout, and runs until its stdin closes; then it
-// shuts down and exits 0.
+// prints "address: <its address>", and runs until SIGTERM or SIGINT; then it shuts down and
+// exits 0.
 //
 //   node_process [--secret HEX] [--bootstrap ADDR] [--consume]
 //
 // By default it produces the stream of `Tick` every 20 ms; with --consume it subscribes to
 // it instead. --secret runs it on a given key (a restart on the same identity).
+#include <pthread.h>
+#include <signal.h>
+
 #include <atomic>
 #include <cstdio>
-#include <iostream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,6 +22,12 @@
 
 int main(int argc, char** argv) {
   using namespace mosaik;
+  // Blocked before any thread starts, so every thread inherits it and sigwait() gets them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::optional<SecretKey> key;
   std::optional<EndpointAddr> bootstrap;
   bool consume = false;
@@ -59,7 +67,7 @@ int main(int argc, char** argv) {
   } else {
     producer.emplace(node.streams().produce<test::Tick>());
   }
-  std::printf("%s\n", node.local().addr().to_string().c_str());
+  std::printf("address: %s\n", node.local().addr().to_string().c_str());
   std::fflush(stdout);
 
   std::atomic<bool> done = false;
@@ -69,8 +77,8 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // pacing, not synchronisation
     }
   });
-  for (std::string line; std::getline(std::cin, line);) {
-  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
   done = true;
   ticker.join();
   return 0;

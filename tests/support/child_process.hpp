@@ -1,16 +1,22 @@
-// A program run as a child process for tests where a process dies (SIGKILL, SIGTERM) or
-// whose memory must be its own: stdin and stdout are pipes; the first line it prints is
-// read at start (a node prints its address); closing stdin asks it to exit.
 #pragma once
+// ChildProcess: a program run as a real OS process for tests where a process must receive a
+// signal or exit: its stdout and stderr come back as lines (merged, in order of arrival),
+// each wait is bounded, and a child still running when the test ends is killed.
+//
+//   auto p = test::ChildProcess::spawn(executor, "/path/to/quickstart", {"--role", "producer"});
+//   auto line = co_await p.until_line("run the consumer with", 10);
+//   p.signal(SIGTERM);  int code = co_await p.exit_code(5);
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <sys/types.h>
 
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/streambuf.hpp>
 #include <chrono>
-#include <fstream>
-#include <stdexcept>
+#include <memory>
+#include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -18,98 +24,40 @@ namespace mosaik::test {
 
 class ChildProcess {
  public:
-  ChildProcess(const std::string& path, const std::vector<std::string>& args,
-               std::chrono::milliseconds first_line_within = std::chrono::seconds(20)) {
-    int in[2];
-    int out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(path.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(in[0], STDIN_FILENO);
-      dup2(out[1], STDOUT_FILENO);
-      close(in[1]);
-      close(out[0]);
-      execv(path.c_str(), argv.data());
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-    first_line_ = read_line(first_line_within);
-  }
-  ~ChildProcess() {
-    if (stdin_ >= 0) close(stdin_);
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ >= 0) close(stdout_);
-  }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
+  static ChildProcess spawn(asio::any_io_executor executor, const std::string& path,
+                            const std::vector<std::string>& args,
+                            const std::vector<std::pair<std::string, std::string>>& env = {});
+  ChildProcess(ChildProcess&&) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess();  // SIGKILLs a child still running, and reaps it
 
-  const std::string& first_line() const { return first_line_; }
-  bool alive() const { return !exited_ && waitpid(pid_, nullptr, WNOHANG) == 0; }
-
-  std::uint64_t rss_bytes() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // kB
-    }
-    return 0;
-  }
-
-  // Sends `sig` (SIGKILL: the process dies at once, saying goodbye to nobody).
-  void signal(int sig) const { ::kill(pid_, sig); }
-
-  // Closes stdin and waits for the exit status; see wait_exit.
-  int stop(std::chrono::milliseconds within = std::chrono::seconds(20)) {
-    close(stdin_);
-    stdin_ = -1;
-    return wait_exit(within);
-  }
-
-  // The exit code, 128 + the signal that ended it, or -1 when it is still running.
-  int wait_exit(std::chrono::milliseconds within) {
-    const auto deadline = std::chrono::steady_clock::now() + within;
-    int status = 0;
-    do {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      pollfd none{};
-      poll(&none, 0, 20);  // waiting for the child; nothing to wake us earlier
-    } while (std::chrono::steady_clock::now() < deadline);
-    return -1;
-  }
+  // The first line from now on that contains `text`, within `seconds` (scaled by
+  // TIME_FACTOR); a timeout or the end of output fails the test at the caller's line.
+  asio::awaitable<std::string> until_line(
+      std::string text, double seconds,
+      std::source_location where = std::source_location::current());
+  // Like until_line for several texts that may come in any order: completes once each has
+  // appeared in a line from now on.
+  asio::awaitable<void> until_all(std::vector<std::string> texts, double seconds,
+                                  std::source_location where = std::source_location::current());
+  void signal(int signal_number) const;
+  // Reads the rest of the output, then reaps the child: its exit status, or -N when it died
+  // by signal N. Fails the test when it does not exit within `seconds`.
+  asio::awaitable<int> exit_code(double seconds,
+                                 std::source_location where = std::source_location::current());
+  // Everything the child printed so far (for failure messages).
+  std::string output() const;
+  pid_t pid() const { return pid_; }
 
  private:
-  std::string read_line(std::chrono::milliseconds limit) {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{stdout_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char c = 0;
-      if (read(stdout_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    throw std::runtime_error("the child process printed no first line");
-  }
+  ChildProcess(pid_t pid, asio::posix::stream_descriptor out);
+  asio::awaitable<std::optional<std::string>> next_line();
 
   pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  bool exited_ = false;
-  std::string first_line_;
+  bool reaped_ = false;
+  std::unique_ptr<asio::posix::stream_descriptor> out_;
+  std::unique_ptr<asio::streambuf> buffer_;
+  std::vector<std::string> lines_;
 };
 
 }  // namespace mosaik::test

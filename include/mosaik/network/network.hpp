@@ -1,7 +1,8 @@
 #pragma once
 // Network: the entry point. It binds the node's QUIC endpoint, gives it its identity and
-// composes the subsystems. Cheap to copy; the last copy's destruction shuts the node down
-// (graceful close of every connection, tasks cancelled, its thread joined).
+// composes the subsystems. Cheap to copy. `co_await network.shutdown()` leaves the network
+// gracefully (see there); the last copy's destruction does the same if nobody did, then
+// joins the node's thread.
 //
 //   auto network = co_await Network::create("my-app");        // defaults; throws on failure
 //   auto built = co_await Network::builder("my-app").with_secret_key(sk).build();   // expected
@@ -11,6 +12,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <expected>
 #include <memory>
 #include <optional>
@@ -142,6 +144,16 @@ class Network {
   discovery::Discovery& discovery() const;
   streams::Streams& streams() const;
   asio::awaitable<void> online() const { return local().online(); }
+
+  // Leaves the network gracefully: producers send what they queued and close their
+  // consumers' connections with GracefulShutdown (204) once delivered, waiting at most
+  // `flush_deadline`; consumers close their subscriptions with GracefulShutdown; the
+  // departure is announced and given discovery's graceful_departure_window to spread; then
+  // every remaining connection closes with GracefulShutdown. Idempotent: a later call (or
+  // the last handle's destruction) waits for the first. Afterwards the handle stays valid;
+  // its producers are Closed and its consumers return nullopt.
+  static constexpr std::chrono::milliseconds kDefaultFlushDeadline{2000};
+  asio::awaitable<void> shutdown(std::chrono::milliseconds flush_deadline = kDefaultFlushDeadline) const;
 
   RelayMode relay_mode() const;
   bool mdns_discovery() const;

@@ -23,6 +23,11 @@ void GossipNode::join(std::span<const EndpointAddr> contacts, Instant now) {
   pump_membership();
 }
 
+void GossipNode::learn(const EndpointAddr& peer, Instant now) {
+  membership_.learn(peer, now);
+  pump_membership();
+}
+
 bool GossipNode::broadcast(const MessageId& id, wire::Bytes payload, Instant now, bool urgent) {
   return tree_.broadcast(id, std::move(payload), now, urgent);
 }

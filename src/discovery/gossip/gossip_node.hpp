@@ -30,6 +30,8 @@ class GossipNode {
   GossipNode(EndpointAddr self, GossipConfig config, std::uint64_t rng_seed);
 
   void join(std::span<const EndpointAddr> contacts, Instant now);
+  // A peer met outside the overlay (HyParView::learn).
+  void learn(const EndpointAddr& peer, Instant now);
   // `id` must be Digest::hash(payload): receivers refuse any other. `urgent`: spread at tick
   // speed (new or changed entries, departures) rather than batched at the send interval
   // (periodic refreshes). False when `id` was seen before.

@@ -49,6 +49,13 @@ void HyParView::join(std::span<const EndpointAddr> contacts, Instant now) {
   next_join_ = now + config_.join_retry_interval;
 }
 
+void HyParView::learn(const EndpointAddr& peer, Instant now) {
+  if (peer.id == self_.id || active_.contains(peer.id)) return;
+  add_passive(peer);
+  // A node with contacts has a Join in flight; tick() repairs from the passive view anyway.
+  if (active_.empty() && contacts_.empty()) fill_active_view(now);
+}
+
 void HyParView::handle(const PeerId& from, const Message& message, Instant now) {
   if (from == self_.id) return;
   std::visit(

@@ -67,6 +67,11 @@ class HyParView {
   // Sends Join to a contact; while we stay isolated tick() retries with the next one.
   void join(std::span<const EndpointAddr> contacts, Instant now);
 
+  // A peer the shell talked to outside the overlay (a catalog sync, a manual dial) becomes
+  // a passive candidate; an isolated node with no join contacts asks it to be a neighbour at
+  // once, so nodes joined only that way still form an overlay (issue 14, item 5).
+  void learn(const EndpointAddr& peer, Instant now);
+
   // A membership message from `from` (authenticated by the transport). Broadcast
   // messages are not membership messages and are ignored here.
   void handle(const PeerId& from, const Message& message, Instant now);
