@@ -108,8 +108,16 @@ void ConsumerWorker::reconcile(const discovery::Catalog& catalog) {
     }
     auto& target = *it->second;
     target.stop = true;
-    if (target.link) target.link->cancel();
     target.kick.notify();
+    if (entry == nullptr) {
+      // Gone from the catalog (departed or purged): its link ends by itself, closed by the
+      // producer after delivering (a shutdown) or by the idle timeout. Cancelling it would
+      // drop what arrived but is not read yet. The target stays until then (target_loop
+      // removes it), so a producer that returns meanwhile is not subscribed twice.
+      ++it;
+      continue;
+    }
+    if (target.link) target.link->cancel();
     it = targets_.erase(it);
   }
   for (const auto& [peer_id, entry] : catalog) {
@@ -123,6 +131,13 @@ void ConsumerWorker::want(const discovery::PeerEntry& entry) {
   auto known = targets_.find(entry.peer_id());
   if (known != targets_.end()) {
     auto& current = known->second->entry;
+    if (known->second->stop) {  // it left and came back while its old link drained
+      if (settings_.subscribe_if && !settings_.subscribe_if(entry)) return;
+      known->second->stop = false;
+      current = entry;
+      known->second->kick.notify();
+      return;
+    }
     if (current.version() == entry.version()) return;
     // A restarted producer (new start) or a changed entry is retried at once; a periodic
     // refresh (only the update time moved) is not news, and must not reset the backoff.
@@ -151,6 +166,15 @@ std::chrono::milliseconds ConsumerWorker::randomized(std::chrono::milliseconds b
 }
 
 asio::awaitable<void> ConsumerWorker::target_loop(std::shared_ptr<Target> target) {
+  // A target whose producer left stays in targets_ until its loop ends (reconcile).
+  struct Forget {
+    ConsumerWorker* self;
+    std::shared_ptr<Target> target;
+    ~Forget() {
+      const auto it = self->targets_.find(target->entry.peer_id());
+      if (it != self->targets_.end() && it->second == target) self->targets_.erase(it);
+    }
+  } forget{this, target};
   std::uint32_t attempt = 0;
   std::optional<Clock::time_point> failing_since;
   while (!target->stop) {
