@@ -20,7 +20,7 @@
 #include "mosaik/mosaik.hpp"
 #include "mosaik/transport/close_reason.hpp"
 #include "node_fixture.hpp"
-#include "node_process.hpp"
+#include "node_process_child.hpp"
 
 namespace mosaik::test {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "mosaik/mosaik.hpp"
 #include "node_fixture.hpp"
-#include "node_process.hpp"
+#include "node_process_child.hpp"
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
