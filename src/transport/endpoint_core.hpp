@@ -65,8 +65,8 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   // Dialing (dial.cpp): the addresses worth trying, best first, and one attempt of a race.
   struct DialRace;
   std::vector<UdpEndpoint> dial_order(const EndpointAddr& peer);
-  asio::awaitable<void> run_attempt(std::shared_ptr<DialRace> race,
-                                    std::shared_ptr<QuicConnection> conn, UdpEndpoint address);
+  static asio::awaitable<void> run_attempt(std::shared_ptr<DialRace> race,
+                                           std::shared_ptr<QuicConnection> conn, UdpEndpoint address);
 
   TlsIdentity identity_;
   ConnectionOptions options_;

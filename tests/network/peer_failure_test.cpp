@@ -1,5 +1,5 @@
 // Peers killed with SIGKILL (a real OS process each, which says goodbye to nobody): the
-// other side notices within 5 s by default (QUIC keep-alive 1 s, idle timeout 4 s;
+// other side notices within 5 s by default (QUIC keep-alive 500 ms, idle timeout 3.5 s;
 // docs/decisions/0207). A consumer reports its producer lost and subscribes again once the
 // producer restarts on the same key; a producer stops counting a dead consumer.
 #include <gtest/gtest.h>
