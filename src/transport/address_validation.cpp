@@ -65,10 +65,17 @@ std::optional<ngtcp2_cid> AddressValidation::verify(const ngtcp2_pkt_hd& hd, con
 }
 
 std::vector<std::uint8_t> AddressValidation::invalid_token_close(const ngtcp2_pkt_hd& hd) {
+  return initial_close(hd, NGTCP2_INVALID_TOKEN);
+}
+
+std::vector<std::uint8_t> AddressValidation::busy_close(const ngtcp2_pkt_hd& hd) {
+  return initial_close(hd, NGTCP2_CONNECTION_REFUSED);
+}
+
+std::vector<std::uint8_t> AddressValidation::initial_close(const ngtcp2_pkt_hd& hd, std::uint64_t error) {
   std::vector<std::uint8_t> packet(kPacketRoom);
   const ngtcp2_ssize written = ngtcp2_crypto_write_connection_close(
-      packet.data(), packet.size(), hd.version, &hd.scid, &hd.dcid, NGTCP2_INVALID_TOKEN,
-      nullptr, 0);
+      packet.data(), packet.size(), hd.version, &hd.scid, &hd.dcid, error, nullptr, 0);
   return sized(packet, written);
 }
 

@@ -33,11 +33,16 @@ class AddressValidation {
                                    std::uint64_t now_ns) const;
   // The Initial CONNECTION_CLOSE (INVALID_TOKEN) that tells a client its token failed.
   static std::vector<std::uint8_t> invalid_token_close(const ngtcp2_pkt_hd& hd);
+  // The Initial CONNECTION_CLOSE (CONNECTION_REFUSED) that tells a proven client this
+  // endpoint is at its bound of handshakes or connections.
+  static std::vector<std::uint8_t> busy_close(const ngtcp2_pkt_hd& hd);
 
   // Whether an Initial carries a Retry token (rather than none, or another kind).
   static bool carries_retry_token(const ngtcp2_pkt_hd& hd);
 
  private:
+  static std::vector<std::uint8_t> initial_close(const ngtcp2_pkt_hd& hd, std::uint64_t error);
+
   std::array<std::uint8_t, 32> secret_{};
 };
 

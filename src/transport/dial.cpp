@@ -24,7 +24,7 @@ constexpr std::size_t kRememberedPeers = 4096;
 // Errors every address of the peer would give alike: the race stops at the first.
 bool final_for_the_peer(ConnectError::Kind kind) {
   return kind == ConnectError::Kind::kPeerMismatch || kind == ConnectError::Kind::kInvalidAlpn ||
-         kind == ConnectError::Kind::kInvalidNetworkProof;
+         kind == ConnectError::Kind::kInvalidNetworkProof || kind == ConnectError::Kind::kBusy;
 }
 
 }  // namespace
@@ -79,14 +79,14 @@ asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(E
   using namespace asio::experimental::awaitable_operators;
   auto self = shared_from_this();
   const auto key = std::make_pair(peer.id.as_bytes(), alpn);
-  // A connection to the peer for this ALPN, open or being dialed, is shared. When the one
+  // A connection to the peer for this ALPN, open or being dialed, is shared (unless it is
+  // closing once its data is delivered: a link opened on it would fail). When the one
   // waited on loses its race, the table names the winner by the time this wakes.
   for (int reuse = 0; reuse < 3; ++reuse) {
     auto it = dialed_.find(key);
     if (it == dialed_.end()) break;
     auto existing = it->second.lock();
-    if (!existing || (existing->state() != QuicConnection::State::kOpen &&
-                      existing->state() != QuicConnection::State::kHandshaking)) {
+    if (!existing || !existing->reusable()) {
       dialed_.erase(it);
       break;
     }

@@ -121,25 +121,34 @@ void EndpointCore::on_packet(PathSlot& slot, const UdpEndpoint& from,
 
 void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
                               std::span<const std::uint8_t> packet) {
-  if (shut_down_ || router_.empty() || connections_.size() >= max_connections_) return;
-  // Handshake state costs memory before the peer proved anything: bounded in all and per
-  // source address. A dropped Initial is retransmitted by an honest client.
-  if (pending_handshakes_.size() >= max_pending_handshakes_) return;
-  if (auto source = pending_by_source_.find(from.address());
-      source != pending_by_source_.end() && source->second >= max_pending_handshakes_per_source_) {
-    return;
-  }
+  if (shut_down_ || router_.empty()) return;
   ngtcp2_pkt_hd hd;
   if (ngtcp2_accept(&hd, packet.data(), packet.size()) != 0) return;
-  // Under load an unproven source gets a Retry and no state; a token proves the source.
+  // A token proves the source address; a forged, expired or foreign one is told so.
   std::optional<ngtcp2_cid> original_dcid;
   if (AddressValidation::carries_retry_token(hd)) {
     original_dcid = address_validation_.verify(hd, from, now_ns());
-    if (!original_dcid) {  // forged, expired or from another address: told, nothing kept
+    if (!original_dcid) {
       send_stateless(slot, from, AddressValidation::invalid_token_close(hd));
       return;
     }
-  } else if (pending_handshakes_.size() >= retry_from_pending_handshakes_) {
+  }
+  // Handshake state costs memory before the peer proved anything: bounded in all and per
+  // source address. Past a bound nothing is kept: a proven client is refused, so it backs
+  // off at once instead of retransmitting into silence until its idle timeout; an unproven
+  // one is asked to prove its address first (a Retry is smaller than the Initial that
+  // caused it, so spoofed sources gain no amplification).
+  const auto source = pending_by_source_.find(from.address());
+  const bool full = connections_.size() >= max_connections_ ||
+                    pending_handshakes_.size() >= max_pending_handshakes_ ||
+                    (source != pending_by_source_.end() && source->second >= max_pending_handshakes_per_source_);
+  if (full) {
+    send_stateless(slot, from, original_dcid ? AddressValidation::busy_close(hd)
+                                             : address_validation_.retry(hd, from, now_ns()));
+    return;
+  }
+  // Under load an unproven source gets a Retry and no state.
+  if (!original_dcid && pending_handshakes_.size() >= retry_from_pending_handshakes_) {
     send_stateless(slot, from, address_validation_.retry(hd, from, now_ns()));
     return;
   }

@@ -123,15 +123,18 @@ void QuicConnection::enter_draining() {
       fail_handshake(ConnectError{connect_error_kind(reason), reason, error.message});
     }
   } else {
+    const bool busy = ccerr.error_code == NGTCP2_CONNECTION_REFUSED;
     error = LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose, true,
                       fmt::format("the peer closed the connection with transport error {:#x}{}",
                                   ccerr.error_code,
                                   ccerr.error_code == NGTCP2_INVALID_TOKEN
                                       ? " (INVALID_TOKEN: our address token was refused)"
-                                      : "")};
+                                  : busy ? " (CONNECTION_REFUSED: it is at its bound of handshakes "
+                                           "in progress; try again later)"
+                                         : "")};
     if (state_ == State::kHandshaking) {
-      fail_handshake(ConnectError{ConnectError::Kind::kHandshakeFailed, std::nullopt,
-                                  "the peer refused the handshake: " + error.message});
+      fail_handshake(ConnectError{busy ? ConnectError::Kind::kBusy : ConnectError::Kind::kHandshakeFailed,
+                                  std::nullopt, "the peer refused the handshake: " + error.message});
     }
   }
   transport_logger()->debug("connection with {} at {} closed by the peer: {}",

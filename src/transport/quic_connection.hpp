@@ -72,6 +72,10 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
 
   // --- connection API ---
   State state() const { return state_; }
+  // Open or handshaking, and not closing once what was sent is delivered: a dial may share it.
+  bool reusable() const {
+    return (state_ == State::kOpen || state_ == State::kHandshaking) && !close_after_delivery_;
+  }
   bool is_server() const { return is_server_; }
   const PublicKeyBytes& peer_key() const { return peer_key_; }
   const std::string& alpn() const { return alpn_; }

@@ -107,5 +107,30 @@ TEST(HandshakeLimits, past_the_retry_threshold_unproven_sources_hold_nothing) {
   EXPECT_TRUE(honest_client_connects(server, "127.0.0.1", 3));
 }
 
+// A client that proved its address (it answered the Retry) while every slot is taken is
+// refused at once with CONNECTION_REFUSED, so it can back off, rather than retransmitting
+// its Initial into silence until its idle timeout. The slots are held by deaf clients.
+TEST(HandshakeLimits, a_proven_client_past_the_bound_is_refused_at_once_as_busy) {
+  auto config = loopback_config();
+  config.max_pending_handshakes = 4;
+  config.max_pending_handshakes_per_source = 1000;
+  config.retry_from_pending_handshakes = 1000;  // only a full table sends a Retry
+  auto server = bind_or_die(SecretKey::generate(), config);
+  serve_echo(server);
+  auto deaf = deaf_client();
+  ASSERT_EQ(flood(server, deaf, 20), 4u);
+
+  auto client_config = loopback_config();
+  client_config.addresses = {UdpEndpoint(asio::ip::make_address("127.0.0.2"), 0)};
+  auto client = bind_or_die(SecretKey::generate(), client_config);
+  // Well within the client's idle timeout, which a silent drop would have it wait out (the
+  // helper fails the test if no answer comes in time).
+  auto conn = block_on(mosaik::test::timeout_s(2, client.connect(server.addr(), std::string(kTestAlpn))));
+  ASSERT_FALSE(conn.has_value());
+  EXPECT_EQ(conn.error().kind, ConnectError::Kind::kBusy) << conn.error().message;
+  EXPECT_NE(conn.error().message.find("CONNECTION_REFUSED"), std::string::npos) << conn.error().message;
+  EXPECT_EQ(server.open_connections(), 4u);  // the refusal kept nothing
+}
+
 }  // namespace
 }  // namespace mosaik::transport::test

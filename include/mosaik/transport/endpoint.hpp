@@ -50,9 +50,12 @@ struct EndpointConfig {
   std::uint64_t send_buffer_bytes = 4 << 20;         // unacknowledged bytes per link
   std::size_t max_connections = 4096;                // incoming connections held at once
   // Incoming handshakes in progress (each holds ~190 KB until done or handshake_timeout),
-  // in all and from one IP address; Initials beyond them are dropped (docs/decisions/0205).
-  std::size_t max_pending_handshakes = 256;
-  std::size_t max_pending_handshakes_per_source = 64;
+  // in all and from one IP address. Past any of these bounds a client that proved its
+  // address (with a Retry token) is refused at once with CONNECTION_REFUSED (it fails with
+  // ConnectError::Kind::kBusy and retries later); an unproven one is sent a Retry first,
+  // and holds nothing either way (docs/decisions/0205, 0212).
+  std::size_t max_pending_handshakes = 48;
+  std::size_t max_pending_handshakes_per_source = 48;
   // With this many handshakes pending, a new client first proves its address with a Retry
   // round trip (one RTT more), so spoofed Initials hold no slot (0: always).
   std::size_t retry_from_pending_handshakes = 32;

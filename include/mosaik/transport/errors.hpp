@@ -24,6 +24,7 @@ struct ConnectError {
     kInvalidAlpn,     // the peer serves no handler for the requested ALPN
     kInvalidNetworkProof,  // one side did not prove the network secret (see reason)
     kHandshakeFailed, // TLS or QUIC refused the handshake for another reason
+    kBusy,            // the peer is at its bound of handshakes or connections: retry later
     kTimedOut,        // no answer within the handshake timeout
     kClosed,          // the peer closed the connection (see reason) or the endpoint shut down
   };
