@@ -182,6 +182,10 @@ asio::awaitable<void> ConsumerWorker::target_loop(std::shared_ptr<Target> target
     const auto outcome = co_await subscribe_once(target);
     if (target->stop) break;
     if (outcome.connected) {
+      logger()->info("stream {}: lost producer {}: {}", settings_.stream_id, target->entry.peer_id(),
+                     target->last_error);
+      if (lost_.size() >= kRememberedLosses) lost_.clear();
+      lost_.insert(target->entry.peer_id());
       attempt = 0;
       failing_since.reset();
     }
@@ -194,6 +198,11 @@ asio::awaitable<void> ConsumerWorker::target_loop(std::shared_ptr<Target> target
       attempt = 0;  // the entry changed while we were connected: try the new one now
       failing_since.reset();
       continue;
+    }
+    if (delay && !outcome.connected) {
+      // Once per backoff step: the wait doubles, so this stays readable.
+      logger()->warn("stream {}: cannot subscribe to producer {}: {}; retrying in {} ms",
+                     settings_.stream_id, target->entry.peer_id(), target->last_error, delay->count());
     }
     if (delay) {
       auto kicked = co_await with_timeout(target->kick.wait_change(version), *delay);
@@ -242,13 +251,13 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
   auto connection = co_await endpoint_->connect(producer.addr(), std::string(kAlpn));
   if (!connection) {
     const auto reason = connection.error().reason.value_or(transport::close_reason::UnexpectedClose);
-    report(producer.peer_id(), reason, connection.error().reason.has_value(),
+    report(*target, reason, connection.error().reason.has_value(),
            connection.error().message);
     co_return outcome;
   }
   auto link = co_await connection->open_link();
   if (!link) {
-    report(producer.peer_id(), link.error().reason, link.error().remote, link.error().message);
+    report(*target, link.error().reason, link.error().remote, link.error().message);
     co_return outcome;
   }
   target->link = *link;
@@ -259,25 +268,25 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
       request, Subscribe{network_, settings_.stream_id, settings_.criteria, discovery_->me()});
   auto sent = co_await link->send_framed(std::move(request));
   if (!sent) {
-    report(producer.peer_id(), sent.error().reason, sent.error().remote, sent.error().message);
+    report(*target, sent.error().reason, sent.error().remote, sent.error().message);
     co_return outcome;
   }
   auto reply = co_await with_timeout(link->recv_frame(), kHandshakeTimeout);
   if (!reply) {
     link->cancel();
-    report(producer.peer_id(), transport::close_reason::Cancelled, false,
+    report(*target, transport::close_reason::Cancelled, false,
            "no answer to the subscription in time");
     co_return outcome;
   }
   if (!*reply) {
     const auto& e = reply->error();
-    report(producer.peer_id(), e.reason, e.remote, e.message);
+    report(*target, e.reason, e.remote, e.message);
     co_return outcome;
   }
   auto accepted = wire::decode<SubscribeAccepted>(**reply);
   if (!accepted || accepted->stream_id != settings_.stream_id) {
     link->close(transport::close_reason::ProtocolViolation);
-    report(producer.peer_id(), transport::close_reason::ProtocolViolation, false,
+    report(*target, transport::close_reason::ProtocolViolation, false,
            "the producer's answer is not a SubscribeAccepted for this stream");
     co_return outcome;
   }
@@ -291,7 +300,9 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
     cleanup.counted = true;
     publish_locked();
   }
-  logger()->debug("stream {}: subscribed to producer {}", settings_.stream_id, producer.peer_id());
+  logger()->info("stream {}: {} producer {}", settings_.stream_id,
+                 lost_.erase(producer.peer_id()) > 0 ? "subscription restored to" : "subscribed to",
+                 producer.peer_id());
 
   // Read from the network only while holding nothing: a batch waits for room in the inbox
   // before the next read, so a consumer that does not keep up pushes back through QUIC
@@ -300,7 +311,7 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
     auto received = co_await link->recv_frames(kMaxBatchFrames);
     if (!received) {
       const auto& e = received.error();
-      report(producer.peer_id(), e.reason, e.remote, e.message);
+      report(*target, e.reason, e.remote, e.message);
       break;
     }
     // Shared with the inbox, which keeps the bytes until the reader has decoded them.
@@ -316,7 +327,7 @@ asio::awaitable<ConsumerWorker::Outcome> ConsumerWorker::subscribe_once(
       link->close(transport::close_reason::ProtocolViolation);
       logger()->warn("stream {}: undecodable datum from producer {}; channel closed",
                      settings_.stream_id, producer.peer_id());
-      report(producer.peer_id(), transport::close_reason::ProtocolViolation, false,
+      report(*target, transport::close_reason::ProtocolViolation, false,
              "a datum did not decode");
       break;
     }
@@ -348,10 +359,12 @@ void ConsumerWorker::publish_locked() {
   snapshot_.set(std::move(list));
 }
 
-void ConsumerWorker::report(const PeerId& producer, const transport::CloseReason& reason,
-                            bool remote, std::string message) {
+void ConsumerWorker::report(Target& target, const transport::CloseReason& reason, bool remote,
+                            std::string message) {
+  const PeerId producer = target.entry.peer_id();
   logger()->debug("stream {}: subscription to {} ended: {} ({})", settings_.stream_id, producer,
                   reason, message);
+  target.last_error = fmt::format("{} ({})", message, reason);
   events_.send(ChannelEvent{producer, reason, remote, std::move(message)});
 }
 

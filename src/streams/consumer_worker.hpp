@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -55,6 +56,7 @@ class ConsumerWorker final : public ConsumerCore,
     Notifier kick;               // entry changed or stop requested
     bool stop = false;           // executor only
     std::optional<transport::RawLink> link;  // the current subscription's link
+    std::string last_error;       // why the last attempt or subscription ended
   };
   struct Outcome {
     bool connected = false;  // the subscription was accepted (resets the backoff)
@@ -72,7 +74,7 @@ class ConsumerWorker final : public ConsumerCore,
   std::uint64_t add_channel(const ChannelInfo& info);
   void remove_channel(std::uint64_t id);
   void publish_locked();
-  void report(const PeerId& producer, const transport::CloseReason& reason, bool remote,
+  void report(Target& target, const transport::CloseReason& reason, bool remote,
               std::string message);
 
   // Dropped by shutdown(): a handle that outlives its node must not keep the node's
@@ -86,6 +88,10 @@ class ConsumerWorker final : public ConsumerCore,
   std::shared_ptr<InboxBase> inbox_;
 
   std::map<PeerId, std::shared_ptr<Target>> targets_;  // executor only
+  // Producers whose subscription was lost: the next one to them is logged as restored,
+  // whether they came back before or after leaving the catalog. Bounded by starting over.
+  static constexpr std::size_t kRememberedLosses = 1024;
+  std::set<PeerId> lost_;  // executor only
   std::mt19937_64 rng_;                                // executor only
 
   mutable std::mutex mutex_;

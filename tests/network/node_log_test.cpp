@@ -1,11 +1,11 @@
 // What a user reads at the default level (info) through one node's lifecycle: a peer that
 // joins, a peer that departs, and a bootstrap peer that cannot be reached (warn).
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <algorithm>
 #include <thread>
 
+#include "captured_log.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "node_fixture.hpp"
@@ -16,46 +16,8 @@ namespace {
 
 const NetworkId kNet = "node-log-test";
 
-// The lines one module logs at info and above while it lives. Installed before any node
-// exists and removed after the last one is gone (spdlog's sink list is not for sharing).
-class CapturedLog {
- public:
-  explicit CapturedLog(std::string_view module)
-      : logger_(log::get(module)), sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1024)) {
-    previous_ = logger_->level();
-    logger_->set_level(spdlog::level::info);
-    sink_->set_pattern("%l %v");
-    logger_->sinks().push_back(sink_);
-  }
-  ~CapturedLog() {
-    auto& sinks = logger_->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    logger_->set_level(previous_);
-  }
-  bool has(std::string_view level, std::string_view text) const {
-    const auto lines = sink_->last_formatted();
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
-      return line.starts_with(level) && line.find(text) != std::string::npos;
-    });
-  }
-  // Polls for a line (bounded): log lines are written on the nodes' threads.
-  bool wait_for(std::string_view level, std::string_view text, double seconds = 10) const {
-    const auto deadline = std::chrono::steady_clock::now() + test::secs(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (has(level, text)) return true;
-      std::this_thread::sleep_for(test::millis(20));  // polling a log with a deadline
-    }
-    return has(level, text);
-  }
-
- private:
-  std::shared_ptr<spdlog::logger> logger_;
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  spdlog::level::level_enum previous_ = spdlog::level::warn;
-};
-
 TEST(NodeLog, a_join_and_a_departure_are_logged_at_info_with_the_peer) {
-  CapturedLog discovery_log("discovery");
+  test::CapturedLog discovery_log("discovery");
   {
     auto a = block_on(test::make_node(kNet));
     std::string b_id;
@@ -69,7 +31,7 @@ TEST(NodeLog, a_join_and_a_departure_are_logged_at_info_with_the_peer) {
 }
 
 TEST(NodeLog, an_unreachable_bootstrap_peer_is_a_warning_that_names_it) {
-  CapturedLog discovery_log("discovery");
+  test::CapturedLog discovery_log("discovery");
   {
     // An address where nothing answers: the handshake times out (shortened here).
     const EndpointAddr nobody(SecretKey::generate().public_key(),
@@ -86,6 +48,48 @@ TEST(NodeLog, an_unreachable_bootstrap_peer_is_a_warning_that_names_it) {
     ASSERT_TRUE(built) << built.error().message;
     EXPECT_TRUE(discovery_log.wait_for("warning", fmt::format("bootstrap peer {}", nobody.id)));
   }
+}
+
+// A bootstrap peer that is not running yet: each failed exchange is a warning naming it and
+// the wait before the next try, and the node joins it within that backoff once it runs,
+// not at the next announce interval (30 s here).
+TEST(NodeLog, a_bootstrap_peer_that_starts_late_is_joined_within_the_retry_backoff) {
+  test::CapturedLog discovery_log("discovery");
+  const auto loopback_ip = asio::ip::make_address("127.0.0.1");
+  std::uint16_t port = 0;
+  {
+    asio::io_context io;
+    asio::ip::udp::socket probe(io, asio::ip::udp::endpoint(loopback_ip, 0));
+    port = probe.local_endpoint().port();  // free now; the late node binds it below
+  }
+  const SecretKey late_key = SecretKey::generate();
+  const EndpointAddr late(late_key.public_key(), {SocketAddr(loopback_ip, port)});
+  auto slow_interval = [] {
+    return test::fast_discovery().with_announce_interval(test::secs(30)).with_purge_after(test::secs(90));
+  };
+  transport::EndpointConfig quick;
+  quick.handshake_timeout = test::millis(500);
+  const std::set<SocketAddr> any_port = {SocketAddr(loopback_ip, 0)};
+  auto joiner = block_on(Network::builder(kNet)
+                             .with_addresses(any_port)
+                             .with_relay_mode(RelayMode::kDisabled)
+                             .with_transport(quick)
+                             .with_discovery(slow_interval().with_bootstrap(late))
+                             .build());
+  ASSERT_TRUE(joiner) << joiner.error().message;
+  ASSERT_TRUE(discovery_log.wait_for("warning", fmt::format("bootstrap peer {}", late.id)));
+  EXPECT_TRUE(discovery_log.has("warning", "retrying in"));
+
+  const std::set<SocketAddr> that_port = {SocketAddr(loopback_ip, port)};
+  auto started = block_on(Network::builder(kNet)
+                              .with_secret_key(late_key)
+                              .with_addresses(that_port)
+                              .with_relay_mode(RelayMode::kDisabled)
+                              .with_discovery(slow_interval())
+                              .build());
+  ASSERT_TRUE(started) << started.error().message;
+  block_on(test::until_knows(*joiner, late.id, 5));
+  block_on(test::until_knows(*started, joiner->local().id(), 5));
 }
 
 }  // namespace
