@@ -11,7 +11,11 @@
 // close as the others' refill requests back off), max_connections_joining while the nodes
 // join (every joiner contacts the bootstrap node); graceful_departure_window 100 ms so
 // tearing down many nodes stays quick.
-// Usage: discovery [--interval=S] [N ...]   (default 16 64 256)
+// join_cpu_s is the process CPU from the first node's start to convergence. When N nodes do
+// not converge within 20 s, stderr lists the nodes that miss entries or whose entry is
+// missing somewhere. Node i binds 127.0.x.y of its own (see loopback_of).
+// Usage: discovery [--interval=S] [N ...]   (default 16 64 256); MOSAIK_LOG sets the log
+// levels (default off), e.g. MOSAIK_LOG=discovery=warn.
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -22,6 +26,7 @@
 #include <cstring>
 #include <string_view>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -66,8 +71,16 @@ discovery::Config::Builder bench_discovery() {
       .no_auto_bootstrap();
 }
 
-asio::awaitable<Network> start_node(NetworkId net, discovery::Config::Builder disc) {
-  const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
+// Node i on 127.0.x.y of its own, as if each were its own machine: QUIC's per-source
+// handshake bound (64 pending from one address) otherwise stands between the bootstrap
+// node and a mass join from one address, which no deployment of many machines has.
+asio::ip::address loopback_of(std::size_t i) {
+  return asio::ip::make_address_v4(static_cast<asio::ip::address_v4::uint_type>(
+      (127U << 24) | ((i / 254) << 8) | (i % 254 + 1)));
+}
+
+asio::awaitable<Network> start_node(NetworkId net, discovery::Config::Builder disc, std::size_t i) {
+  const std::set<SocketAddr> loopback = {SocketAddr(loopback_of(i), 0)};
   auto built = co_await Network::builder(net)
                    .with_addresses(loopback)
                    .with_relay_mode(RelayMode::kDisabled)
@@ -89,6 +102,34 @@ std::uint64_t frames_received(const std::vector<Network>& nodes) {
   return total;
 }
 
+// Which entries the nodes lack when they did not converge: whether a few nodes' entries
+// spread to almost nobody, or many nodes each miss a few.
+void report_missing(const std::vector<Network>& nodes) {
+  std::map<PeerId, std::size_t> known_by;
+  std::size_t incomplete = 0;
+  std::size_t smallest = nodes.size();
+  for (const auto& n : nodes) {
+    const auto catalog = n.discovery().catalog();
+    if (catalog.size() + 1 < nodes.size()) ++incomplete;
+    smallest = std::min(smallest, catalog.size());
+    for (const auto& [id, entry] : catalog) ++known_by[id];
+  }
+  std::size_t poorly_known = 0;
+  for (const auto& n : nodes) {
+    if (known_by[n.local().id()] + 1 < nodes.size()) ++poorly_known;
+  }
+  fmt::print(stderr, "not converged: {} nodes incomplete (smallest catalog {}); {} entries not everywhere\n",
+             incomplete, smallest, poorly_known);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const auto held = known_by[nodes[i].local().id()];
+    const auto size = nodes[i].discovery().catalog().size();
+    if (held + 1 < nodes.size() || size + 1 < nodes.size()) {
+      fmt::print(stderr, "  node {}: known by {}, knows {}, {} neighbours\n", i, held, size,
+                 nodes[i].discovery().service()->active_peers());
+    }
+  }
+}
+
 // Destroys the nodes in parallel: each waits out its departure window.
 void tear_down(std::vector<Network> nodes) {
   std::vector<std::thread> threads;
@@ -101,11 +142,12 @@ void run(std::size_t n) {
   const NetworkId net = Digest::random();  // every run its own network
   std::vector<Network> nodes;
   nodes.reserve(n);
-  nodes.push_back(block_on(start_node(net, bench_discovery())));
+  nodes.push_back(block_on(start_node(net, bench_discovery(), 0)));
   const EndpointAddr first = nodes.front().local().addr();
   const auto first_started = Clock::now();
+  const double cpu_at_start = process_cpu_seconds();
   for (std::size_t i = 1; i < n; ++i) {
-    nodes.push_back(block_on(start_node(net, bench_discovery().with_bootstrap(first))));
+    nodes.push_back(block_on(start_node(net, bench_discovery().with_bootstrap(first), i)));
   }
   const auto last_started = Clock::now();
   const double start_s = std::chrono::duration<double>(last_started - first_started).count();
@@ -135,6 +177,8 @@ void run(std::size_t n) {
     }
   }
   const double converge_s = seconds_since(last_started);
+  const double join_cpu_s = process_cpu_seconds() - cpu_at_start;
+  if (!converged) report_missing(nodes);
   joined = true;
   sampler.join();
 
@@ -162,11 +206,11 @@ void run(std::size_t n) {
 
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
              R"("mean_connections": {:.1f}, "max_connections_joining": {}, "announces_per_node_s": {:.2f}, )"
-             R"("cpu_s_per_node_s": {:.5f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
+             R"("cpu_s_per_node_s": {:.5f}, "join_cpu_s": {:.1f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
-             joining_connections, per_node_s, cpu_per_node_s, start_s,
+             joining_connections, per_node_s, cpu_per_node_s, join_cpu_s, start_s,
              std::chrono::duration<double>(announce_interval).count());
   std::fflush(stdout);
   tear_down(std::move(nodes));
@@ -175,7 +219,7 @@ void run(std::size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  log::configure("off");
+  log::configure(std::getenv("MOSAIK_LOG") ? std::getenv("MOSAIK_LOG") : "off");
   std::vector<std::size_t> sizes;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];

@@ -25,19 +25,22 @@ gossip::Instant AnnounceProtocol::now() const {
   return std::chrono::duration_cast<gossip::Instant>(std::chrono::steady_clock::now() - origin_);
 }
 
-void AnnounceProtocol::start(const std::vector<EndpointAddr>& bootstrap) {
+void AnnounceProtocol::start() {
   std::weak_ptr<AnnounceProtocol> weak = weak_from_this();
   endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
     if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
   });
+  tasks_.spawn(tick_loop());
+}
+
+void AnnounceProtocol::join(const std::vector<EndpointAddr>& contacts) {
   gossip::Actions actions;
   {
     std::lock_guard lock(mutex_);
-    if (!bootstrap.empty()) node_.join(bootstrap, now());
+    node_.join(contacts, now());
     actions = node_.take_actions();
   }
   run(std::move(actions));
-  tasks_.spawn(tick_loop());
 }
 
 void AnnounceProtocol::learn(const EndpointAddr& peer) {
@@ -51,16 +54,18 @@ void AnnounceProtocol::learn(const EndpointAddr& peer) {
   run(std::move(actions));
 }
 
-void AnnounceProtocol::broadcast(wire::Bytes payload, bool urgent) {
+bool AnnounceProtocol::broadcast(wire::Bytes payload, bool urgent) {
   gossip::Actions actions;
+  bool fresh = false;
   {
     std::lock_guard lock(mutex_);
     const auto id = Digest::hash(payload);
-    const bool fresh = node_.broadcast(id, std::move(payload), now(), urgent);
+    fresh = node_.broadcast(id, std::move(payload), now(), urgent);
     actions = node_.take_actions();
     if (!fresh) logger()->debug("gossip: payload {} was already broadcast", id);
   }
   run(std::move(actions));
+  return fresh;
 }
 
 void AnnounceProtocol::send_direct(const wire::Bytes& payload,
@@ -109,13 +114,22 @@ void AnnounceProtocol::run(gossip::Actions actions) {
         auto& p = peers_[connect->peer.id];
         p.addr = connect->peer;
         p.keep = true;
+        p.dropped = false;
       }
       neighbor_up_(connect->peer);
     } else if (auto* close = std::get_if<gossip::Close>(&action)) {
-      // Closing a link drops what it has not delivered yet, so the link is only marked as
-      // no longer kept; evict_idle_locked() closes it once the table needs room.
+      // A former neighbour's link goes as soon as what is queued for it (the Disconnect,
+      // usually) is sent: kept open, it would hold a connection on a popular peer (the
+      // contact of many joins) for kIdleLinkTimeout. close_link() delivers before closing.
       std::lock_guard lock(mutex_);
-      if (auto it = peers_.find(close->peer); it != peers_.end()) it->second.keep = false;
+      if (auto it = peers_.find(close->peer); it != peers_.end()) {
+        it->second.keep = false;
+        it->second.dropped = true;
+        if (is_idle(it->second)) {
+          close_link(it->second);
+          peers_.erase(it);
+        }
+      }
     } else if (auto* deliver = std::get_if<gossip::Deliver>(&action)) {
       logger()->trace("gossip: delivered a payload of {} bytes", deliver->payload.size());
       deliver_(deliver->payload);
@@ -152,6 +166,11 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       if (it == peers_.end()) co_return;
       if (it->second.queue.empty()) {
         it->second.sending = false;
+        if (it->second.dropped && !it->second.keep) {
+          close_link(it->second);
+          peers_.erase(it);
+          co_return;
+        }
         // A burst may have grown the table past its bound while every link was busy (only
         // idle links can be evicted): trim it as the sends finish, not at the idle timeout.
         evict_idle_locked(kMaxPeerLinks);  // may erase `it`

@@ -52,12 +52,16 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   AnnounceProtocol(transport::Endpoint endpoint, NetworkId network, std::uint64_t seed,
                    DeliverFn deliver, NeighborFn neighbor_up, TaskGroup& tasks);
 
-  void start(const std::vector<EndpointAddr>& bootstrap);
+  // Serves the protocol and starts the tick; the node joins nobody until join() or learn().
+  void start();
+  // Sends a HyParView Join to the first of `contacts` (the next ones while we stay isolated).
+  void join(const std::vector<EndpointAddr>& contacts);
   // A peer discovery exchanged catalogs with: it becomes a gossip candidate, and our
   // neighbour at once while we have none (a node joined only by sync_with or a dial).
   void learn(const EndpointAddr& peer);
-  // Spreads `payload` to every node; `urgent` at tick speed, otherwise batched.
-  void broadcast(wire::Bytes payload, bool urgent);
+  // Spreads `payload` to every node; `urgent` at tick speed, otherwise batched. False (and
+  // nothing sent) when this payload was broadcast before.
+  bool broadcast(wire::Bytes payload, bool urgent);
   // Sends `payload` straight to `peers` as if we were their neighbour (they deliver it and
   // spread it on): last words that must not depend on the state of our views.
   void send_direct(const wire::Bytes& payload, const std::vector<EndpointAddr>& peers);
@@ -77,6 +81,7 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
     std::optional<transport::RawLink> link;
     bool sending = false;
     bool keep = false;  // in the active view: never evicted
+    bool dropped = false;  // left the active view: closed as soon as its queue is sent
     gossip::Instant last_used{};
   };
 

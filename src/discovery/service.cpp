@@ -70,8 +70,7 @@ void DiscoveryService::start() {
         if (auto self = weak.lock()) self->on_neighbor_up(peer);
       },
       tasks_);
-  announce_->start(config_.bootstrap_peers);
-  announce_entry(me_.borrow(), /*urgent=*/true);
+  announce_->start();
   endpoint_.register_alpn(std::string(CatalogSyncMessage::alpn),
                           [weak](transport::Connection connection) {
                             if (auto self = weak.lock()) {
@@ -79,8 +78,9 @@ void DiscoveryService::start() {
                             }
                           });
   tasks_.spawn(refresh_loop());
+  tasks_.spawn(settle_loop());
   tasks_.spawn(purge_loop());
-  for (const auto& peer : config_.bootstrap_peers) dial(peer);
+  if (!config_.bootstrap_peers.empty()) tasks_.spawn(bootstrap_loop());
   if (config_.dht_publish_interval || config_.dht_poll_interval) start_dht();
 }
 
@@ -151,10 +151,10 @@ SignedPeerEntry DiscoveryService::resign_locked() {
   return signed_entry;
 }
 
-void DiscoveryService::announce_entry(const SignedPeerEntry& entry, bool urgent) {
-  if (!announce_ || departing_) return;
+bool DiscoveryService::announce_entry(const SignedPeerEntry& entry, bool urgent) {
+  if (!announce_ || departing_) return false;
   AnnouncePayload payload{{entry}, {}};
-  announce_->broadcast(wire::encode(payload), urgent);
+  return announce_->broadcast(wire::encode(payload), urgent);
 }
 
 void DiscoveryService::on_announce(const wire::Bytes& bytes) {
@@ -239,10 +239,14 @@ void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& receiv
 }
 
 void DiscoveryService::on_neighbor_up(const EndpointAddr& peer) {
-  dial(peer);  // first contact: full catalog sync
-  // Our first neighbour after being alone: what we broadcast meanwhile reached nobody, so
-  // a fresh copy of our entry goes out through it now rather than at the next refresh.
-  if (announce_ && announce_->active_peers().size() == 1) {
+  // First contact: a full catalog exchange covers what either side broadcast before the two
+  // were neighbours. Both sides see the neighbour come up and one exchange serves both, so
+  // only the side with the smaller id dials, and not while an exchange is in flight.
+  if (key_.public_key() < peer.id && !syncs_in_flight_.contains(peer.id)) dial(peer);
+  // Our first neighbour: our entry goes out through it now rather than at the next refresh.
+  // It is not broadcast at start (that would reach nobody); one broadcast before (while
+  // connected earlier, or changed while alone) is re-signed so the broadcast is new.
+  if (announce_ && announce_->active_peers().size() == 1 && !announce_entry(me_.borrow(), /*urgent=*/true)) {
     SignedPeerEntry refreshed;
     {
       std::lock_guard lock(mutex_);
@@ -290,7 +294,8 @@ DiscoveryService::recv_within_timeout(SyncLink& link) {
   co_return message;
 }
 
-asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(EndpointAddr peer) {
+asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(EndpointAddr peer,
+                                                                             bool learn) {
   if (peer.id == key_.public_key()) co_return std::unexpected(link_error("cannot sync with self"));
   // Exchanges with one peer share a connection; the last one to finish closes it, so
   // occasional syncs never leave connections open until the idle timeout.
@@ -299,7 +304,7 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
   auto result = co_await exchange_catalogs(peer, connection);
   // Every peer we exchanged catalogs with joins our gossip overlay: without it, nodes met
   // only through sync_with (or a dial) would never hear each other's later changes.
-  if (result && announce_) announce_->learn(peer);
+  if (result && learn && announce_) announce_->learn(peer);
   if (--syncs_in_flight_[peer.id] == 0) {
     syncs_in_flight_.erase(peer.id);
     if (connection) connection->close(transport::close_reason::Success);

@@ -64,6 +64,13 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // one per broadcast. More is refused whole (Rejection::kOverfullAnnouncement).
   static constexpr std::size_t kMaxEntriesPerAnnouncement = 1;
   static constexpr std::size_t kMaxDeparturesPerAnnouncement = 1;
+  // A failed exchange with the bootstrap peers is retried after this, doubling (jittered)
+  // up to the last value or the announce interval (service_bootstrap.cpp).
+  static constexpr std::chrono::milliseconds kFirstBootstrapRetry{200};
+  static constexpr std::chrono::milliseconds kLastBootstrapRetry{4000};
+  static constexpr std::size_t kQuietAttempts = 8;
+  // Anti-entropy exchanges soon after start: after this, doubling, below the announce interval.
+  static constexpr std::chrono::milliseconds kFirstSettleSync{2000};
 
   // `network_secret`, when the network has one, keys the DHT bootstrap record.
   DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config,
@@ -101,6 +108,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
 
   std::uint64_t rejected(Rejection r) const;
   // Links the announce protocol holds open (bounded by the gossip views, not by N).
+  std::size_t active_peers() const { return announce_ ? announce_->active_peers().size() : 0; }
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
@@ -112,7 +120,14 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   using SyncLink = transport::Link<CatalogSyncMessage>;
 
   void on_neighbor_up(const EndpointAddr& peer);
-  asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer);
+  // Exchanges catalogs with a bootstrap peer until one answers, then joins the overlay
+  // through a random peer of the catalog it gave (service_bootstrap.cpp).
+  asio::awaitable<void> bootstrap_loop();
+  void join_through_catalog(const EndpointAddr& bootstrap);
+  // A few anti-entropy exchanges with random neighbours in the first announce interval.
+  asio::awaitable<void> settle_loop();
+  // `learn`: the peer becomes a gossip candidate once the exchange succeeded.
+  asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer, bool learn = true);
   // One exchange; `connection` is set once a link is open (for sync_on_executor to close).
   asio::awaitable<std::expected<void, Error>> exchange_catalogs(
       const EndpointAddr& peer, std::optional<transport::Connection>& connection);
@@ -129,7 +144,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   CatalogSyncMessage outgoing_message();
   void merge_incoming(const std::vector<SignedPeerEntry>& received);
   SignedPeerEntry resign_locked();
-  void announce_entry(const SignedPeerEntry& entry, bool urgent);
+  // False when nothing was sent: no announce protocol, departing, or broadcast before.
+  bool announce_entry(const SignedPeerEntry& entry, bool urgent);
   void on_announce(const wire::Bytes& payload);
   void publish_locked(std::vector<Event> events);
   std::chrono::milliseconds jittered_interval();

@@ -120,7 +120,13 @@ void GossipSim::carry_out(std::size_t node) {
         schedule(now_ + options_.failure_detection, PeerDown{node, send->to.id});
         continue;
       }
-      if (std::bernoulli_distribution(options_.loss)(rng_)) continue;
+      if (std::bernoulli_distribution(options_.loss)(rng_)) {
+        // A QUIC stream loses nothing unless its connection fails, and the shell reports a
+        // failed connection on both ends (after its detection delay).
+        schedule(now_ + options_.failure_detection, PeerDown{node, send->to.id});
+        schedule(now_ + options_.failure_detection, PeerDown{to, addrs_[node].id});
+        continue;
+      }
       std::uniform_int_distribution<std::int64_t> delay(options_.min_delay.count(), options_.max_delay.count());
       Instant at = now_ + Instant(delay(rng_));
       auto& clear = link_clear_[{node, to}];
@@ -136,6 +142,8 @@ void GossipSim::carry_out(std::size_t node) {
       counts.resize(nodes_.size());
       ++counts[node];
       spread_[deliver->id].second = now_;
+      auto& round = max_round_[deliver->id];
+      round = std::max(round, deliver->round);
     }
     // Connect / Close: the active view itself is what the checks read.
   }

@@ -30,7 +30,9 @@ using namespace std::chrono_literals;
 struct SimOptions {
   std::size_t nodes = 16;
   std::uint64_t seed = 1;
-  double loss = 0.0;  // probability that one message is lost
+  // Probability that one message is lost; its link is then reported down on both ends, as
+  // the shell does when a connection fails with messages in flight.
+  double loss = 0.0;
   Instant min_delay = 2ms;
   Instant max_delay = 20ms;
   Instant tick = 100ms;
@@ -54,6 +56,11 @@ class GossipSim {
   void kill(std::size_t node);
   // Broadcasts from `node` now; returns the id.
   MessageId broadcast_from(std::size_t node, bool urgent);
+  // The most hops `id` travelled to a node that delivered it (its broadcaster's round is 0).
+  std::uint16_t max_round(const MessageId& id) const {
+    const auto it = max_round_.find(id);
+    return it == max_round_.end() ? 0 : it->second;
+  }
   // Time from the broadcast of `id` to its latest delivery so far.
   Instant spread_time(const MessageId& id) const { return spread_.at(id).second - spread_.at(id).first; }
 
@@ -129,6 +136,7 @@ class GossipSim {
   std::map<std::pair<std::size_t, std::size_t>, Instant> link_clear_;  // FIFO per pair
   std::map<MessageId, std::vector<std::uint32_t>> deliveries_;         // per node
   std::map<MessageId, std::pair<Instant, Instant>> spread_;            // broadcast, last delivery
+  std::map<MessageId, std::uint16_t> max_round_;
   std::vector<std::pair<Instant, std::pair<std::size_t, MessageId>>> announced_;
   Instant announce_interval_{0};
   std::size_t payload_bytes_ = 0;

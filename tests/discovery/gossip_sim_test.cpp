@@ -113,28 +113,33 @@ TEST(GossipSimulation, overlays_of_16_64_256_stay_bounded_connected_deliver_exac
 }
 
 // QUIC does not lose messages, but a link can drop whatever is in flight when it fails;
-// here 1% of all messages vanish and delays vary tenfold. Plumtree's lazy announcements and
-// Grafts must still bring every payload to every node exactly once.
+// here 1% of all messages vanish with their link (reported down on both ends) and delays
+// vary tenfold. Plumtree's lazy announcements, Grafts and the catch-up of new neighbours must
+// still bring every payload to every node exactly once. Sixteen seeds: one schedule rarely
+// meets the case where a node's only path lost a payload.
 TEST(GossipSimulation, with_one_percent_loss_and_uneven_delays_every_payload_still_reaches_every_node_once) {
-  const std::uint64_t seed = seed_for(1000);
-  SCOPED_TRACE(fmt::format("SIM_SEED={}", seed));
-  GossipSim sim({.nodes = 64, .seed = seed, .loss = 0.01, .min_delay = 10ms, .max_delay = 200ms,
-                 .through_codec = false});
-  const std::size_t active_bound = sim.node(0).membership().config().active_view_size;
-  sim.join_all_through_node0(20ms);
-  sim.run_until(sim.now() + 30s);  // joins whose messages were lost are retried
-  EXPECT_LE(sim.max_active_view(), active_bound);
-  for (std::size_t k = 0; k < 5; ++k) {
-    const MessageId id = sim.broadcast_from(k * 11, /*urgent=*/true);
-    sim.run_until(sim.now() + 10s);
-    EXPECT_EQ(sim.reached(id), 64u) << "broadcast " << k;
-    EXPECT_EQ(sim.max_deliveries(id), 1u) << "broadcast " << k;
+  const std::uint64_t first = seed_for(1000);
+  const std::uint64_t count = std::getenv("SIM_SEED") != nullptr ? 1 : 16;
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    SCOPED_TRACE(fmt::format("SIM_SEED={}", seed));
+    GossipSim sim({.nodes = 64, .seed = seed, .loss = 0.01, .min_delay = 10ms, .max_delay = 200ms,
+                   .through_codec = false});
+    const std::size_t active_bound = sim.node(0).membership().config().active_view_size;
+    sim.join_all_through_node0(20ms);
+    sim.run_until(sim.now() + 30s);  // joins whose messages were lost are retried
+    EXPECT_LE(sim.max_active_view(), active_bound);
+    for (std::size_t k = 0; k < 5; ++k) {
+      const MessageId id = sim.broadcast_from(k * 11, /*urgent=*/true);
+      sim.run_until(sim.now() + 10s);
+      EXPECT_EQ(sim.reached(id), 64u) << "broadcast " << k;
+      EXPECT_EQ(sim.max_deliveries(id), 1u) << "broadcast " << k;
+    }
+    sim.start_announcing(kAnnounceInterval, kPayloadBytes);
+    const Instant start = sim.now();
+    sim.run_until(sim.now() + 60s);
+    EXPECT_TRUE(sim.all_announces_reached_all(start, sim.now() - 25s));
+    EXPECT_LE(sim.max_active_view(), active_bound);
   }
-  sim.start_announcing(kAnnounceInterval, kPayloadBytes);
-  const Instant start = sim.now();
-  sim.run_until(sim.now() + 60s);
-  EXPECT_TRUE(sim.all_announces_reached_all(start, sim.now() - 25s));
-  EXPECT_LE(sim.max_active_view(), active_bound);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct PlumtreeTest : ::testing::Test {
   Plumtree tree{peer_addr(0).id, config};
 
   void SetUp() override {
-    for (int p : {1, 2, 3}) tree.neighbor_up(peer_addr(p));
+    for (int p : {1, 2, 3}) tree.neighbor_up(peer_addr(p), Instant{0});
   }
   GossipItem item(std::string_view name, bool urgent = true, std::uint16_t round = 0) {
     return GossipItem{Digest(name), round, urgent, bytes_of(name)};
@@ -189,7 +189,7 @@ TEST_F(PlumtreeTest, a_departed_neighbour_gets_nothing_more) {
 TEST_F(PlumtreeTest, oversized_inputs_are_clipped_and_counted) {
   PlumtreeConfig small{.max_gossip_items = 2, .max_ids_per_message = 2};
   Plumtree t(peer_addr(0).id, small);
-  t.neighbor_up(peer_addr(1));
+  t.neighbor_up(peer_addr(1), Instant{0});
   t.handle(peer_addr(1).id, Gossip{{item("a"), item("b"), item("c")}}, kT0);
   EXPECT_EQ(t.stats().delivered, 2u);
   t.handle(peer_addr(1).id,
@@ -201,7 +201,7 @@ TEST_F(PlumtreeTest, oversized_inputs_are_clipped_and_counted) {
 TEST_F(PlumtreeTest, the_missing_table_is_bounded) {
   PlumtreeConfig small{.max_missing_ids = 1};
   Plumtree t(peer_addr(0).id, small);
-  t.neighbor_up(peer_addr(1));
+  t.neighbor_up(peer_addr(1), Instant{0});
   t.handle(peer_addr(1).id, IHave{{Announcement{Digest("x")}, Announcement{Digest("y")}}}, kT0);
   EXPECT_TRUE(t.awaiting(Digest("x")));
   EXPECT_FALSE(t.awaiting(Digest("y")));
@@ -211,7 +211,7 @@ TEST_F(PlumtreeTest, the_missing_table_is_bounded) {
 TEST_F(PlumtreeTest, one_gossip_respects_the_item_bound_and_the_rest_follows) {
   PlumtreeConfig small{.max_gossip_items = 2};
   Plumtree t(peer_addr(0).id, small);
-  t.neighbor_up(peer_addr(1));
+  t.neighbor_up(peer_addr(1), Instant{0});
   for (auto name : {"a", "b", "c"}) ASSERT_TRUE(t.broadcast(Digest(name), bytes_of(name), kT0, true));
   t.tick(kT0);
   auto gossips = sent<Gossip>(t.take_actions());
@@ -221,6 +221,37 @@ TEST_F(PlumtreeTest, one_gossip_respects_the_item_bound_and_the_rest_follows) {
   gossips = sent<Gossip>(t.take_actions());
   ASSERT_EQ(gossips.size(), 1u);
   EXPECT_EQ(gossips[0].second.items.size(), 1u);
+}
+
+// A node that joins the tree after a broadcast (or whose queued copy left with a departed
+// neighbour) is sent the payloads of the last catch_up_window by each new neighbour, at the
+// next tick; older payloads are not sent.
+TEST_F(PlumtreeTest, a_new_neighbour_is_sent_recent_broadcasts_only) {
+  ASSERT_TRUE(tree.broadcast(Digest("old"), bytes_of("old"), kT0, true));
+  const Instant later = kT0 + config.catch_up_window + Instant{1};
+  ASSERT_TRUE(tree.broadcast(Digest("recent"), bytes_of("recent"), later, false));
+  tree.tick(later);
+  (void)tree.take_actions();
+
+  tree.neighbor_up(peer_addr(4), later + Instant{1});
+  tree.tick(later + Instant{2});
+  const auto gossips = sent<Gossip>(tree.take_actions());
+  ASSERT_EQ(gossips.size(), 1u);
+  EXPECT_EQ(gossips[0].first, peer_addr(4).id);
+  ASSERT_EQ(gossips[0].second.items.size(), 1u);
+  EXPECT_EQ(gossips[0].second.items[0].id, Digest("recent"));
+}
+
+TEST(MessageStore, lists_what_was_stored_since_a_time_oldest_first) {
+  MessageStore store({.retention = Instant{1000}});
+  store.put(GossipItem{Digest("a"), 0, false, wire::Bytes(1, 1)}, Instant{0});
+  store.put(GossipItem{Digest("b"), 0, false, wire::Bytes(1, 2)}, Instant{10});
+  store.put(GossipItem{Digest("c"), 0, false, wire::Bytes(1, 3)}, Instant{20});
+  const auto since = store.stored_since(Instant{10});
+  ASSERT_EQ(since.size(), 2u);
+  EXPECT_EQ(since[0]->id, Digest("b"));
+  EXPECT_EQ(since[1]->id, Digest("c"));
+  EXPECT_TRUE(store.stored_since(Instant{21}).empty());
 }
 
 TEST(ReceivedCache, forgets_ids_after_the_ttl_and_the_oldest_beyond_capacity) {

@@ -20,12 +20,12 @@ GossipNode::GossipNode(EndpointAddr self, GossipConfig config, std::uint64_t rng
 
 void GossipNode::join(std::span<const EndpointAddr> contacts, Instant now) {
   membership_.join(contacts, now);
-  pump_membership();
+  pump_membership(now);
 }
 
 void GossipNode::learn(const EndpointAddr& peer, Instant now) {
   membership_.learn(peer, now);
-  pump_membership();
+  pump_membership(now);
 }
 
 bool GossipNode::broadcast(const MessageId& id, wire::Bytes payload, Instant now, bool urgent) {
@@ -54,7 +54,7 @@ std::expected<void, CodecError> GossipNode::handle(const PeerId& from, const Mes
   }
   if (is_membership(message)) {
     membership_.handle(from, message, now);
-    pump_membership();
+    pump_membership(now);
   } else {
     tree_.handle(from, message, now);
   }
@@ -63,12 +63,12 @@ std::expected<void, CodecError> GossipNode::handle(const PeerId& from, const Mes
 
 void GossipNode::peer_down(const PeerId& peer, Instant now) {
   membership_.peer_down(peer, now);
-  pump_membership();
+  pump_membership(now);
 }
 
 void GossipNode::tick(Instant now) {
   membership_.tick(now);
-  pump_membership();
+  pump_membership(now);
   tree_.tick(now);
 }
 
@@ -77,9 +77,9 @@ Actions GossipNode::take_actions() {
   return std::exchange(actions_, {});
 }
 
-void GossipNode::pump_membership() {
+void GossipNode::pump_membership(Instant now) {
   for (auto& a : membership_.take_actions()) {
-    if (const auto* c = std::get_if<Connect>(&a)) tree_.neighbor_up(c->peer);
+    if (const auto* c = std::get_if<Connect>(&a)) tree_.neighbor_up(c->peer, now);
     if (const auto* c = std::get_if<Close>(&a)) tree_.neighbor_down(c->peer);
     actions_.push_back(std::move(a));
   }

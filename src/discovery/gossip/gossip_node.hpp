@@ -56,7 +56,7 @@ class GossipNode {
 
  private:
   // Moves membership actions out, telling Plumtree about active-view changes on the way.
-  void pump_membership();
+  void pump_membership(Instant now);
 
   GossipConfig config_;
   HyParView membership_;

@@ -1,5 +1,7 @@
 #include "message_store.hpp"
 
+#include <iterator>
+
 namespace mosaik::discovery::gossip {
 
 void MessageStore::put(GossipItem item, Instant now) {
@@ -14,6 +16,16 @@ void MessageStore::put(GossipItem item, Instant now) {
 const GossipItem* MessageStore::get(const MessageId& id) const {
   const auto it = items_.find(id);
   return it == items_.end() ? nullptr : &it->second;
+}
+
+std::vector<const GossipItem*> MessageStore::stored_since(Instant since) const {
+  // order_ holds expiry times (stored + retention), oldest first: walk back from the newest.
+  auto it = order_.end();
+  while (it != order_.begin() && std::prev(it)->first - limits_.retention >= since) --it;
+  std::vector<const GossipItem*> out;
+  out.reserve(static_cast<std::size_t>(order_.end() - it));
+  for (; it != order_.end(); ++it) out.push_back(&items_.at(it->second));
+  return out;
 }
 
 void MessageStore::expire(Instant now) {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "instant.hpp"
 #include "messages.hpp"
@@ -27,6 +28,8 @@ class MessageStore {
 
   void put(GossipItem item, Instant now);
   const GossipItem* get(const MessageId& id) const;
+  // The payloads stored at or after `since`, oldest first.
+  std::vector<const GossipItem*> stored_since(Instant since) const;
   void expire(Instant now);
   std::size_t size() const { return items_.size(); }
   std::size_t bytes() const { return bytes_; }

@@ -41,9 +41,16 @@ bool Plumtree::is_lazy(const PeerId& peer) const {
   return it != peers_.end() && !it->second.eager;
 }
 
-void Plumtree::neighbor_up(const EndpointAddr& peer) {
+void Plumtree::neighbor_up(const EndpointAddr& peer, Instant now) {
   if (peer.id == self_) return;
-  peers_.try_emplace(peer.id, PeerState{.addr = peer});  // new neighbours start eager
+  const auto [it, added] = peers_.try_emplace(peer.id, PeerState{.addr = peer});  // starts eager
+  if (!added) return;
+  // Pushed, not announced: no other copy of these is on its way to the newcomer, so waiting
+  // for a Graft would only delay them by the graft timeout.
+  for (const GossipItem* item : store_.stored_since(now - config_.catch_up_window)) {
+    queue_payload(it->second, *item);
+  }
+  if (!it->second.eager_out.empty()) it->second.prompt = true;
 }
 
 void Plumtree::neighbor_down(const PeerId& peer) { peers_.erase(peer); }

@@ -48,6 +48,10 @@ struct PlumtreeConfig {
   std::size_t max_gossip_items = 256;      // per Gossip message (WireLimits::max_gossip_items)
   std::size_t max_gossip_bytes = 3 * 1024 * 1024;  // payload bytes per Gossip message
   std::size_t max_ids_per_message = 1024;          // per IHave / Graft (WireLimits::max_ids)
+  // A new neighbour is sent what we received this recently: broadcasts made while it was
+  // not yet in the tree, or queued for a neighbour that left before they were sent, still
+  // reach it (what it already has counts as duplicates).
+  Instant catch_up_window = 10s;
 };
 
 enum class BroadcastAnomaly : std::uint8_t {
@@ -71,7 +75,8 @@ class Plumtree {
  public:
   Plumtree(PeerId self, PlumtreeConfig config);
 
-  void neighbor_up(const EndpointAddr& peer);
+  // A new neighbour starts eager and is sent the payloads of the last catch_up_window.
+  void neighbor_up(const EndpointAddr& peer, Instant now);
   void neighbor_down(const PeerId& peer);
 
   // Starts a broadcast; false (and nothing sent) when `id` was already seen.
