@@ -1,7 +1,8 @@
 // Self-managed membership, decided by the leader one change at a time through the log:
-// remove a member that departed, drop a silent learner, promote a caught-up learner, drop
-// a voter silent past member_timeout (keeping at least three), add a bonded non-member as a
-// learner.
+// promote the leader itself if it was elected as a learner, remove a member that departed,
+// drop a silent learner, promote a caught-up learner, drop a voter silent past
+// member_timeout (keeping at least three, and a quorum we hear), add a bonded non-member as
+// a learner.
 // A change is proposed only once the previous one committed and the leader committed an
 // entry of its own term (the single-server change rule with its known fix).
 #include <algorithm>
@@ -65,6 +66,14 @@ void Core::maybe_change_membership() {
     std::erase(next.learners, member);
     return next;
   };
+  // 0. A leader elected as a learner (decision 0402) becomes a voter first: it holds the
+  //    newest log, and adding a live voter keeps every quorum reachable.
+  if (current.is_learner(options_.id)) {
+    Membership next = current;
+    std::erase(next.learners, options_.id);
+    next.voters.insert(std::upper_bound(next.voters.begin(), next.voters.end(), options_.id), options_.id);
+    return append_membership(std::move(next));
+  }
   // 1. A member that said goodbye leaves at once (but never the last voter).
   for (const auto& list : {&current.voters, &current.learners})
     for (const auto& member : *list)
