@@ -57,5 +57,49 @@ TEST(Membership, a_learner_holding_the_newest_log_is_elected_by_the_voters_and_p
   EXPECT_GE(h.core(a).commit_index(), h.core(d).log().last_index());
 }
 
+// A leader of {1, 2, 3, 4, 5} where 5 lost its identity and 3 is cut off; 2 and 4 answer
+// every heartbeat until `four_stops`. Returns the leader's voters once both 3 and 5 have
+// been silent past member_timeout (2 s).
+std::vector<NodeId> voters_after_silence(Time four_stops) {
+  const auto voters = sorted({id(1), id(2), id(3), id(4), id(5)}, {});
+  auto leader = direct::restarted(id(1), HardState{Term(1), std::nullopt, 0, {}},
+                                  {membership_entry(Term(1), Index(1), voters)});
+  for (const auto& p : {id(2), id(3), id(4)}) leader->bond_up(p);
+  Time now = 1s;
+  auto out = direct::elect(*leader, now);
+  const Time leader_since = now;
+  for (; now <= leader_since + 2200ms; now += 10ms) {
+    for (const auto& m : out) {
+      const bool answers = m.to == id(2) || (m.to == id(4) && now < four_stops);
+      if (!answers) continue;
+      if (m.message_type() == MessageType::Append) {
+        auto r = direct::msg(MessageType::AppendResponse, m.to, id(1), m.term);
+        r.index = Index(m.index.value + m.entries.size());
+        leader->step(r);
+      } else if (m.message_type() == MessageType::Heartbeat) {
+        auto r = direct::msg(MessageType::HeartbeatResponse, m.to, id(1), m.term);
+        r.request = m.request;
+        leader->step(r);
+      }
+    }
+    leader->tick(now);
+    out = leader->take_ready().messages;
+  }
+  return leader->membership().voters;
+}
+
+// SIM_SEED=1593530860: the leader removed a cut-off voter while another voter had just gone
+// silent, leaving a membership whose quorum needed a lost identity. Holding that entry, the
+// member with the newest log could never be elected again, even after the cut healed.
+TEST(Membership, a_silent_voter_is_removed_only_while_the_rest_can_commit_the_removal) {
+  // 4 answers until 1.69 s after the election, which keeps CheckQuorum content up to 2.1 s;
+  // from 2.0 s on only 1 and 2 are heard of the four voters that would remain.
+  const auto kept = voters_after_silence(Time(1s) + 1690ms);
+  EXPECT_EQ(kept.size(), 5u) << "removed a voter although the rest could not commit the removal";
+  // While 4 answers, both silent voters are removed as before (decision 0100).
+  const auto removed = voters_after_silence(Time(10s));
+  EXPECT_EQ(removed.size(), 3u);
+}
+
 }  // namespace
 }  // namespace mosaik::groups::raft

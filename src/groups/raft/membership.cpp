@@ -96,9 +96,22 @@ void Core::maybe_change_membership() {
   }
   // 4. A silent voter leaves only while at least kMinVotersAfterRemoval remain: dropping
   //    the third voter buys no fault tolerance and bars its return (docs/decisions/0100).
+  //    And only if the voters we hear from now are a quorum without it: otherwise the
+  //    removal cannot commit, and since it takes effect when appended, whoever holds it
+  //    could never again be elected once the silent voter is back (decision 0402,
+  //    SIM_SEED=1593530860: a partitioned voter removed beside two lost identities).
+  auto responsive = [&](const NodeId& member) {
+    if (member == options_.id) return true;
+    const auto* pr = progress_.find(member);
+    return pr && now_ - pr->last_heard < options_.config.election_timeout;
+  };
+  auto removal_can_commit = [&](const Membership& next) {
+    return static_cast<std::size_t>(std::count_if(next.voters.begin(), next.voters.end(), responsive)) >=
+           next.quorum();
+  };
   if (current.voters.size() > kMinVotersAfterRemoval)
     for (const auto& voter : current.voters)
-      if (gone(voter)) return append_membership(without(voter));
+      if (gone(voter) && removal_can_commit(without(voter))) return append_membership(without(voter));
   for (const auto& [peer, bond] : bonds_) {
     if (!bond.up || bond.unresponsive || current.contains(peer)) continue;
     Membership next = current;
