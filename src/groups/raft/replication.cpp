@@ -208,6 +208,7 @@ void Core::maybe_commit() {
 
 void Core::commit_to(Index index) {
   if (index <= commit_) return;
+  if (index > log_.last_index()) throw std::logic_error("raft::Core: commit beyond the log");
   commit_ = index;
   resolve_pending_commits();
 }
