@@ -28,15 +28,15 @@ bool campaigns(const std::vector<Message>& out) {
 
 // Found by the simulator's membership-in-partition script (issue 19, seeds 7003770 and
 // 7011018 of a 40 000-schedule run): founders the genesis leader never reached heard the
-// group's members campaign, then founded a second incarnation with newly joined nodes.
-TEST(Genesis, an_unbound_node_that_heard_from_a_member_holding_entries_never_founds_another_group) {
+// group's members, then founded a second incarnation. A leader's commit index proves the group
+// lives (decision 0402 narrowed 0400's evidence to it).
+TEST(Genesis, an_unbound_node_that_heard_of_a_committed_entry_never_founds_another_group) {
   const auto self = id(1);
   auto core = unbound_node(self);
   (void)core->take_ready();
-  auto pre = direct::msg(MessageType::PreVote, id(2), self, Term(3));
-  pre.index = Index(1);  // the candidate holds the group's first entry
-  pre.log_term = Term(2);
-  core->step(pre);
+  auto heartbeat = direct::msg(MessageType::Heartbeat, id(2), self, Term(3));
+  heartbeat.commit = Index(1);  // the leader committed the group's first entry
+  core->step(heartbeat);
   EXPECT_EQ(core->incarnation(), direct::kIncarnation);
   (void)core->take_ready();
   for (int s = 1; s <= 20; ++s) {
@@ -53,6 +53,33 @@ TEST(Genesis, an_unbound_node_that_heard_from_a_member_holding_entries_never_fou
   EXPECT_EQ(core->incarnation(), direct::kIncarnation);
   for (const auto& m : core->take_ready().messages)
     EXPECT_FALSE(m.message_type() == MessageType::VoteResponse && !m.reject) << "voted in a second genesis";
+}
+
+// SIM_SEED=1593279518 (decision 0402): a founder heard the leader of a second genesis, whose
+// entry never committed and who then departed. Entries that never committed prove nothing:
+// the founder answers the first genesis leader's campaign instead of waiting forever.
+TEST(Genesis, an_unbound_node_that_heard_only_uncommitted_entries_answers_another_incarnation) {
+  const auto self = id(1);
+  auto core = unbound_node(self);
+  (void)core->take_ready();
+  auto heartbeat = direct::msg(MessageType::Heartbeat, id(2), self, Term(1));
+  heartbeat.incarnation = direct::kIncarnation + 2;  // the second genesis
+  core->step(heartbeat);                              // commit 0: nothing committed there
+  auto pre = direct::msg(MessageType::PreVote, id(3), self, Term(2));
+  pre.index = Index(1);  // the first genesis leader holds its incarnation's entry
+  pre.log_term = Term(1);
+  auto candidate = direct::msg(MessageType::PreVote, id(2), self, Term(2));
+  candidate.incarnation = direct::kIncarnation + 2;
+  candidate.index = Index(1);  // a member holding entries campaigns: not proof of a commit either
+  candidate.log_term = Term(1);
+  core->step(candidate);
+  (void)core->take_ready();
+  core->step(pre);
+  EXPECT_EQ(core->incarnation(), direct::kIncarnation);
+  bool granted = false;
+  for (const auto& m : core->take_ready().messages)
+    granted = granted || (m.message_type() == MessageType::PreVoteResponse && !m.reject);
+  EXPECT_TRUE(granted) << "waited for a group that never committed an entry";
 }
 
 TEST(Genesis, an_unbound_node_that_heard_only_a_genesis_campaign_may_still_found_one) {

@@ -4,6 +4,9 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "groups/raft/membership_codec.hpp"
 
 namespace mosaik::sim {
 
@@ -174,6 +177,7 @@ void SimCluster::drain(std::uint32_t slot) {
       crash_before_send(slot, r);
       return;
     }
+    if (std::getenv("SIM_TRACE")) trace_memberships(slot, r);
     persist(n, r);
     check_after_persist(slot, r);
     for (auto& m : r.messages) {
@@ -219,6 +223,16 @@ void SimCluster::drain(std::uint32_t slot) {
     maybe_compact(nodes_[slot]);
     if (nodes_[slot].sync_wanted) try_state_sync(slot);
   }
+}
+
+// Membership entries as they reach the disk (before persist moves them there).
+void SimCluster::trace_memberships(std::uint32_t slot, const Ready& r) const {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_).count();
+  for (const auto& e : r.entries)
+    if (e.entry_kind() == groups::raft::EntryKind::Membership)
+      if (auto m = groups::raft::decode_membership(e.data))
+        fmt::print("{} n{} membership {}@{} voters {} learners {}\n", ms, slot, e.index, e.term,
+                   fmt::join(m->voters, ","), fmt::join(m->learners, ","));
 }
 
 void SimCluster::serve_gets(std::uint32_t slot) {

@@ -144,6 +144,7 @@ class SimCluster {
   void stop(std::uint32_t slot);
   void deliver(Delivery d);
   void drain(std::uint32_t slot);
+  void trace_memberships(std::uint32_t slot, const groups::raft::Ready& r) const;
   void persist(Node& n, groups::raft::Ready& r);
   void persist_prefix(Node& n, groups::raft::Ready& r, std::size_t writes);
   void crash_before_send(std::uint32_t slot, groups::raft::Ready& r);

@@ -30,6 +30,25 @@ TEST(SimulationRegression, a_refused_forward_is_never_committed_seed_268437524) 
   expect_clean(run_schedule(268437524, o));
 }
 
+// Found by the soak of 1 000 000 schedules (docs/simulator.md), replayed as drawn then.
+// A founder waited forever for a second genesis group whose leader departed before anything
+// committed there: only a leader's commit index proves a group lives (decision 0402).
+TEST(SimulationRegression, a_founder_never_waits_for_a_group_that_committed_nothing_seed_1593279518) {
+  expect_clean(run_schedule(1593279518, ScheduleOptions{}));
+}
+
+// The leader departed after a membership change; the member holding the newest log was a
+// learner in its own membership and no voter could be elected: a learner may campaign.
+TEST(SimulationRegression, a_learner_holding_the_newest_log_can_be_elected_seed_1593336653) {
+  expect_clean(run_schedule(1593336653, ScheduleOptions{}));
+}
+
+// A leader that had just lost its quorum removed a cut-off voter beside two lost identities;
+// the removal could never commit and its holders could never be elected again.
+TEST(SimulationRegression, a_voter_is_removed_only_while_the_rest_can_commit_it_seed_1593530860) {
+  expect_clean(run_schedule(1593530860, ScheduleOptions{}));
+}
+
 }  // namespace
 }  // namespace mosaik::sim
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "run.hpp"
 
@@ -76,6 +77,10 @@ void Run::phases() {
                                      s, c->id(), static_cast<int>(c->role()), c->term(), c->commit_index(),
                                      cluster_->applied(s), c->log().last(), c->log().base(), c->membership().voters.size(),
                                      c->membership().learners.size(), cluster_->paused(s)));
+      if (std::getenv("SIM_TRACE"))
+        fmt::print("n{} {} term {} vote {} last {} voters {} learners {}\n", s, c->id(), c->term(),
+                   c->hard_state().vote ? fmt::format("{}", *c->hard_state().vote) : "-", c->log().last(),
+                   fmt::join(c->membership().voters, ","), fmt::join(c->membership().learners, ","));
     }
   }
   if (!settled)

@@ -97,7 +97,7 @@ bool Core::accept_incarnation(const Message& m) {
     case MessageType::Heartbeat:
     case MessageType::StateSync:
       switch_incarnation(m.incarnation);
-      group_exists_ = true;
+      group_exists_ = proves_group_exists(m);
       return true;
     case MessageType::PreVote:
     case MessageType::Vote:
@@ -119,13 +119,14 @@ bool Core::accept_incarnation(const Message& m) {
   }
 }
 
+// Only a committed entry proves that the group lives: entries alone may be all that is left
+// of a genesis whose leader departed, and waiting for it would be waiting forever
+// (docs/decisions/0402, SIM_SEED=1593279518).
 bool Core::proves_group_exists(const Message& m) {
   switch (m.message_type()) {
     case MessageType::Append:
-    case MessageType::Heartbeat:
-    case MessageType::StateSync: return true;  // only a leader sends these, and it holds entries
-    case MessageType::PreVote:
-    case MessageType::Vote: return !m.index.is_zero();  // the candidate holds entries
+    case MessageType::Heartbeat: return !m.commit.is_zero();  // the leader's commit index
+    case MessageType::StateSync: return true;  // a leader compacts only what it applied
     default: return false;
   }
 }

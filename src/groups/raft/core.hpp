@@ -314,9 +314,9 @@ class Core {
 
   std::map<NodeId, Bond> bonds_;
   bool state_sync_requested_ = false;
-  // Unbound, we heard from a member of our incarnation that holds entries: the group exists,
+  // Unbound, we heard a leader of our incarnation that committed an entry: the group exists,
   // so we wait for its leader and never found (or join) another. In memory only: a restart
-  // forgets it (docs/decisions/0400).
+  // forgets it (docs/decisions/0400, 0402).
   bool group_exists_ = false;
 
   Ready ready_;

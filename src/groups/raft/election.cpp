@@ -6,6 +6,7 @@
 // candidates with the same set compete in one incarnation by term, as Raft candidates do,
 // so the founders cannot split into two groups.
 #include <algorithm>
+#include <stdexcept>
 
 #include <mosaik/primitives/blake3.hpp>
 
@@ -43,9 +44,12 @@ Time Core::randomized_election_timeout() const {
 
 void Core::reset_election_deadline() { election_deadline_ = now_ + randomized_election_timeout(); }
 
+// A learner may campaign too (decision 0402): its own vote counts for nothing, so it wins only
+// with a quorum of the voters of its membership, as Raft requires of any candidate. Without
+// that, a learner holding the newest log after its leader departed could block every voter
+// (SIM_SEED=1593336653).
 bool Core::promotable() const {
-  return hard_.incarnation != 0 && membership().is_voter(options_.id) &&
-         !options_.preference.never_campaigns();
+  return hard_.incarnation != 0 && membership().contains(options_.id) && !options_.preference.never_campaigns();
 }
 
 bool Core::in_lease() const {
@@ -220,6 +224,8 @@ void Core::tally(const NodeId& from, bool granted) {
 
 void Core::become_leader() {
   const bool genesis = membership().voters.empty();
+  if (!genesis && !membership().contains(options_.id))
+    throw std::logic_error("raft::Core: elected while not a member of its own membership");
   role_ = Role::Leader;
   leader_ = options_.id;
   notify_role();

@@ -1,7 +1,8 @@
 // Self-managed membership, decided by the leader one change at a time through the log:
-// remove a member that departed, drop a silent learner, promote a caught-up learner, drop
-// a voter silent past member_timeout (keeping at least three), add a bonded non-member as a
-// learner.
+// promote the leader itself if it was elected as a learner, remove a member that departed,
+// drop a silent learner, promote a caught-up learner, drop a voter silent past
+// member_timeout (keeping at least three, and a quorum we hear), add a bonded non-member as
+// a learner.
 // A change is proposed only once the previous one committed and the leader committed an
 // entry of its own term (the single-server change rule with its known fix).
 #include <algorithm>
@@ -65,6 +66,14 @@ void Core::maybe_change_membership() {
     std::erase(next.learners, member);
     return next;
   };
+  // 0. A leader elected as a learner (decision 0402) becomes a voter first: it holds the
+  //    newest log, and adding a live voter keeps every quorum reachable.
+  if (current.is_learner(options_.id)) {
+    Membership next = current;
+    std::erase(next.learners, options_.id);
+    next.voters.insert(std::upper_bound(next.voters.begin(), next.voters.end(), options_.id), options_.id);
+    return append_membership(std::move(next));
+  }
   // 1. A member that said goodbye leaves at once (but never the last voter).
   for (const auto& list : {&current.voters, &current.learners})
     for (const auto& member : *list)
@@ -87,9 +96,22 @@ void Core::maybe_change_membership() {
   }
   // 4. A silent voter leaves only while at least kMinVotersAfterRemoval remain: dropping
   //    the third voter buys no fault tolerance and bars its return (docs/decisions/0100).
+  //    And only if the voters we hear from now are a quorum without it: otherwise the
+  //    removal cannot commit, and since it takes effect when appended, whoever holds it
+  //    could never again be elected once the silent voter is back (decision 0402,
+  //    SIM_SEED=1593530860: a partitioned voter removed beside two lost identities).
+  auto responsive = [&](const NodeId& member) {
+    if (member == options_.id) return true;
+    const auto* pr = progress_.find(member);
+    return pr && now_ - pr->last_heard < options_.config.election_timeout;
+  };
+  auto removal_can_commit = [&](const Membership& next) {
+    return static_cast<std::size_t>(std::count_if(next.voters.begin(), next.voters.end(), responsive)) >=
+           next.quorum();
+  };
   if (current.voters.size() > kMinVotersAfterRemoval)
     for (const auto& voter : current.voters)
-      if (gone(voter)) return append_membership(without(voter));
+      if (gone(voter) && removal_can_commit(without(voter))) return append_membership(without(voter));
   for (const auto& [peer, bond] : bonds_) {
     if (!bond.up || bond.unresponsive || current.contains(peer)) continue;
     Membership next = current;

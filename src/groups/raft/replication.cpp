@@ -1,12 +1,15 @@
 // Log replication: the leader's appends, heartbeats and commit rule; the follower's side.
 #include <algorithm>
+#include <stdexcept>
 
 #include "core.hpp"
 
 namespace mosaik::groups::raft {
 
 void Core::tick_leader() {
-  if (!membership().is_voter(options_.id)) {
+  // A learner may lead (it was elected by a quorum of voters) until it promotes itself; a
+  // leader that is no member at all steps down.
+  if (!membership().contains(options_.id)) {
     become_follower(hard_.term, std::nullopt);
     return;
   }
@@ -205,6 +208,7 @@ void Core::maybe_commit() {
 
 void Core::commit_to(Index index) {
   if (index <= commit_) return;
+  if (index > log_.last_index()) throw std::logic_error("raft::Core: commit beyond the log");
   commit_ = index;
   resolve_pending_commits();
 }

@@ -1,0 +1,105 @@
+// Membership rules that keep a group live after members left or went silent (decision 0402),
+// each from a schedule the simulator's soak found stuck.
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "direct.hpp"
+#include "groups/raft/membership_codec.hpp"
+#include "harness.hpp"
+
+namespace mosaik::groups::raft {
+namespace {
+
+using namespace std::chrono_literals;
+using direct::id;
+
+Membership sorted(std::vector<NodeId> voters, std::vector<NodeId> learners) {
+  std::sort(voters.begin(), voters.end());
+  std::sort(learners.begin(), learners.end());
+  return Membership{std::move(voters), std::move(learners)};
+}
+
+Entry membership_entry(Term term, Index index, const Membership& m) {
+  return Entry{term, index, static_cast<std::uint8_t>(EntryKind::Membership), encode_membership(m)};
+}
+
+DurableState disk(Term term, std::vector<Entry> entries) {
+  return DurableState{HardState{term, std::nullopt, direct::kIncarnation, {}}, {}, std::move(entries)};
+}
+
+// SIM_SEED=1593336653: voter c departed for good. Learner d holds the newest log (a leader of
+// term 3 reached it, then left); voter a holds an older, uncommitted promotion of d, so a
+// counts d as a voter and d refuses it; voter b is behind a. Only d can gather a quorum of
+// voters, so d must be allowed to campaign although it is a learner.
+TEST(Membership, a_learner_holding_the_newest_log_is_elected_by_the_voters_and_promotes_itself) {
+  test::Harness h;
+  const auto a = id(1), b = id(2), c = id(3), d = id(4);
+  const auto first = sorted({a, b, c}, {d});
+  const auto promoted = sorted({a, b, c, d}, {});
+  const auto genesis = membership_entry(Term(1), Index(1), first);
+  h.add(1, test::fast_config(3), LeadershipPreference::normal(),
+        disk(Term(2), {genesis, membership_entry(Term(2), Index(2), promoted)}));
+  h.add(2, test::fast_config(3), LeadershipPreference::normal(), disk(Term(2), {genesis}));
+  h.add(4, test::fast_config(3), LeadershipPreference::normal(),
+        disk(Term(3), {genesis, Entry{Term(3), Index(2), static_cast<std::uint8_t>(EntryKind::Noop), {}}}));
+  h.bond_all();
+  for (const auto& n : {a, b, d}) h.core(n).peer_departed(c);
+  for (int i = 0; i < 100 && !h.leader(); ++i) h.run_for(50ms);
+  ASSERT_TRUE(h.leader()) << "no voter can win, and the learner holding the newest log did not campaign";
+  EXPECT_EQ(*h.leader(), d);
+  h.run_for(3s);
+  EXPECT_TRUE(h.core(d).membership().is_voter(d)) << "the leader elected as a learner did not promote itself";
+  EXPECT_FALSE(h.core(d).membership().contains(c));
+  h.core(d).propose(9, {Bytes{9}});
+  h.drain(d);
+  h.run_for(1s);
+  EXPECT_GE(h.core(a).commit_index(), h.core(d).log().last_index());
+}
+
+// A leader of {1, 2, 3, 4, 5} where 5 lost its identity and 3 is cut off; 2 and 4 answer
+// every heartbeat until `four_stops`. Returns the leader's voters once both 3 and 5 have
+// been silent past member_timeout (2 s).
+std::vector<NodeId> voters_after_silence(Time four_stops) {
+  const auto voters = sorted({id(1), id(2), id(3), id(4), id(5)}, {});
+  auto leader = direct::restarted(id(1), HardState{Term(1), std::nullopt, 0, {}},
+                                  {membership_entry(Term(1), Index(1), voters)});
+  for (const auto& p : {id(2), id(3), id(4)}) leader->bond_up(p);
+  Time now = 1s;
+  auto out = direct::elect(*leader, now);
+  const Time leader_since = now;
+  for (; now <= leader_since + 2200ms; now += 10ms) {
+    for (const auto& m : out) {
+      const bool answers = m.to == id(2) || (m.to == id(4) && now < four_stops);
+      if (!answers) continue;
+      if (m.message_type() == MessageType::Append) {
+        auto r = direct::msg(MessageType::AppendResponse, m.to, id(1), m.term);
+        r.index = Index(m.index.value + m.entries.size());
+        leader->step(r);
+      } else if (m.message_type() == MessageType::Heartbeat) {
+        auto r = direct::msg(MessageType::HeartbeatResponse, m.to, id(1), m.term);
+        r.request = m.request;
+        leader->step(r);
+      }
+    }
+    leader->tick(now);
+    out = leader->take_ready().messages;
+  }
+  return leader->membership().voters;
+}
+
+// SIM_SEED=1593530860: the leader removed a cut-off voter while another voter had just gone
+// silent, leaving a membership whose quorum needed a lost identity. Holding that entry, the
+// member with the newest log could never be elected again, even after the cut healed.
+TEST(Membership, a_silent_voter_is_removed_only_while_the_rest_can_commit_the_removal) {
+  // 4 answers until 1.69 s after the election, which keeps CheckQuorum content up to 2.1 s;
+  // from 2.0 s on only 1 and 2 are heard of the four voters that would remain.
+  const auto kept = voters_after_silence(Time(1s) + 1690ms);
+  EXPECT_EQ(kept.size(), 5u) << "removed a voter although the rest could not commit the removal";
+  // While 4 answers, both silent voters are removed as before (decision 0100).
+  const auto removed = voters_after_silence(Time(10s));
+  EXPECT_EQ(removed.size(), 3u);
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft
