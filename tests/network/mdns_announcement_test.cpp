@@ -50,7 +50,7 @@ TEST(MdnsAnnouncement, too_many_strings_are_refused_before_parsing) {
 
 TEST(MdnsAnnouncement, string_without_equals_or_unknown_key_is_refused) {
   auto no_equals = valid_txt();
-  no_equals.push_back("garbage");
+  no_equals.push_back("addr");  // a key alone: not an address without a value
   EXPECT_EQ(refusal_of(no_equals), MdnsRefusal::kMalformedString);
   auto unknown = valid_txt();
   unknown.push_back("evil=1");
@@ -71,11 +71,13 @@ TEST(MdnsAnnouncement, missing_or_unknown_version_is_refused) {
   EXPECT_EQ(refusal_of(txt), MdnsRefusal::kUnknownVersion);
 }
 
-TEST(MdnsAnnouncement, bad_network_id_is_refused) {
+TEST(MdnsAnnouncement, missing_or_bad_network_id_is_refused) {
   auto txt = valid_txt();
   txt[1] = "net=" + std::string(63, 'a');
   EXPECT_EQ(refusal_of(txt), MdnsRefusal::kBadNetwork);
   txt[1] = "net=" + std::string(64, 'z');
+  EXPECT_EQ(refusal_of(txt), MdnsRefusal::kBadNetwork);
+  txt.erase(txt.begin() + 1);
   EXPECT_EQ(refusal_of(txt), MdnsRefusal::kBadNetwork);
 }
 

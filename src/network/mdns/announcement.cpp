@@ -58,6 +58,7 @@ std::expected<MdnsAnnouncement, MdnsRefusal> decode_txt(const std::vector<std::s
   std::optional<std::string_view> version, network, peer;
   std::vector<std::string_view> addresses;
   for (const std::string& s : txt) {
+    // A key without '=' is a DNS-SD boolean attribute; this format has none.
     const auto eq = s.find('=');
     if (eq == std::string::npos) return std::unexpected(MdnsRefusal::kMalformedString);
     const std::string_view key = std::string_view(s).substr(0, eq);
@@ -76,12 +77,10 @@ std::expected<MdnsAnnouncement, MdnsRefusal> decode_txt(const std::vector<std::s
     }
   }
   if (version != kMdnsFormatVersion) return std::unexpected(MdnsRefusal::kUnknownVersion);
-  if (!network) return std::unexpected(MdnsRefusal::kBadNetwork);
-  auto net = NetworkId::from_hex(*network);
+  auto net = NetworkId::from_hex(network.value_or(""));
   if (!net) return std::unexpected(MdnsRefusal::kBadNetwork);
   if (*net != ours) return std::unexpected(MdnsRefusal::kOtherNetwork);
-  if (!peer) return std::unexpected(MdnsRefusal::kBadPeer);
-  auto id = PeerId::parse(*peer);
+  auto id = PeerId::parse(peer.value_or(""));
   if (!id) return std::unexpected(MdnsRefusal::kBadPeer);
   if (addresses.empty()) return std::unexpected(MdnsRefusal::kNoAddress);
   MdnsAnnouncement out{*net, *id, {}};
