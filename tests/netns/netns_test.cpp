@@ -103,5 +103,31 @@ TEST(NetNamespaces, three_nodes_on_a_bridge_find_each_other_by_mdns_within_3s_wi
   block_on(find_each_other(hosts));
 }
 
+// A node whose address set changes re-announces it: the other node hears the new address.
+asio::awaitable<void> hear_new_address(const NetNamespace& changing_ns, const NetNamespace& listener_ns) {
+  auto ex = co_await asio::this_coro::executor;
+  auto changing = ChildProcess::spawn(ex, ip_binary(), changing_ns.exec({MOSAIK_MDNS_NODE}));
+  const auto changing_id = co_await printed_id(changing);
+  auto listener = ChildProcess::spawn(ex, ip_binary(), listener_ns.exec({MOSAIK_MDNS_NODE}),
+                                      {{"MOSAIK_LOG", "info"}});
+  const std::string found = "mDNS: found peer " + changing_id.substr(0, 10);  // logs the short id
+  (void)co_await listener.until_line(found, 5);
+  auto added = changing_ns.ip({"addr", "add", "10.80.0.11/24", "dev", "eth0"});
+  if (!added) throw std::runtime_error(added.error());
+  // The endpoint re-reads interfaces within 1 s, mDNS compares every 1 s, avahi announces.
+  const auto line = co_await listener.until_line("10.80.0.11:", 4);
+  EXPECT_NE(line.find(found), std::string::npos) << line;
+}
+
+TEST(NetNamespaces, mdns_re_announces_when_the_address_set_changes) {
+  auto a = NetNamespace::create("readdr-a");
+  ASSERT_TRUE(a) << a.error();
+  auto b = NetNamespace::create("readdr-b");
+  ASSERT_TRUE(b) << b.error();
+  auto link = add_veth({*a, "eth0", "10.80.0.1/24"}, {*b, "eth0", "10.80.0.2/24"});
+  ASSERT_TRUE(link) << link.error();
+  block_on(hear_new_address(*a, *b));
+}
+
 }  // namespace
 }  // namespace mosaik::test
