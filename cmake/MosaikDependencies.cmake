@@ -10,6 +10,9 @@ pkg_check_modules(ngtcp2 REQUIRED IMPORTED_TARGET GLOBAL libngtcp2 libngtcp2_cry
 # Mainline DHT (libtorrent-rasterbar 2.0) for discovery's DHT bootstrap: private to
 # mosaik_discovery, and included by src/discovery/dht/mainline.cpp alone (it brings Boost.Asio).
 pkg_check_modules(libtorrent REQUIRED IMPORTED_TARGET GLOBAL libtorrent-rasterbar)
+# mDNS / DNS-SD (avahi-core, embedded on the node's event loop): private to mosaik_network,
+# included by src/network/mdns/ alone (docs/decisions/0208).
+pkg_check_modules(avahi REQUIRED IMPORTED_TARGET GLOBAL avahi-core)
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.
 if(NOT TARGET mosaik_asio)

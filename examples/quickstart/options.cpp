@@ -64,7 +64,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
       "Stop it with Ctrl-C or SIGTERM: it leaves the network gracefully and exits 0."};
   app.option_defaults()->always_capture_default();
   Options opt;
-  std::string peer, listen = "127.0.0.1:0";
+  std::string peer, listen = "0.0.0.0:0";
   std::uint64_t interval_ms = static_cast<std::uint64_t>(opt.interval.count());
   std::uint64_t timeout_s = static_cast<std::uint64_t>(opt.timeout.count());
   app.add_option("--role", opt.role, "producer, consumer, or both in this process")
@@ -76,7 +76,9 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--network", opt.network, "network name")->envname("MOSAIK_NETWORK");
   app.add_option("--secret", opt.secret, "seed for a stable node identity (default: a random one)")
       ->envname("MOSAIK_SECRET");
-  app.add_option("--listen", listen, "UDP address to bind, ip:port (port 0: any free port)")
+  app.add_option("--listen", listen,
+                 "UDP address to bind, ip:port (0.0.0.0: every interface, each advertised by "
+                 "its own address; port 0: any free port)")
       ->envname("MOSAIK_LISTEN")
       ->check(checked_by(parse_listen, "IP:PORT"));
   app.add_option("--count", opt.count, "readings to send / receive (0: until stopped)")

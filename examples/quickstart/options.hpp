@@ -19,7 +19,7 @@ struct Options {
   std::optional<mosaik::EndpointAddr> peer;
   std::string network = "sensor-network";
   std::optional<std::string> secret;
-  mosaik::SocketAddr listen{asio::ip::make_address("127.0.0.1"), 0};
+  mosaik::SocketAddr listen{asio::ip::address_v4::any(), 0};  // every interface (decision 0207)
   std::uint64_t count = 10;  // 0: until stopped
   std::chrono::milliseconds interval{100};
   // The longest any one wait may last (0: no limit): for a consumer to subscribe, for the

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <future>
+#include <set>
 
 #include "mosaik/primitives/log.hpp"
 #include "runtime.hpp"
@@ -24,6 +25,20 @@ constexpr std::chrono::seconds kShutdownSlack{5};
 asio::awaitable<void> run_shutdown(std::shared_ptr<detail::NodeShutdown> shutdown,
                                    std::chrono::milliseconds flush_deadline) {
   if (shutdown) co_await shutdown->run(flush_deadline);
+}
+
+// Peers found on the link go to discovery as bootstrap peers do (a catalog sync, then the
+// gossip overlay). The endpoint's addresses are re-read each time (its interface list is
+// refreshed every second); the hooks are dropped when mDNS closes.
+void start_mdns(detail::NetworkRuntime& runtime, const asio::any_io_executor& executor) {
+  std::weak_ptr<discovery::detail::DiscoveryService> discovery = runtime.discovery_service;
+  network::detail::MdnsDiscovery::Hooks hooks;
+  hooks.addresses = [endpoint = *runtime.endpoint] { return endpoint.addr().direct_addresses; };
+  hooks.dial = [discovery](EndpointAddr peer) {
+    if (auto service = discovery.lock()) service->dial(std::move(peer));
+  };
+  runtime.mdns_discovery = network::detail::MdnsDiscovery::start(
+      executor, runtime.network_id, runtime.secret_key.public_key(), std::move(hooks));
 }
 
 }  // namespace
@@ -47,6 +62,7 @@ NetworkRuntime::~NetworkRuntime() {
     return;
   }
   const auto executor = endpoint->executor();
+  if (mdns_discovery) mdns_discovery->close();  // posted: runs before the shutdown below
   // Does nothing more when Network::shutdown() already ran; the task owns what it needs.
   auto task = run_shutdown(std::move(shutdown), Network::kDefaultFlushDeadline);
   streams.reset();
@@ -193,6 +209,7 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
       *runtime->endpoint, *runtime->discovery, network_id_, *streams_config);
   runtime->streams.emplace(runtime->streams_service);
   runtime->streams_service->start();
+  if (mdns_) start_mdns(*runtime, executor);
   runtime->shutdown = std::make_shared<detail::NodeShutdown>(
       runtime->streams_service, runtime->discovery_service, *runtime->endpoint);
   logger()->info("node {} online on network {}{} at {}", runtime->local.id(), network_id_,
@@ -208,6 +225,7 @@ asio::awaitable<Network> Network::create(NetworkId id) {
 }
 
 asio::awaitable<void> Network::shutdown(std::chrono::milliseconds flush_deadline) const {
+  if (runtime_->mdns_discovery) runtime_->mdns_discovery->close();  // no new peers while leaving
   // On the node's executor whatever executor the caller is on.
   co_await asio::co_spawn(runtime_->endpoint->executor(),
                           run_shutdown(runtime_->shutdown, flush_deadline), asio::use_awaitable);

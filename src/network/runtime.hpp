@@ -12,6 +12,7 @@
 #include "mosaik/network/network.hpp"
 #include "../discovery/service.hpp"
 #include "../streams/service.hpp"
+#include "mdns/mdns_discovery.hpp"
 #include "node_shutdown.hpp"
 
 namespace mosaik::detail {
@@ -43,6 +44,8 @@ struct NetworkRuntime {
   std::optional<discovery::Discovery> discovery;
   std::shared_ptr<streams::detail::StreamsService> streams_service;
   std::optional<streams::Streams> streams;
+  // Set when with_mdns_discovery(true): closed before the endpoint goes.
+  std::shared_ptr<network::detail::MdnsDiscovery> mdns_discovery;
   // Set once the subsystems run; shared with a shutdown in progress.
   std::shared_ptr<NodeShutdown> shutdown;
   LocalNode local;

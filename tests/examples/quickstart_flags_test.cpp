@@ -61,7 +61,7 @@ TEST(QuickstartFlags, every_flag_error_exits_non_zero_naming_the_flag) {
 std::vector<std::string> help_must_show() {
   return {"--role TEXT:{producer,consumer,both}=both",
           "=sensor-network",
-          "=127.0.0.1:0",
+          "=0.0.0.0:0",
           "--count UINT=10",
           "--interval-ms UINT=100",
           "--timeout UINT=60",

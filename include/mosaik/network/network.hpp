@@ -99,6 +99,9 @@ class NetworkBuilder {
   NetworkBuilder& with_network_secret(std::string_view passphrase);
   NetworkBuilder& with_network_secret(std::span<const std::uint8_t> secret);
   NetworkBuilder& with_relay_mode(RelayMode mode);
+  // Finds the nodes of this network on the local link by mDNS / DNS-SD, with no bootstrap
+  // peer, and syncs with each as with a bootstrap peer (avahi-core on the node's executor;
+  // docs/decisions/0208). Default false, as the seed.
   NetworkBuilder& with_mdns_discovery(bool enabled);
   // UDP addresses to bind (port 0 picks one). Default: 0.0.0.0:0, advertised as every
   // interface address (docs/decisions/0207).
