@@ -75,9 +75,8 @@ asio::awaitable<void> DiscoveryService::settle_loop() {
       std::lock_guard lock(mutex_);
       partner = neighbours[std::uniform_int_distribution<std::size_t>(0, neighbours.size() - 1)(rng_)];
     }
-    if (auto result = co_await sync_on_executor(partner, /*learn=*/false); !result) {
-      logger()->debug("settling sync with {} failed: {}", partner.id, result.error().message);
-    }
+    auto result = co_await sync_on_executor(partner, /*learn=*/false);  // g++ 12: not in the if
+    if (!result) logger()->debug("settling sync with {} failed: {}", partner.id, result.error().message);
   }
 }
 

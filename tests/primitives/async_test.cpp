@@ -270,5 +270,21 @@ TEST(TaskGroup, a_cancelled_timeout_race_is_not_reported_as_an_error) {
   EXPECT_EQ(errors, 0);
 }
 
+// A waiter on block_on's context returns (and the context goes) while another thread keeps
+// notifying: the notifier must never hold the waiter's timer past that (ASan saw a
+// notifier thread destroy a timer of an io_context that block_on had already destroyed).
+TEST(Notifier, a_waiter_whose_context_ends_while_another_thread_notifies_is_never_touched_after) {
+  Notifier notifier;
+  std::atomic<bool> stop{false};
+  std::thread notifying([&] {
+    while (!stop.load()) notifier.notify();
+  });
+  for (int i = 0; i < 2000; ++i) {
+    block_on([](Notifier& n) -> asio::awaitable<void> { co_await n.wait_change(n.version()); }(notifier));
+  }
+  stop = true;
+  notifying.join();
+}
+
 }  // namespace
 }  // namespace mosaik

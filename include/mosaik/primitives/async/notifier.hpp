@@ -36,18 +36,26 @@ class Notifier {
 
   // Bumps the version and wakes every waiter.
   void notify() {
-    std::vector<std::weak_ptr<asio::steady_timer>> waiters;
+    std::vector<std::weak_ptr<Waiter>> waiters;
     {
       std::lock_guard lock(mutex_);
       version_.fetch_add(1, std::memory_order_acq_rel);
       waiters.swap(waiters_);
     }
     for (auto& weak : waiters) {
-      if (auto timer = weak.lock()) {
-        asio::post(timer->get_executor(), [weak] {
-          if (auto t = weak.lock()) t->cancel();
-        });
-      }
+      auto waiter = weak.lock();
+      if (!waiter) continue;
+      // While the waiter's lock is held its timer, and so the executor the timer runs on,
+      // is alive: the waiting coroutine detaches under that lock before its frame (and
+      // perhaps its io_context, as block_on's) goes. The wake-up holds no timer.
+      std::lock_guard lock(waiter->mutex);
+      if (waiter->timer == nullptr) continue;
+      asio::post(waiter->timer->get_executor(), [weak] {
+        if (auto w = weak.lock()) {
+          std::lock_guard lock(w->mutex);
+          if (w->timer != nullptr) w->timer->cancel();
+        }
+      });
     }
   }
 
@@ -56,16 +64,27 @@ class Notifier {
   asio::awaitable<void> wait_change(std::uint64_t seen) {
     auto executor = co_await asio::this_coro::executor;
     for (;;) {
-      auto timer = std::make_shared<asio::steady_timer>(executor);
-      timer->expires_at(asio::steady_timer::time_point::max());
+      // The timer lives in this frame, so it dies on its own executor; notify() reaches it
+      // only through the waiter, and only while it is attached.
+      asio::steady_timer timer(executor);
+      timer.expires_at(asio::steady_timer::time_point::max());
+      auto waiter = std::make_shared<Waiter>();
+      waiter->timer = &timer;
+      struct Detach {
+        Waiter& waiter;
+        ~Detach() {
+          std::lock_guard lock(waiter.mutex);
+          waiter.timer = nullptr;
+        }
+      } detach{*waiter};
       {
         std::lock_guard lock(mutex_);
         if (version_.load(std::memory_order_acquire) != seen) co_return;
         std::erase_if(waiters_, [](const auto& w) { return w.expired(); });
-        waiters_.push_back(timer);
+        waiters_.push_back(waiter);
       }
       std::error_code ec;
-      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       auto state = co_await asio::this_coro::cancellation_state;
       if (state.cancelled() != asio::cancellation_type::none) {
         throw std::system_error(asio::error::operation_aborted);
@@ -75,9 +94,14 @@ class Notifier {
   }
 
  private:
+  struct Waiter {
+    std::mutex mutex;
+    asio::steady_timer* timer = nullptr;  // set while its coroutine waits on it
+  };
+
   mutable std::mutex mutex_;
   std::atomic<std::uint64_t> version_ = 0;  // written under mutex_
-  std::vector<std::weak_ptr<asio::steady_timer>> waiters_;
+  std::vector<std::weak_ptr<Waiter>> waiters_;
 };
 
 }  // namespace mosaik
