@@ -72,7 +72,7 @@ discovery::Config::Builder bench_discovery() {
 }
 
 // Node i on 127.0.x.y of its own, as if each were its own machine: QUIC's per-source
-// handshake bound (64 pending from one address) otherwise stands between the bootstrap
+// handshake bound (48 pending from one address) otherwise stands between the bootstrap
 // node and a mass join from one address, which no deployment of many machines has.
 asio::ip::address loopback_of(std::size_t i) {
   return asio::ip::make_address_v4(static_cast<asio::ip::address_v4::uint_type>(

@@ -276,14 +276,17 @@ TEST(TaskGroup, a_cancelled_timeout_race_is_not_reported_as_an_error) {
 TEST(Notifier, a_waiter_whose_context_ends_while_another_thread_notifies_is_never_touched_after) {
   Notifier notifier;
   std::atomic<bool> stop{false};
-  std::thread notifying([&] {
+  auto notify_until_stopped = [&] {
     while (!stop.load()) notifier.notify();
-  });
-  for (int i = 0; i < 2000; ++i) {
+  };
+  std::thread first(notify_until_stopped);
+  std::thread second(notify_until_stopped);
+  for (int i = 0; i < 20000; ++i) {
     block_on([](Notifier& n) -> asio::awaitable<void> { co_await n.wait_change(n.version()); }(notifier));
   }
   stop = true;
-  notifying.join();
+  first.join();
+  second.join();
 }
 
 }  // namespace
