@@ -259,20 +259,10 @@ void DiscoveryService::on_neighbor_up(const EndpointAddr& peer) {
 void DiscoveryService::dial(EndpointAddr peer) {
   auto self = shared_from_this();
   tasks_.spawn([](std::shared_ptr<DiscoveryService> self, EndpointAddr peer) -> asio::awaitable<void> {
+    // Neighbours, DHT and mDNS finds: a failure is routine churn. Bootstrap peers go through
+    // bootstrap_loop(), which warns with its retry wait.
     auto result = co_await self->sync_on_executor(peer);
-    if (!result) {
-      // A bootstrap peer that cannot be reached leaves this node alone: the user must know.
-      // It is retried once per announce interval while the node knows nobody, and logged
-      // each time; any other peer's failure is routine churn.
-      const bool bootstrap = std::any_of(self->config_.bootstrap_peers.begin(),
-                                         self->config_.bootstrap_peers.end(),
-                                         [&](const EndpointAddr& b) { return b.id == peer.id; });
-      if (bootstrap) {
-        logger()->warn("bootstrap peer {} at {} unreachable: {}", peer.id, peer, result.error().message);
-      } else {
-        logger()->debug("dial {} failed: {}", peer.id, result.error().message);
-      }
-    }
+    if (!result) logger()->debug("dial {} failed: {}", peer.id, result.error().message);
   }(std::move(self), std::move(peer)));
 }
 

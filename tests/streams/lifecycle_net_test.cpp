@@ -16,8 +16,7 @@ TEST(StreamsLifecycle, a_producer_restarted_on_the_same_key_is_resubscribed) {
     auto b = co_await test::node();
     auto consumer = b.streams()
                         .consumer<Reading>()
-                        .with_backoff(streams::ExponentialBackoff{
-                            .initial_interval = test::millis(100), .max_interval = test::millis(500)})
+                        .with_backoff(test::quick_backoff())
                         .build();
     const std::vector<Tag> none;
     {

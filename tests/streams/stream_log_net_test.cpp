@@ -21,8 +21,7 @@ TEST(StreamLog, a_subscription_is_logged_when_established_lost_and_restored) {
     auto b = block_on(test::node());
     auto consumer = b.streams()
                         .consumer<Reading>()
-                        .with_backoff(streams::ExponentialBackoff{
-                            .initial_interval = test::millis(100), .max_interval = test::millis(500)})
+                        .with_backoff(test::quick_backoff())
                         .build();
     const std::vector<Tag> none;
     {
@@ -44,8 +43,7 @@ TEST(StreamLog, a_producer_that_cannot_be_reached_is_a_warning_per_backoff_step)
     auto b = block_on(test::node());
     auto consumer = b.streams()
                         .consumer<Reading>()
-                        .with_backoff(streams::ExponentialBackoff{
-                            .initial_interval = test::millis(100), .max_interval = test::millis(500)})
+                        .with_backoff(test::quick_backoff())
                         .build();
     const SecretKey ghost = SecretKey::generate();
     discovery::PeerEntry entry(test::kStreamsNet,

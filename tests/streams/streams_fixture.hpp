@@ -54,6 +54,11 @@ inline asio::awaitable<Network> node_with_streams(streams::Config::Builder strea
   co_return std::move(*built);
 }
 
+// A consumer backoff short enough that a test sees several reconnection attempts.
+inline streams::ExponentialBackoff quick_backoff() {
+  return streams::ExponentialBackoff{.initial_interval = millis(100), .max_interval = millis(500)};
+}
+
 // Waits for a channel event with `reason`; other events are skipped.
 inline asio::awaitable<streams::ChannelEvent> until_event(BroadcastReceiver<streams::ChannelEvent>& events,
                                                           transport::CloseReason reason,
