@@ -43,7 +43,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{PlantedBug::VoteNeverDurable, "vote_never_durable"},
                       Case{PlantedBug::CountEarlierTermReplicas, "count_earlier_term_replicas"},
                       Case{PlantedBug::PreVoteBumpsTerm, "prevote_bumps_term"},
-                      Case{PlantedBug::PreVoteIgnoresLease, "prevote_ignores_lease"}),
+                      Case{PlantedBug::PreVoteIgnoresLease, "prevote_ignores_lease"},
+                      Case{PlantedBug::VoteIgnoresLog, "vote_ignores_log"},
+                      Case{PlantedBug::AppendKeepsConflicts, "append_keeps_conflicts"},
+                      Case{PlantedBug::OverlappingMembership, "overlapping_membership"},
+                      Case{PlantedBug::ReadWithoutConfirmation, "read_without_confirmation"},
+                      Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -233,6 +233,7 @@ class Core {
   void maybe_commit();
   void flush_leader_broadcasts();
   void commit_to(Index index);
+  [[nodiscard]] Index planted_match_counting_learners() const;
   [[nodiscard]] bool committed_in_current_term() const;
 
   // proposals.cpp

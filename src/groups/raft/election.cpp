@@ -184,7 +184,7 @@ void Core::handle_vote_request(const Message& m) {
     const bool lease = in_lease() && !planted(PlantedBug::PreVoteIgnoresLease);
     const bool can_vote = pre ? (m.term > hard_.term && !lease)
                               : (hard_.vote == m.from || (!hard_.vote && !leader_));
-    grant = can_vote && log_.is_up_to_date({m.log_term, m.index});
+    grant = can_vote && (log_.is_up_to_date({m.log_term, m.index}) || planted(PlantedBug::VoteIgnoresLog));
   }
   if (grant && !pre) {
     if (planted(PlantedBug::VoteBeforePersist) && !planted_unpersisted_vote_) planted_unpersisted_vote_ = hard_.vote;

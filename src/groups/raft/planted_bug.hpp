@@ -18,6 +18,11 @@ enum class PlantedBug : std::uint8_t {
   CountEarlierTermReplicas, // §5.4.2 removed (and the election no-op disabled)
   PreVoteBumpsTerm,         // a pre-vote request moves the voter's term
   PreVoteIgnoresLease,      // a pre-vote is granted while a leader is live
+  VoteIgnoresLog,           // (pre-)votes granted without the up-to-date log check (§5.4.1)
+  AppendKeepsConflicts,     // a follower keeps a conflicting entry and its suffix
+  OverlappingMembership,    // a membership change proposed before the previous one committed
+  ReadWithoutConfirmation,  // a ReadIndex answered without a confirming heartbeat round
+  LearnerCountedInQuorum,   // learners' replicas count toward the commit quorum
 };
 
 #ifdef MOSAIK_RAFT_PLANTED_BUGS

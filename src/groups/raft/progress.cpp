@@ -78,6 +78,11 @@ Progress* ProgressTracker::find(const NodeId& id) {
   return it == peers_.end() ? nullptr : &it->second;
 }
 
+const Progress* ProgressTracker::find(const NodeId& id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
 Index ProgressTracker::quorum_match(const Membership& m, const NodeId& self, Index self_last) const {
   if (m.voters.empty()) return Index(0);
   std::vector<Index> matches;

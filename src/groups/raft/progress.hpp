@@ -44,6 +44,7 @@ class ProgressTracker {
   void sync(const Membership& m, const NodeId& self, Index last_index, Time now);
   void reset_all(const Membership& m, const NodeId& self, Index last_index, Time now);
   [[nodiscard]] Progress* find(const NodeId& id);
+  [[nodiscard]] const Progress* find(const NodeId& id) const;
   [[nodiscard]] std::map<NodeId, Progress>& all() { return peers_; }
   // The highest index a quorum of voters has (the leader counts `self_last` for itself).
   [[nodiscard]] Index quorum_match(const Membership& m, const NodeId& self, Index self_last) const;

@@ -114,7 +114,7 @@ void Core::handle_append(const Message& m) {
   }
   for (const auto& e : m.entries) {
     if (e.index <= log_.last_index()) {
-      if (log_.term_at(e.index) == e.term) continue;
+      if (log_.term_at(e.index) == e.term || planted(PlantedBug::AppendKeepsConflicts)) continue;
       if (e.index <= commit_) return ignore(m, "conflicts with a committed entry");
       truncate_local(e.index);
     }
@@ -194,9 +194,9 @@ bool Core::committed_in_current_term() const { return log_.term_at(commit_) == h
 
 void Core::maybe_commit() {
   if (role_ != Role::Leader) return;
-  const Index candidate = planted(PlantedBug::CommitWithoutQuorum)
-                             ? log_.last_index()
-                             : progress_.quorum_match(membership(), options_.id, log_.last_index());
+  const Index candidate = planted(PlantedBug::CommitWithoutQuorum)      ? log_.last_index()
+                          : planted(PlantedBug::LearnerCountedInQuorum) ? planted_match_counting_learners()
+                                                                        : progress_.quorum_match(membership(), options_.id, log_.last_index());
   // §5.4.2: only an entry of the current term is committed by counting replicas.
   if (candidate <= commit_) return;
   if (log_.term_at(candidate) != hard_.term && !planted(PlantedBug::CountEarlierTermReplicas)) return;
@@ -204,6 +204,24 @@ void Core::maybe_commit() {
   commit_to(candidate);
   commit_broadcast_pending_ = true;
   if (first_in_term) start_reads_waiting_for_term();
+}
+
+// LearnerCountedInQuorum: the quorum-th highest match among voters and learners alike.
+Index Core::planted_match_counting_learners() const {
+  const Membership& m = membership();
+  std::vector<Index> matches;
+  for (const auto* list : {&m.voters, &m.learners}) {
+    for (const auto& member : *list) {
+      if (member == options_.id) {
+        matches.push_back(log_.last_index());
+      } else if (const auto* pr = progress_.find(member)) {
+        matches.push_back(pr->match);
+      }
+    }
+  }
+  if (m.voters.empty() || matches.size() < m.quorum()) return Index(0);
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  return matches[m.quorum() - 1];
 }
 
 void Core::commit_to(Index index) {
