@@ -21,9 +21,8 @@ using namespace mosaik::groups;
 using namespace mosaik::groups::raft;
 
 struct Node {
+  std::unique_ptr<MemoryLogStore> disk;  // the persisted log (pruned with the core's compaction)
   std::unique_ptr<Core> core;
-  std::deque<Entry> disk;  // the persisted log (pruned with the core's compaction)
-  HardState hard;
   std::uint64_t applied_bytes = 0;
 };
 
@@ -43,21 +42,16 @@ struct Cluster {
     Node& n = nodes[i];
     while (n.core->has_ready()) {
       Ready r = n.core->take_ready();
-      if (r.hard_state) n.hard = *r.hard_state;
-      if (!r.entries.empty()) {
-        const auto first = r.entries.front().index;
-        while (!n.disk.empty() && n.disk.back().index >= first) n.disk.pop_back();
-        for (auto& e : r.entries) n.disk.push_back(std::move(e));
-      }
+      n.disk->save(r.snapshot, r.hard_state, r.entries);
+      if (!r.entries.empty()) n.core->persisted({r.entries.back().term, r.entries.back().index});
       for (auto& m : r.messages) wire.push_back(std::move(m));
       for (const auto& e : r.committed) n.applied_bytes += e.data.size();
+      if (!r.committed.empty()) n.core->applied(r.committed.back().index);
       for (const auto& p : r.proposals)
         if (p.kind == ProposalOutcome::Kind::Committed) committed_cmds += p.range.size();
       const auto applied = n.core->applied_index();
       if (applied.value > n.core->log().base().index.value + 50'000) {
-        if (auto point = n.core->compact(applied)) {
-          while (!n.disk.empty() && n.disk.front().index <= point->cursor.index) n.disk.pop_front();
-        }
+        if (auto point = n.core->compact(applied)) n.disk->compact(*point);
       }
     }
   }
@@ -122,7 +116,9 @@ int main() {
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
       return z ^ (z >> 31);
     };
-    cluster.nodes.push_back(Node{std::make_unique<Core>(std::move(o), DurableState{}, Time{}), {}, {}, 0});
+    auto disk = std::make_unique<MemoryLogStore>();
+    auto core = std::make_unique<Core>(std::move(o), *disk, Time{});
+    cluster.nodes.push_back(Node{std::move(disk), std::move(core), 0});
   }
   for (auto& a : cluster.nodes)
     for (auto& b : cluster.nodes)

@@ -170,7 +170,7 @@ TEST(Core, only_an_entry_of_the_current_term_is_committed_by_counting_replicas) 
                       encode_membership(Membership{voters, {}})};
   const Entry old{Term(1), Index(2), static_cast<std::uint8_t>(EntryKind::Command), Bytes{42}};
   auto disk = [&](std::vector<Entry> entries) {
-    return DurableState{HardState{Term(1), std::nullopt, incarnation, {}}, {}, std::move(entries)};
+    return MemoryLogStore(HardState{Term(1), std::nullopt, incarnation, {}}, {}, std::move(entries));
   };
   h.add(1, fast_config(3), LeadershipPreference::normal(), disk({genesis, old}));
   h.add(2, fast_config(3), LeadershipPreference::observer(), disk({genesis}));

@@ -2,8 +2,9 @@
 // One core driven message by message, without a harness network: for tests that need an
 // exact state (a restarted member, a duplicated message) rather than an emergent one.
 //
-//   auto c = direct::restarted(direct::id(3), {hard, base, entries});
+//   auto c = direct::restarted(direct::id(3), hard, entries);
 //   c->step(direct::msg(MessageType::Append, direct::id(1), c->id(), Term(2)));
+//   Ready r = c->take_ready();   // already persisted and applied, as a synchronous shell would
 
 #include <algorithm>
 #include <memory>
@@ -14,6 +15,26 @@
 namespace mosaik::groups::raft::direct {
 
 inline NodeId id(std::uint64_t n) { return NodeId::from_u64(n); }
+
+struct StoreHolder {
+  MemoryLogStore store;
+};
+
+// A core that owns its in-memory store and acknowledges every Ready at once: what it hands
+// out is persisted and applied before take_ready() returns.
+class OwnedCore : private StoreHolder, public Core {
+ public:
+  OwnedCore(CoreOptions options, MemoryLogStore disk, Time now)
+      : StoreHolder{std::move(disk)}, Core(std::move(options), store, now) {}
+  Ready take_ready() {
+    Ready r = Core::take_ready();
+    store.save(r.snapshot, r.hard_state, r.entries);
+    if (!r.entries.empty()) persisted({r.entries.back().term, r.entries.back().index});
+    if (!r.committed.empty()) applied(r.committed.back().index);
+    return r;
+  }
+  [[nodiscard]] const MemoryLogStore& disk() const { return store; }
+};
 
 inline constexpr std::uint64_t kIncarnation = 0x1234567;
 
@@ -40,7 +61,7 @@ inline ConsensusConfig config() {
 }
 
 // A member of {1, 2, 3} (incarnation kIncarnation) restarted from `hard` and `entries`.
-inline std::unique_ptr<Core> restarted(NodeId self, HardState hard, std::vector<Entry> entries,
+inline std::unique_ptr<OwnedCore> restarted(NodeId self, HardState hard, std::vector<Entry> entries,
                                        std::size_t max_entries_per_append = 1024) {
   CoreOptions o;
   o.id = self;
@@ -49,8 +70,8 @@ inline std::unique_ptr<Core> restarted(NodeId self, HardState hard, std::vector<
   auto state = std::make_shared<std::uint64_t>(11);
   o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
   hard.incarnation = kIncarnation;
-  DurableState d{hard, SnapshotPoint{{}, three_voters()}, std::move(entries)};
-  return std::make_unique<Core>(std::move(o), std::move(d), Time{});
+  MemoryLogStore disk(hard, SnapshotPoint{{}, three_voters()}, std::move(entries));
+  return std::make_unique<OwnedCore>(std::move(o), std::move(disk), Time{});
 }
 
 inline Message msg(MessageType type, NodeId from, NodeId to, Term term) {
@@ -73,7 +94,7 @@ namespace mosaik::groups::raft::direct {
 
 // Makes `core` leader of the next term: its election timeout passes at `now`, and every
 // other voter grants its pre-vote and vote. Returns the messages it sent as leader.
-inline std::vector<Message> elect(Core& core, Time now) {
+inline std::vector<Message> elect(OwnedCore& core, Time now) {
   core.tick(now);
   auto r = core.take_ready();
   for (const auto& m : r.messages) {

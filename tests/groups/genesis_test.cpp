@@ -9,13 +9,13 @@ namespace {
 using namespace std::chrono_literals;
 using direct::id;
 
-std::unique_ptr<Core> unbound_node(NodeId self) {
+std::unique_ptr<direct::OwnedCore> unbound_node(NodeId self) {
   CoreOptions o;
   o.id = self;
   o.config = direct::config();
   auto state = std::make_shared<std::uint64_t>(5);
   o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
-  auto core = std::make_unique<Core>(std::move(o), DurableState{}, Time{});
+  auto core = std::make_unique<direct::OwnedCore>(std::move(o), MemoryLogStore{}, Time{});
   for (std::uint64_t p = 2; p <= 5; ++p) core->bond_up(id(p));
   return core;
 }
@@ -116,7 +116,7 @@ TEST(Genesis, a_node_that_only_joins_neither_campaigns_for_nor_votes_in_a_genesi
   o.may_found = false;
   auto state = std::make_shared<std::uint64_t>(5);
   o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
-  Core core(std::move(o), DurableState{}, Time{});
+  direct::OwnedCore core(std::move(o), MemoryLogStore{}, Time{});
   for (std::uint64_t p = 2; p <= 5; ++p) core.bond_up(id(p));
   for (int s = 1; s <= 20; ++s) {
     core.tick(Time(std::chrono::seconds(s)));

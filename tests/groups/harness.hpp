@@ -31,6 +31,7 @@ inline ConsensusConfig fast_config(std::uint32_t expect) {
 
 struct Harness {
   struct Node {
+    std::unique_ptr<MemoryLogStore> disk;  // every Ready is persisted here before its messages leave
     std::unique_ptr<Core> core;
     std::vector<Ready> readies;
     std::vector<Entry> applied;
@@ -46,7 +47,7 @@ struct Harness {
   std::function<bool(const Message&)> drop;  // a test's message filter
 
   NodeId add(std::uint64_t n, ConsensusConfig config, LeadershipPreference pref = LeadershipPreference::normal(),
-             DurableState state_on_disk = {}) {
+             MemoryLogStore state_on_disk = {}) {
     CoreOptions o;
     o.id = NodeId::from_u64(n);
     o.config = config;
@@ -54,7 +55,10 @@ struct Harness {
     auto state = std::make_shared<std::uint64_t>(seed + n);
     o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
     const auto id = o.id;
-    nodes[id].core = std::make_unique<Core>(std::move(o), std::move(state_on_disk), now);
+    auto& node = nodes[id];
+    node.core.reset();
+    node.disk = std::make_unique<MemoryLogStore>(std::move(state_on_disk));
+    node.core = std::make_unique<Core>(std::move(o), *node.disk, now);
     return id;
   }
   void bond_all() {
@@ -73,8 +77,11 @@ struct Harness {
     auto& n = nodes.at(id);
     while (n.core->has_ready()) {
       Ready r = n.core->take_ready();
+      n.disk->save(r.snapshot, r.hard_state, r.entries);
+      if (!r.entries.empty()) n.core->persisted({r.entries.back().term, r.entries.back().index});
       for (auto& m : r.messages) wire.push_back(m);
       for (auto& e : r.committed) n.applied.push_back(e);
+      if (!r.committed.empty()) n.core->applied(r.committed.back().index);
       for (auto& p : r.proposals) n.proposals.push_back(p);
       for (auto& rd : r.reads) n.reads.push_back(rd);
       n.readies.push_back(std::move(r));

@@ -24,8 +24,8 @@ Entry membership_entry(Term term, Index index, const Membership& m) {
   return Entry{term, index, static_cast<std::uint8_t>(EntryKind::Membership), encode_membership(m)};
 }
 
-DurableState disk(Term term, std::vector<Entry> entries) {
-  return DurableState{HardState{term, std::nullopt, direct::kIncarnation, {}}, {}, std::move(entries)};
+MemoryLogStore disk(Term term, std::vector<Entry> entries) {
+  return MemoryLogStore(HardState{term, std::nullopt, direct::kIncarnation, {}}, {}, std::move(entries));
 }
 
 // SIM_SEED=1593336653: voter c departed for good. Learner d holds the newest log (a leader of

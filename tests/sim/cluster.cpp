@@ -10,7 +10,6 @@
 
 namespace mosaik::sim {
 
-using groups::raft::DurableState;
 using groups::raft::Ready;
 using groups::raft::Role;
 
@@ -49,12 +48,11 @@ void SimCluster::start(std::uint32_t slot) {
   n.clock_rate = 1.0;
   n.reboot_at.reset();
   n.contact = {};
-  n.watch = {n.disk.hard.term, n.disk.base.cursor.index};
-  DurableState d{n.disk.hard, n.disk.base, n.disk.entries};
+  n.watch = {n.disk.log.hard_state().term, n.disk.log.base().cursor.index};
   n.core_now = local_now(n);
-  n.core = std::make_unique<Core>(std::move(o), std::move(d), n.core_now);
+  n.core = std::make_unique<Core>(std::move(o), n.disk.log, n.core_now);
   n.kv = n.disk.base_state;
-  n.applied = n.disk.base.cursor.index;
+  n.applied = n.disk.log.base().cursor.index;
   n.gets.clear();
   n.bonded.clear();
   n.sync_wanted.reset();
@@ -207,6 +205,7 @@ void SimCluster::drain(std::uint32_t slot) {
       n.kv.apply(e);
       n.applied = e.index;
     }
+    if (!r.committed.empty()) n.core->applied(n.applied);
     if (r.role_change && r.role_change->role == Role::Leader) checker_.on_leader(n.id, *n.core);
     for (const auto& p : r.proposals)
       if (hooks_.on_proposal) hooks_.on_proposal(slot, p);
@@ -258,9 +257,8 @@ void SimCluster::maybe_compact(Node& n) {
   if (n.applied.value < n.core->log().base().index.value + config_.compact_after) return;
   auto point = n.core->compact(n.applied);
   if (!point) return;
-  n.disk.base = *point;
+  n.disk.log.compact(*point);
   n.disk.base_state = n.kv;
-  std::erase_if(n.disk.entries, [&](const auto& e) { return e.index <= point->cursor.index; });
 }
 
 void SimCluster::try_state_sync(std::uint32_t slot) {

@@ -6,6 +6,7 @@
 // and reports client-visible outcomes through hooks; the SafetyChecker sees every apply and
 // every new leader, and the per-step invariants (invariants.cpp) every Ready.
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <tuple>
@@ -97,10 +98,8 @@ class SimCluster {
 
  private:
   struct Disk {
-    groups::raft::HardState hard;
-    groups::raft::SnapshotPoint base;
-    KvState base_state;
-    std::vector<groups::raft::Entry> entries;
+    groups::raft::MemoryLogStore log;  // what the core reads; written only by persist()
+    KvState base_state;                // the state machine at log.base()
   };
   struct LeaderContact {  // the last Append/Heartbeat/StateSync of the leader the core follows
     bool valid = false;
@@ -170,7 +169,7 @@ class SimCluster {
   SafetyChecker& checker_;
   ClusterHooks hooks_;
   Time now_{};
-  std::vector<Node> nodes_;
+  std::deque<Node> nodes_;  // a core holds a reference to its node's disk: never moved
   std::unordered_map<NodeId, std::uint32_t> slot_by_id_;
   SimRng disk_rng_;
   std::uint64_t steps_ = 0;

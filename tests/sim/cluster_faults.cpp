@@ -79,26 +79,11 @@ std::uint32_t SimCluster::join() {
   return slot;
 }
 
+// Writes the Ready and, while the node lives, tells its core (the sim persists synchronously).
 void SimCluster::persist(Node& n, Ready& r) {
-  if (r.snapshot) {
-    const auto at = r.snapshot->cursor;
-    auto& es = n.disk.entries;
-    const bool keeps = std::any_of(es.begin(), es.end(), [&](const auto& e) { return e.index == at.index && e.term == at.term; });
-    if (keeps) {
-      std::erase_if(es, [&](const auto& e) { return e.index <= at.index; });
-    } else {
-      es.clear();
-    }
-    n.disk.base = *r.snapshot;
-    n.disk.base_state = n.kv;
-  }
-  if (r.hard_state) n.disk.hard = *r.hard_state;
-  if (!r.entries.empty()) {
-    const auto first = r.entries.front().index;
-    auto& es = n.disk.entries;
-    while (!es.empty() && es.back().index >= first) es.pop_back();
-    for (auto& e : r.entries) es.push_back(std::move(e));
-  }
+  n.disk.log.save(r.snapshot, r.hard_state, r.entries);
+  if (r.snapshot) n.disk.base_state = n.kv;
+  if (n.core && !r.entries.empty()) n.core->persisted({r.entries.back().term, r.entries.back().index});
 }
 
 // A prefix of the Ready's writes (snapshot, hard state, entries in that order) reached the

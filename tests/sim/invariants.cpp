@@ -26,11 +26,10 @@ std::int64_t ms(Time t) { return std::chrono::duration_cast<std::chrono::millise
 }  // namespace
 
 bool SimCluster::disk_holds(const Disk& d, Index i, Term t) const {
-  const auto base = d.base.cursor.index;
-  if (i < base) return true;  // compacted: only applied, hence committed, entries are
-  if (i == base) return d.base.cursor.term == t;
-  const auto off = i.value - base.value - 1;
-  return off < d.entries.size() && d.entries[off].index == i && d.entries[off].term == t;
+  const auto base = d.log.base().cursor;
+  if (i < base.index) return true;  // compacted: only applied, hence committed, entries are
+  if (i == base.index) return base.term == t;
+  return d.log.term(i) == t;
 }
 
 std::optional<Term> SimCluster::committed_term(std::uint64_t incarnation, Index i) const {
@@ -41,7 +40,7 @@ std::optional<Term> SimCluster::committed_term(std::uint64_t incarnation, Index 
 
 void SimCluster::check_before_persist(std::uint32_t slot, const Ready& r) {
   const Node& n = nodes_[slot];
-  const auto inc = n.disk.hard.incarnation;
+  const auto inc = n.disk.log.hard_state().incarnation;
   auto lost = [&](const Entry& e, const char* how) {
     auto t = committed_term(inc, e.index);
     if (t && *t == e.term)
@@ -49,14 +48,14 @@ void SimCluster::check_before_persist(std::uint32_t slot, const Ready& r) {
   };
   if (r.snapshot) {
     const auto at = r.snapshot->cursor;
-    const bool keeps = disk_holds(n.disk, at.index, at.term) && at.index > n.disk.base.cursor.index;
+    const bool keeps = disk_holds(n.disk, at.index, at.term) && at.index > n.disk.log.base().cursor.index;
     if (!keeps)
-      for (const auto& e : n.disk.entries)
+      for (const auto& e : n.disk.log.stored())
         if (e.index > at.index) lost(e, "dropped by a state sync");
   }
   if (!r.entries.empty()) {
     const auto first = r.entries.front().index;
-    for (const auto& e : n.disk.entries) {
+    for (const auto& e : n.disk.log.stored()) {
       if (e.index < first) continue;
       const auto off = e.index.value - first.value;
       if (off < r.entries.size() && r.entries[off].term == e.term) continue;  // rewritten as it was
@@ -70,20 +69,19 @@ void SimCluster::check_after_persist(std::uint32_t slot, const Ready& r) {
   const Core& core = *n.core;
   // The disk equals the core: hard state, base and the log's ends (check_disks_fully compares
   // every entry, periodically).
-  if (!(n.disk.hard == core.hard_state()))
+  if (!(n.disk.log.hard_state() == core.hard_state()))
     checker_.violation(fmt::format("{}ms n{}: disk hard state (term {} vote {}) differs from the core's (term {} vote {})",
-                                   ms(now_), slot, n.disk.hard.term, n.disk.hard.vote.has_value(), core.term(),
+                                   ms(now_), slot, n.disk.log.hard_state().term, n.disk.log.hard_state().vote.has_value(), core.term(),
                                    core.hard_state().vote.has_value()));
   const auto& log = core.log();
-  const auto disk_last = n.disk.entries.empty() ? n.disk.base.cursor : groups::Cursor{n.disk.entries.back().term,
-                                                                                       n.disk.entries.back().index};
-  if (n.disk.base.cursor != log.base() || disk_last != log.last())
+  const auto disk_last = n.disk.log.last();
+  if (n.disk.log.base().cursor != log.base() || disk_last != log.last())
     checker_.violation(fmt::format("{}ms n{}: disk holds {}..{} but the core's log is {}..{}", ms(now_), slot,
-                                   n.disk.base.cursor, disk_last, log.base(), log.last()));
+                                   n.disk.log.base().cursor, disk_last, log.base(), log.last()));
   for (const auto& m : r.messages) {
     const auto type = m.message_type();
     if (type == MessageType::VoteResponse && !m.reject) {
-      const auto& h = n.disk.hard;
+      const auto& h = n.disk.log.hard_state();
       if (h.incarnation != m.incarnation || h.term != m.term || h.vote != m.to)
         checker_.violation(fmt::format("{}ms n{}: vote for {} in term {} leaves before it is on disk", ms(now_), slot,
                                        m.to, m.term));
@@ -158,8 +156,8 @@ void SimCluster::check_disks_fully() {
     const Node& n = nodes_[s];
     if (!n.core) continue;
     const auto& log = n.core->log();
-    if (n.disk.entries.size() != log.last_index().value - log.base().index.value) continue;  // reported per step
-    for (const auto& e : n.disk.entries) {
+    if (n.disk.log.stored().size() != log.last_index().value - log.base().index.value) continue;  // reported per step
+    for (const auto& e : n.disk.log.stored()) {
       if (!log.holds(e.index) || !(log.at(e.index) == e)) {
         checker_.violation(fmt::format("{}ms n{}: disk entry {}@{} differs from the core's log", ms(now_), s, e.index,
                                        e.term));

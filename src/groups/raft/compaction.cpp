@@ -14,6 +14,8 @@ SnapshotPoint Core::applied_point() const {
 std::expected<SnapshotPoint, CompactError> Core::compact(Index up_to) {
   if (up_to > applied_)
     return std::unexpected(CompactError{fmt::format("index {} is not applied yet ({})", up_to, applied_)});
+  if (up_to > log_.stable_last())
+    return std::unexpected(CompactError{fmt::format("index {} is not persisted yet ({})", up_to, log_.stable_last())});
   if (up_to <= log_.base().index)
     return std::unexpected(CompactError{fmt::format("index {} is already compacted", up_to)});
   log_.compact(up_to);
@@ -38,8 +40,7 @@ void Core::state_synced(const SnapshotPoint& point) {
     // however far the old log reached (issue 19: it moved only forward and lost entries).
     unstable_from_ = point.cursor.index.next();
   }
-  commit_ = point.cursor.index;
-  applied_ = point.cursor.index;
+  commit_ = applying_ = applied_ = point.cursor.index;
   ready_.snapshot = point;
   resolve_pending_commits();
   if (leader_ && role_ == Role::Follower) {

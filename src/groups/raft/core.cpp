@@ -9,18 +9,25 @@
 
 namespace mosaik::groups::raft {
 
-Core::Core(CoreOptions options, DurableState durable, Time now)
+Core::Core(CoreOptions options, const LogStore& store, Time now)
     : options_(std::move(options)),
-      hard_(durable.hard),
-      log_(durable.base.cursor, {}),
-      configs_(durable.base.membership),
+      hard_(store.hard_state()),
+      log_(store),
+      configs_(store.base().membership),
       now_(now) {
   if (!options_.random) throw std::invalid_argument("raft::Core needs a random generator");
   if (auto ok = options_.config.validate(); !ok) throw std::invalid_argument(ok.error().message);
-  if (options_.max_entries_per_append == 0 || options_.max_inflight_appends == 0)
-    throw std::invalid_argument("raft::Core: batching bounds must be positive");
-  for (auto& e : durable.entries) append_local(std::move(e));
-  commit_ = applied_ = log_.base().index;
+  if (options_.max_entries_per_append == 0 || options_.max_inflight_appends == 0 ||
+      options_.max_append_bytes == 0 || options_.max_append_bytes > kMaxProposalBytes)
+    throw std::invalid_argument("raft::Core: batching bounds must be positive and within a message");
+  // The memberships the stored entries define: the only thing read from the whole log.
+  for (Index i = log_.first_index(); i <= log_.last_index();) {
+    auto batch = log_.slice(i, log_.last_index(), SIZE_MAX, options_.max_append_bytes);
+    for (const auto& e : batch)
+      if (e.entry_kind() == EntryKind::Membership) on_membership_entry(e);
+    i = batch.back().index.next();
+  }
+  commit_ = applying_ = applied_ = log_.base().index;
   unstable_from_ = log_.last_index().next();
   forward_memory_after_ = hard_.term;
   reset_election_deadline();
@@ -43,9 +50,12 @@ void Core::send(Message m) { ready_.messages.push_back(std::move(m)); }
 void Core::notify_role() { role_dirty_ = true; }
 
 void Core::append_local(Entry e) {
-  const bool membership = e.entry_kind() == EntryKind::Membership;
-  log_.append(std::move(e));
-  if (membership) on_membership_entry(log_.at(log_.last_index()));
+  if (e.entry_kind() == EntryKind::Membership) {
+    log_.append(e);
+    on_membership_entry(e);
+  } else {
+    log_.append(std::move(e));
+  }
 }
 
 void Core::truncate_local(Index from) {
@@ -194,7 +204,7 @@ void Core::dispatch(const Message& m) {
 }
 
 bool Core::has_ready() const {
-  return hard_dirty_ || role_dirty_ || unstable_from_ <= log_.last_index() || applied_ < commit_ ||
+  return hard_dirty_ || role_dirty_ || unstable_from_ <= log_.last_index() || applying_ < commit_ ||
          !ready_.empty() || (role_ == Role::Leader && (commit_broadcast_pending_ || read_broadcast_pending_));
 }
 
@@ -213,18 +223,40 @@ Ready Core::take_ready() {
     }
   }
   if (unstable_from_ <= log_.last_index()) {
-    out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX);
+    out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX, SIZE_MAX);
     unstable_from_ = log_.last_index().next();
   }
-  if (applied_ < commit_) {
-    out.committed = log_.slice(applied_.next(), commit_, SIZE_MAX);
-    applied_ = commit_;
+  if (applying_ < commit_) {
+    out.committed = log_.slice(applying_.next(), commit_, SIZE_MAX, SIZE_MAX);
+    applying_ = commit_;
   }
   if (role_dirty_) {
     out.role_change = RoleChange{role_, hard_.term, leader_};
     role_dirty_ = false;
   }
   return out;
+}
+
+void Core::persisted(Cursor up_to) {
+  // A report older than a truncation names an entry since overwritten: log matching makes
+  // the term check enough (same index and term, same log up to there).
+  log_.stable_to(up_to);
+  if (role_ == Role::Leader) maybe_commit();  // our own copy counts now
+}
+
+void Core::applied(Index up_to) {
+  invariant(up_to <= applying_, "applied() reports an entry never handed out");
+  if (up_to > applied_) applied_ = up_to;
+  invariant(applied_ <= commit_, "applied beyond the commit index");
+}
+
+Time Core::next_deadline() const {
+  Time next = role_ == Role::Leader ? std::min(heartbeat_deadline_, check_quorum_deadline_) : election_deadline_;
+  for (const auto& [request, f] : pending_forwards_) next = std::min(next, f.deadline);
+  for (const auto& [request, deadline] : pending_remote_reads_) next = std::min(next, deadline);
+  if (!leader_reads_.empty()) next = std::min(next, leader_reads_.front().deadline);
+  if (!reads_waiting_for_term_.empty()) next = std::min(next, reads_waiting_for_term_.front().deadline);
+  return next;
 }
 
 }  // namespace mosaik::groups::raft

@@ -3,13 +3,16 @@
 // ReadIndex, forwarding, self-managed membership and a compaction hook. It reads no clock,
 // owns no socket or thread and draws randomness only from the injected generator.
 //
-//   Core core(options, durable_state, now);
+//   MemoryLogStore store;  Core core(options, store, now);
 //   core.step(message); core.tick(now); core.propose(request_id, {payload});
 //   Ready r = core.take_ready();   // persist r.snapshot, r.hard_state, r.entries; then send
 //                                  // r.messages; then apply r.committed in order
+//   core.persisted(last_entry_written);  core.applied(last_index_applied);   // may come later
 //
 // The shell (network groups, or the simulator) owns time, persistence and transport; the
-// core owns every decision. Inputs are never trusted: a message that fails validate() or
+// core owns every decision. It reads the log through the LogStore and never assumes a write
+// or an application finished before the shell reports it (etcd's Ready/Advance): its own
+// copy of an entry counts toward a commit only once persisted() says so. Inputs are never trusted: a message that fails validate() or
 // names another incarnation is counted in ignored_messages() and otherwise ignored.
 
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +31,7 @@
 
 #include "config_history.hpp"
 #include "log.hpp"
+#include "log_store.hpp"
 #include "messages.hpp"
 #include "planted_bug.hpp"
 #include "progress.hpp"
@@ -40,6 +45,7 @@ struct CoreOptions {
   LeadershipPreference preference = LeadershipPreference::normal();
   std::function<std::uint64_t()> random;      // required: every random choice comes from here
   std::size_t max_entries_per_append = 1024;  // batching: entries in one Append
+  std::size_t max_append_bytes = 1 << 20;     // batching: encoded entries in one Append (the first always goes)
   std::size_t max_inflight_appends = 64;      // pipelining: unacknowledged Appends per member
   std::size_t max_pending_proposals = 1 << 16;
   std::size_t max_pending_reads = 1 << 12;
@@ -56,6 +62,7 @@ enum class FailReason : std::uint8_t {
   Busy,      // a bound was reached: certainly not appended
   Timeout,   // forward_timeout / query_timeout passed: outcome unknown
   Dropped,   // its entries were overwritten: certainly never committed
+  TooLarge,  // the commands exceed kMaxProposalBytes (one message must carry them): not appended
   Unknown,   // skipped by a state sync, or refused by a node that may have appended it
              // earlier (a duplicate, or a Forward of a term it may have led): outcome unknown
 };
@@ -93,9 +100,10 @@ struct Ready {
   // entry at the point has the point's term; otherwise the stored log is dropped entirely.
   std::optional<SnapshotPoint> snapshot;
   std::optional<HardState> hard_state;    // persist
-  std::vector<Entry> entries;             // persist: replaces the log from entries.front().index
+  std::vector<Entry> entries;             // persist: replaces the log from entries.front().index,
+                                          // then report persisted(last entry's cursor)
   std::vector<Message> messages;          // send after persisting
-  std::vector<Entry> committed;           // apply in order
+  std::vector<Entry> committed;           // apply in order, then report applied(last index)
   std::vector<ProposalOutcome> proposals;
   std::vector<ReadOutcome> reads;
   std::optional<RoleChange> role_change;
@@ -113,7 +121,8 @@ struct CompactError {
 
 class Core {
  public:
-  Core(CoreOptions options, DurableState durable, Time now);
+  // Reads the hard state, base and entries from `store`, which must outlive the core.
+  Core(CoreOptions options, const LogStore& store, Time now);
 
   // ---- inputs
   void tick(Time now);
@@ -131,6 +140,11 @@ class Core {
   [[nodiscard]] std::expected<SnapshotPoint, CompactError> compact(Index up_to);
   // The shell installed state at `point` (after a StateSyncRequest).
   void state_synced(const SnapshotPoint& point);
+  // The shell's acknowledgements: the store holds the log up to `up_to` (a cursor of an
+  // entry handed out in a Ready; a stale one, since overwritten, is ignored); the state
+  // machine applied committed entries up to `up_to`.
+  void persisted(Cursor up_to);
+  void applied(Index up_to);
 
   // ---- outputs
   [[nodiscard]] bool has_ready() const;
@@ -146,6 +160,10 @@ class Core {
   [[nodiscard]] std::optional<NodeId> leader() const { return leader_; }
   [[nodiscard]] Index commit_index() const { return commit_; }
   [[nodiscard]] Index applied_index() const { return applied_; }
+  // When tick() must next be called at the latest (an election, heartbeat, CheckQuorum or
+  // request deadline): a shell arms one timer instead of polling. The core reads no clock,
+  // so such a shell gives it the time with tick(now) before each other input too.
+  [[nodiscard]] Time next_deadline() const;
   [[nodiscard]] std::uint64_t incarnation() const { return hard_.incarnation; }
   [[nodiscard]] const Membership& membership() const { return configs_.current(); }
   [[nodiscard]] const RaftLog& log() const { return log_; }
@@ -186,6 +204,10 @@ class Core {
     Time down_since{};
   };
 
+  // Inline invariants, on in every build: breaking one is a bug in the core or the shell.
+  static void invariant(bool holds, const char* what) {
+    if (!holds) throw std::logic_error(std::string("raft::Core invariant: ") + what);
+  }
   // A deliberate bug for the simulator's self-test; always false outside a planted build.
   [[nodiscard]] bool planted(PlantedBug bug) const { return kPlantedBugsBuild && options_.planted_bug == bug; }
 
@@ -271,7 +293,8 @@ class Core {
   Role role_ = Role::Follower;
   std::optional<NodeId> leader_;
   Index commit_;
-  Index applied_;
+  Index applying_;       // last committed entry handed out in a Ready
+  Index applied_;        // last entry the shell reported applied (<= applying_)
   Index unstable_from_;  // first entry not yet handed out for persistence
   bool hard_dirty_ = false;
   std::optional<std::optional<NodeId>> planted_unpersisted_vote_;  // VoteBeforePersist: the vote on disk

@@ -61,7 +61,12 @@ inline constexpr std::uint64_t kMaxSaneIndex = std::uint64_t{1} << 62;
 inline constexpr std::uint64_t kMaxSaneTerm = std::uint64_t{1} << 62;
 inline constexpr std::size_t kMaxEntriesPerMessage = 1 << 16;
 inline constexpr std::size_t kMaxVotersPerMessage = 1024;
-inline constexpr std::size_t kMaxEncodedMessageBytes = 64 << 20;
+// One message fits one stream frame (kDefaultMaxFrameSize, 16 MiB): a larger one would
+// close the link it travels on.
+inline constexpr std::size_t kMaxEncodedMessageBytes = 16 << 20;
+// The commands of one proposal travel in one Forward (and one entry in one Append): their
+// encoded size stays below a frame with room for the message's other fields.
+inline constexpr std::size_t kMaxProposalBytes = kMaxEncodedMessageBytes - (64 << 10);
 
 struct MessageError {
   std::string reason;

@@ -7,6 +7,9 @@ namespace mosaik::groups::raft {
 void Core::propose(std::uint64_t request, std::vector<Bytes> commands) {
   auto fail = [&](FailReason reason) { fail_proposal(request, reason); };
   if (commands.empty() || commands.size() > kMaxEntriesPerMessage) return fail(FailReason::Busy);
+  std::size_t bytes = 0;
+  for (const auto& c : commands) bytes += c.size() + kEntryOverheadBytes;
+  if (bytes > kMaxProposalBytes) return fail(FailReason::TooLarge);
   if (hard_.incarnation == 0) return fail(FailReason::NoLeader);
   if (pending_commits_.size() + pending_forwards_.size() >= options_.max_pending_proposals)
     return fail(FailReason::Busy);

@@ -50,7 +50,7 @@ void Core::send_append(const NodeId& to, Progress& pr) {
   m.index = prev;
   m.log_term = *prev_term;
   m.commit = commit_;
-  m.entries = log_.slice(pr.next, log_.last_index(), options_.max_entries_per_append);
+  m.entries = log_.slice(pr.next, log_.last_index(), options_.max_entries_per_append, options_.max_append_bytes);
   if (pr.state == Progress::State::Replicate && !m.entries.empty()) {
     pr.next = m.entries.back().index.next();
     pr.inflight.push_back(m.entries.back().index);
@@ -196,7 +196,7 @@ void Core::maybe_commit() {
   if (role_ != Role::Leader) return;
   const Index candidate = planted(PlantedBug::CommitWithoutQuorum)      ? log_.last_index()
                           : planted(PlantedBug::LearnerCountedInQuorum) ? planted_match_counting_learners()
-                                                                        : progress_.quorum_match(membership(), options_.id, log_.last_index());
+                                                                        : progress_.quorum_match(membership(), options_.id, log_.stable_last());
   // §5.4.2: only an entry of the current term is committed by counting replicas.
   if (candidate <= commit_) return;
   if (log_.term_at(candidate) != hard_.term && !planted(PlantedBug::CountEarlierTermReplicas)) return;
@@ -213,7 +213,7 @@ Index Core::planted_match_counting_learners() const {
   for (const auto* list : {&m.voters, &m.learners}) {
     for (const auto& member : *list) {
       if (member == options_.id) {
-        matches.push_back(log_.last_index());
+        matches.push_back(log_.stable_last());
       } else if (const auto* pr = progress_.find(member)) {
         matches.push_back(pr->match);
       }
@@ -226,7 +226,7 @@ Index Core::planted_match_counting_learners() const {
 
 void Core::commit_to(Index index) {
   if (index <= commit_) return;
-  if (index > log_.last_index()) throw std::logic_error("raft::Core: commit beyond the log");
+  invariant(index <= log_.last_index(), "commit beyond the log");
   commit_ = index;
   resolve_pending_commits();
 }

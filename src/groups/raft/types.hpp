@@ -94,13 +94,6 @@ struct SnapshotPoint {
   MSGPACK_DEFINE(cursor, membership);
 };
 
-// Everything a restarted member reloads from its storage.
-struct DurableState {
-  HardState hard;
-  SnapshotPoint base;
-  std::vector<Entry> entries;  // contiguous, following base.cursor
-};
-
 enum class Role : std::uint8_t { Follower, PreCandidate, Candidate, Leader };
 
 }  // namespace mosaik::groups::raft
