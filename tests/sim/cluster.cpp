@@ -47,6 +47,8 @@ void SimCluster::start(std::uint32_t slot) {
   n.started_at = now_;
   n.clock_rate = 1.0;
   n.reboot_at.reset();
+  n.unreported_persist.reset();
+  n.unreported_apply.reset();
   n.contact = {};
   n.watch = {n.disk.log.hard_state().term, n.disk.log.base().cursor.index};
   n.core_now = local_now(n);
@@ -129,6 +131,13 @@ void SimCluster::advance_to(Time t) {
       count_step();
       n.next_tick = now_ + config_.tick_interval;
       n.core_now = local_now(n);
+      if (n.unreported_persist || n.unreported_apply) {
+        // What the acknowledgements let the core do (commit, compact) is its own Ready,
+        // judged against the membership before the tick changes it.
+        report_acks(n);
+        drain(s);
+        if (!n.core) continue;
+      }
       n.core->tick(n.core_now);
       if (n.sync_wanted) try_state_sync(s);
       drain(s);
@@ -205,7 +214,10 @@ void SimCluster::drain(std::uint32_t slot) {
       n.kv.apply(e);
       n.applied = e.index;
     }
-    if (!r.committed.empty()) n.core->applied(n.applied);
+    if (!r.committed.empty()) {
+      n.unreported_apply = n.applied;
+      if (!config_.lagged_acks) report_acks(n);
+    }
     if (r.role_change && r.role_change->role == Role::Leader) checker_.on_leader(n.id, *n.core);
     for (const auto& p : r.proposals)
       if (hooks_.on_proposal) hooks_.on_proposal(slot, p);
@@ -277,6 +289,7 @@ void SimCluster::try_state_sync(std::uint32_t slot) {
       source = s;
   }
   if (!source) return;  // retried on the next tick
+  report_acks(nodes_[*source]);  // its state is what it applied: the point must say so
   const auto point = nodes_[*source].core->applied_point();
   n.sync_wanted.reset();
   n.kv = nodes_[*source].kv;

@@ -47,6 +47,7 @@ struct ClusterConfig {
   double clock_drift = 0;           // each life's clock runs at a rate drawn in [1 - d, 1 + d]
   double crash_before_send = 0;     // per Ready: persist a prefix of it, crash, reboot later
   bool stale_to_restarted = false;  // messages in flight to a node's previous life still arrive
+  bool lagged_acks = false;         // persisted()/applied() are reported at the node's next tick
   std::uint64_t max_steps = 0;      // deliveries and ticks before StepBudgetExceeded; 0: unbounded
   groups::raft::PlantedBug planted = groups::raft::PlantedBug::None;
 };
@@ -135,6 +136,8 @@ class SimCluster {
     Time started_at{};
     double clock_rate = 1.0;
     std::optional<Time> reboot_at;  // crashed between persist and send: comes back then
+    std::optional<groups::Cursor> unreported_persist;  // lagged_acks: written, not yet told
+    std::optional<Index> unreported_apply;
     LeaderContact contact;
     CommitWatch watch;
   };
@@ -145,6 +148,7 @@ class SimCluster {
   void drain(std::uint32_t slot);
   void trace_memberships(std::uint32_t slot, const groups::raft::Ready& r) const;
   void persist(Node& n, groups::raft::Ready& r);
+  void report_acks(Node& n);
   void persist_prefix(Node& n, groups::raft::Ready& r, std::size_t writes);
   void crash_before_send(std::uint32_t slot, groups::raft::Ready& r);
   [[nodiscard]] Time local_now(const Node& n) const;

@@ -83,7 +83,18 @@ std::uint32_t SimCluster::join() {
 void SimCluster::persist(Node& n, Ready& r) {
   n.disk.log.save(r.snapshot, r.hard_state, r.entries);
   if (r.snapshot) n.disk.base_state = n.kv;
-  if (n.core && !r.entries.empty()) n.core->persisted({r.entries.back().term, r.entries.back().index});
+  if (!n.core || r.entries.empty()) return;
+  n.unreported_persist = groups::Cursor{r.entries.back().term, r.entries.back().index};
+  if (!config_.lagged_acks) report_acks(n);
+}
+
+// What the shell wrote and applied, told to the core (at once, or at its next tick).
+void SimCluster::report_acks(Node& n) {
+  if (!n.core) return;
+  if (n.unreported_persist) n.core->persisted(*n.unreported_persist);
+  if (n.unreported_apply) n.core->applied(*n.unreported_apply);
+  n.unreported_persist.reset();
+  n.unreported_apply.reset();
 }
 
 // A prefix of the Ready's writes (snapshot, hard state, entries in that order) reached the

@@ -31,6 +31,7 @@ struct HarshFaults {
   double crash_before_send = 0;  // per Ready
   bool stale_to_restarted = false;
   bool one_way = false;          // the nemesis may cut one direction of a link
+  bool lagged_acks = false;      // persisted/applied reach the core at its next tick, not at once
 };
 
 enum class Script : std::uint8_t { None, Figure8, PinnedOldLeader, MembershipInPartition };
@@ -117,6 +118,8 @@ class Run {
     } else {
       SimRng vrng(derive_seed(seed, Stream::Tuning));
       draw_variation(params_, vrng);
+      SimRng arng(derive_seed(seed, Stream::Acks));  // its own stream: earlier draws stay as they were
+      params_.harsh.lagged_acks = arng.chance(0.5);
     }
     const auto& t = params_.tuning;
     ClusterConfig config{sim_consensus(params_.nodes, t), params_.compact_after, Time(std::chrono::milliseconds(10))};
@@ -125,6 +128,7 @@ class Run {
     config.clock_drift = t.clock_drift;
     config.crash_before_send = params_.harsh.crash_before_send;
     config.stale_to_restarted = params_.harsh.stale_to_restarted;
+    config.lagged_acks = params_.harsh.lagged_acks;
     config.max_steps = options.max_steps;
     config.planted = options.planted;
     ClusterHooks hooks{
