@@ -30,7 +30,7 @@ asio::awaitable<std::expected<wire::Bytes, BondRefused>> next_frame(transport::R
 
 }  // namespace
 
-asio::awaitable<std::expected<transport::RawLink, BondRefused>> initiate_bond(
+asio::awaitable<std::expected<Bonded, BondRefused>> initiate_bond(
     transport::Connection connection, BondTerms terms, std::chrono::milliseconds timeout) {
   const PeerId peer = connection.peer_id();
   auto opened = co_await connection.open_link(kMaxHandshakeFrame);
@@ -41,7 +41,7 @@ asio::awaitable<std::expected<transport::RawLink, BondRefused>> initiate_bond(
   auto mine = exported_for_bond(connection, terms.group, BondRole::kInitiator);
   auto theirs = exported_for_bond(connection, terms.group, BondRole::kAcceptor);
   if (!mine || !theirs) co_return refuse(link, transport::close_reason::Cancelled, "TLS exporter failed");
-  const HandshakeStart start{terms.network, terms.group, bond_proof(*mine, terms.key, terms.self, peer)};
+  const HandshakeStart start{terms.network, terms.group, terms.member, bond_proof(*mine, terms.key, terms.self, peer)};
   auto sent = co_await link.send_frame(wire::encode(start));
   if (!sent) co_return std::unexpected(BondRefused{sent.error().reason, sent.error().remote, fmt::format("{}", sent.error())});
   auto frame = co_await next_frame(link, timeout);
@@ -50,12 +50,12 @@ asio::awaitable<std::expected<transport::RawLink, BondRefused>> initiate_bond(
   if (!end) co_return refuse(link, close_reason::InvalidHandshake, "undecodable HandshakeEnd: " + end.error().message());
   if (!proofs_equal(end->proof, bond_proof(*theirs, terms.key, peer, terms.self)))
     co_return refuse(link, close_reason::InvalidProof, "the acceptor did not prove the group key");
-  co_return link;
+  co_return Bonded{std::move(link), terms.group, end->member};
 }
 
-asio::awaitable<std::expected<AcceptedBond, BondRefused>> accept_bond(transport::RawLink link, NetworkId network,
-                                                                     PeerId self, FindGroupKey find_key,
-                                                                     std::chrono::milliseconds timeout) {
+asio::awaitable<std::expected<Bonded, BondRefused>> accept_bond(transport::RawLink link, NetworkId network,
+                                                                PeerId self, FindGroup find_group,
+                                                                std::chrono::milliseconds timeout) {
   link.set_max_frame_size(kMaxHandshakeFrame);
   auto frame = co_await next_frame(link, timeout);
   if (!frame) co_return std::unexpected(std::move(frame.error()));
@@ -63,19 +63,19 @@ asio::awaitable<std::expected<AcceptedBond, BondRefused>> accept_bond(transport:
   if (!start) co_return refuse(link, close_reason::InvalidHandshake, "undecodable HandshakeStart: " + start.error().message());
   if (start->network != network)
     co_return refuse(link, transport::close_reason::DifferentNetwork, fmt::format("network {}", start->network));
-  auto key = find_key(start->group);
-  if (!key) co_return refuse(link, close_reason::GroupNotFound, fmt::format("no member of group {}", start->group));
+  auto local = find_group(start->group);
+  if (!local) co_return refuse(link, close_reason::GroupNotFound, fmt::format("no member of group {}", start->group));
   const auto connection = link.connection();
   const PeerId peer = connection.peer_id();
   auto theirs = exported_for_bond(connection, start->group, BondRole::kInitiator);
   auto mine = exported_for_bond(connection, start->group, BondRole::kAcceptor);
   if (!mine || !theirs) co_return refuse(link, transport::close_reason::Cancelled, "TLS exporter failed");
-  if (!proofs_equal(start->proof, bond_proof(*theirs, *key, peer, self)))
+  if (!proofs_equal(start->proof, bond_proof(*theirs, local->key, peer, self)))
     co_return refuse(link, close_reason::InvalidProof, "the initiator did not prove the group key");
-  const HandshakeEnd end{bond_proof(*mine, *key, self, peer)};
+  const HandshakeEnd end{local->member, bond_proof(*mine, local->key, self, peer)};
   auto sent = co_await link.send_frame(wire::encode(end));
   if (!sent) co_return std::unexpected(BondRefused{sent.error().reason, sent.error().remote, fmt::format("{}", sent.error())});
-  co_return AcceptedBond{std::move(link), start->group};
+  co_return Bonded{std::move(link), start->group, start->member};
 }
 
 }  // namespace mosaik::groups::detail

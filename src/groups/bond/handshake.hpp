@@ -1,13 +1,15 @@
 #pragma once
 // The bond handshake of /mosaik/groups/1, on one bidirectional stream per bond:
-//   initiator -> acceptor: HandshakeStart {network, group, proof}
-//   acceptor -> initiator: HandshakeEnd {proof}
+//   initiator -> acceptor: HandshakeStart {network, group, member, proof}
+//   acceptor -> initiator: HandshakeEnd {member, proof}
+// `member` is the sender's identity inside the group's consensus (its PeerId and storage
+// epoch, docs/decisions/0100): Raft messages on the bond are addressed by it.
 // Each proof shows the key is known on this TLS session (proof.hpp). A refusal closes the
 // stream with the seed's reason: InvalidHandshake (undecodable), DifferentNetwork,
 // GroupNotFound, InvalidProof, Timeout. The connection stays: other bonds may share it.
 //
-//   auto link = co_await initiate_bond(connection, terms, 2s);       // expected<RawLink, BondRefused>
-//   auto bond = co_await accept_bond(std::move(raw), network, self, find_key, 2s);
+//   auto bond = co_await initiate_bond(connection, terms, 2s);   // expected<Bonded, BondRefused>
+//   auto bond = co_await accept_bond(std::move(raw), network, self, find_group, 2s);
 
 #include <asio/awaitable.hpp>
 
@@ -30,13 +32,15 @@ namespace mosaik::groups::detail {
 struct HandshakeStart {
   NetworkId network;
   GroupId group;
+  Digest member;
   Digest proof;
-  MOSAIK_WIRE_FIELDS(network, group, proof);
+  MOSAIK_WIRE_FIELDS(network, group, member, proof);
 };
 
 struct HandshakeEnd {
+  Digest member;
   Digest proof;
-  MOSAIK_WIRE_FIELDS(proof);
+  MOSAIK_WIRE_FIELDS(member, proof);
 };
 
 // Both handshake messages are a hundred bytes or so; a bond raises the limit afterwards.
@@ -48,27 +52,34 @@ struct BondRefused {
   std::string detail;
 };
 
-// What the initiator proves: membership of `group` of `network`, as `self`.
+// What the initiator proves: membership of `group` of `network`, as `self` (and `member`).
 struct BondTerms {
   NetworkId network;
   GroupId group;
   GroupKey key;
   PeerId self;
+  Digest member;
 };
 
-[[nodiscard]] asio::awaitable<std::expected<transport::RawLink, BondRefused>> initiate_bond(
-    transport::Connection connection, BondTerms terms, std::chrono::milliseconds timeout);
-
-// The acceptor's groups: the key of a group this node is a member of.
-using FindGroupKey = std::function<std::optional<GroupKey>(const GroupId&)>;
-
-struct AcceptedBond {
+// A handshake that succeeded: the stream the bond lives on and who is at its other end.
+struct Bonded {
   transport::RawLink link;
   GroupId group;
+  Digest peer_member;
 };
 
-[[nodiscard]] asio::awaitable<std::expected<AcceptedBond, BondRefused>> accept_bond(
-    transport::RawLink link, NetworkId network, PeerId self, FindGroupKey find_key,
+[[nodiscard]] asio::awaitable<std::expected<Bonded, BondRefused>> initiate_bond(
+    transport::Connection connection, BondTerms terms, std::chrono::milliseconds timeout);
+
+// The acceptor's side of a group it is a member of: the key, and its own member identity.
+struct LocalMembership {
+  GroupKey key;
+  Digest member;
+};
+using FindGroup = std::function<std::optional<LocalMembership>(const GroupId&)>;
+
+[[nodiscard]] asio::awaitable<std::expected<Bonded, BondRefused>> accept_bond(
+    transport::RawLink link, NetworkId network, PeerId self, FindGroup find_group,
     std::chrono::milliseconds timeout);
 
 }  // namespace mosaik::groups::detail
