@@ -65,8 +65,10 @@ NetworkRuntime::~NetworkRuntime() {
   if (mdns_discovery) mdns_discovery->close();  // posted: runs before the shutdown below
   // Does nothing more when Network::shutdown() already ran; the task owns what it needs.
   auto task = run_shutdown(std::move(shutdown), Network::kDefaultFlushDeadline);
+  groups.reset();
   streams.reset();
   discovery.reset();
+  groups_service.reset();
   streams_service.reset();
   discovery_service.reset();
   endpoint.reset();
@@ -209,9 +211,13 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
       *runtime->endpoint, *runtime->discovery, network_id_, *streams_config);
   runtime->streams.emplace(runtime->streams_service);
   runtime->streams_service->start();
+  runtime->groups_service = std::make_shared<groups::detail::GroupsService>(
+      *runtime->endpoint, *runtime->discovery, network_id_, *groups_config);
+  runtime->groups.emplace(runtime->groups_service);
+  runtime->groups_service->start();
   if (mdns_) start_mdns(*runtime, executor);
   runtime->shutdown = std::make_shared<detail::NodeShutdown>(
-      runtime->streams_service, runtime->discovery_service, *runtime->endpoint);
+      runtime->groups_service, runtime->streams_service, runtime->discovery_service, *runtime->endpoint);
   logger()->info("node {} online on network {}{} at {}", runtime->local.id(), network_id_,
                  runtime->network_secret ? " (admits only holders of its secret)" : "",
                  runtime->local.addr());
@@ -235,6 +241,7 @@ const LocalNode& Network::local() const { return runtime_->local; }
 NetworkId Network::network_id() const { return runtime_->network_id; }
 discovery::Discovery& Network::discovery() const { return *runtime_->discovery; }
 streams::Streams& Network::streams() const { return *runtime_->streams; }
+groups::Groups& Network::groups() const { return *runtime_->groups; }
 RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
 bool Network::has_network_secret() const { return runtime_->network_secret; }

@@ -20,6 +20,7 @@ asio::awaitable<void> NodeShutdown::run(std::chrono::milliseconds flush_deadline
   started_ = true;
   const auto started = std::chrono::steady_clock::now();
   logger()->info("node {} shutting down", endpoint_.id());
+  co_await groups_->stop();
   co_await streams_->stop(flush_deadline);
   co_await discovery_->stop();
   co_await endpoint_.shutdown();

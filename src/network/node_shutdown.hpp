@@ -1,6 +1,7 @@
 #pragma once
 // NodeShutdown: a node's graceful departure, run once by whoever asks first
 // (Network::shutdown() or the last handle's destruction); later callers wait for it.
+//  0. every group departs: its bonds tell their peers, its tasks stop;
 //  1. producers send what they queued and close their consumers' connections with
 //     GracefulShutdown once delivered, for at most the flush deadline; consumers close
 //     their links with GracefulShutdown;
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "../discovery/service.hpp"
+#include "../groups/service.hpp"
 #include "../streams/service.hpp"
 #include "mosaik/primitives/async/notifier.hpp"
 #include "mosaik/transport/endpoint.hpp"
@@ -23,10 +25,12 @@ namespace mosaik::detail {
 
 class NodeShutdown {
  public:
-  NodeShutdown(std::shared_ptr<streams::detail::StreamsService> streams,
+  NodeShutdown(std::shared_ptr<groups::detail::GroupsService> groups,
+               std::shared_ptr<streams::detail::StreamsService> streams,
                std::shared_ptr<discovery::detail::DiscoveryService> discovery,
                transport::Endpoint endpoint)
-      : streams_(std::move(streams)),
+      : groups_(std::move(groups)),
+        streams_(std::move(streams)),
         discovery_(std::move(discovery)),
         endpoint_(std::move(endpoint)) {}
 
@@ -36,6 +40,7 @@ class NodeShutdown {
   bool done() const { return done_.load(std::memory_order_acquire); }
 
  private:
+  std::shared_ptr<groups::detail::GroupsService> groups_;
   std::shared_ptr<streams::detail::StreamsService> streams_;
   std::shared_ptr<discovery::detail::DiscoveryService> discovery_;
   transport::Endpoint endpoint_;

@@ -11,6 +11,7 @@
 
 #include "mosaik/network/network.hpp"
 #include "../discovery/service.hpp"
+#include "../groups/service.hpp"
 #include "../streams/service.hpp"
 #include "mdns/mdns_discovery.hpp"
 #include "node_shutdown.hpp"
@@ -44,6 +45,8 @@ struct NetworkRuntime {
   std::optional<discovery::Discovery> discovery;
   std::shared_ptr<streams::detail::StreamsService> streams_service;
   std::optional<streams::Streams> streams;
+  std::shared_ptr<groups::detail::GroupsService> groups_service;
+  std::optional<groups::Groups> groups;
   // Set when with_mdns_discovery(true): closed before the endpoint goes.
   std::shared_ptr<network::detail::MdnsDiscovery> mdns_discovery;
   // Set once the subsystems run; shared with a shutdown in progress.

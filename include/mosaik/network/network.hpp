@@ -25,6 +25,7 @@
 #include "mosaik/discovery/config.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/config.hpp"
+#include "mosaik/groups/groups.hpp"
 #include "mosaik/primitives/digest.hpp"
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/primitives/network_secret.hpp"
@@ -146,6 +147,7 @@ class Network {
   NetworkId network_id() const;
   discovery::Discovery& discovery() const;
   streams::Streams& streams() const;
+  groups::Groups& groups() const;
   asio::awaitable<void> online() const { return local().online(); }
 
   // Leaves the network gracefully: producers send what they queued and close their

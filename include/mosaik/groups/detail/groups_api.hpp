@@ -1,0 +1,74 @@
+#pragma once
+// What the typed group handles need from the groups subsystem (implemented by
+// src/groups/service.cpp and worker.cpp): one joined group as bytes, and the registry.
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <functional>
+#include <memory>
+#include <typeindex>
+#include <utility>
+#include <vector>
+
+#include <mosaik/groups/config.hpp>
+#include <mosaik/groups/consensus_config.hpp>
+#include <mosaik/groups/group_key.hpp>
+#include <mosaik/groups/leadership_preference.hpp>
+#include <mosaik/groups/status.hpp>
+#include <mosaik/primitives/async/watch.hpp>
+#include <mosaik/primitives/wire.hpp>
+
+namespace mosaik::groups::detail {
+
+struct CommittedCommand {
+  Term term;
+  Index index;
+  wire::Bytes data;
+};
+
+// Committed commands in log order, with the commit position before them and the log's end.
+using ApplyCommands = std::function<void(std::vector<CommittedCommand> commands, Cursor committed_before,
+                                         Cursor log_position)>;
+
+struct ExecuteOutcome {
+  enum class Kind : std::uint8_t { Committed, Offline, Terminated };
+  Kind kind = Kind::Offline;
+  IndexRange range;  // Committed
+};
+
+// One joined group, as bytes. Everything but id() and status() runs on executor().
+class GroupCore {
+ public:
+  virtual ~GroupCore() = default;
+  [[nodiscard]] virtual const GroupId& id() const = 0;
+  [[nodiscard]] virtual asio::any_io_executor executor() const = 0;
+  [[nodiscard]] virtual WatchReceiver<Status> status() const = 0;
+  // Set once, before the group starts: where committed commands go.
+  virtual void set_apply(ApplyCommands apply) = 0;
+  virtual asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) = 0;
+};
+
+struct JoinTerms {
+  GroupKey key;
+  ConsensusConfig consensus;
+  UniqueId machine_signature;
+  UniqueId sync_signature;
+  LeadershipPreference preference = LeadershipPreference::normal();
+};
+
+class GroupsApi {
+ public:
+  using MakeState = std::function<std::shared_ptr<void>(std::shared_ptr<GroupCore>)>;
+  virtual ~GroupsApi() = default;
+  // The live typed state of the group `terms` name (made by `make` from a new core when there
+  // is none) and whether it was made now. A live group held with another machine type is a
+  // programming error (std::logic_error).
+  virtual std::pair<std::shared_ptr<void>, bool> join(JoinTerms terms, std::type_index type,
+                                                      const MakeState& make) = 0;
+  // The last handle of the group went away.
+  virtual void leave(const GroupId& id) = 0;
+  [[nodiscard]] virtual const Config& config() const = 0;
+};
+
+}  // namespace mosaik::groups::detail

@@ -1,0 +1,177 @@
+#pragma once
+// Group<M>: the handle of a joined group (the seed's Group). Copies share one membership;
+// when the last handle goes, this node leaves the group (its bonds hear a departure).
+//
+//   auto idx = co_await group.execute(Cmd::increment(5));     // expected<Index, CommandError<M>>
+//   PeerId leader = co_await group.when().leader_elected();
+//   co_await group.when().committed().reaches(*idx);
+
+#include <asio/co_spawn.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <mosaik/groups/command_error.hpp>
+#include <mosaik/groups/detail/groups_api.hpp>
+#include <mosaik/groups/state_machine.hpp>
+#include <mosaik/groups/status.hpp>
+#include <mosaik/primitives/log.hpp>
+#include <mosaik/primitives/wire.hpp>
+
+namespace mosaik::groups {
+
+namespace detail {
+
+// A joined group with its typed state machine. The machine is touched only on the group's
+// executor (apply), so it needs no lock; the membership ends with the last handle.
+template <StateMachine M>
+struct TypedGroup {
+  TypedGroup(std::shared_ptr<GroupsApi> a, std::shared_ptr<GroupCore> c, M m)
+      : api(std::move(a)), core(std::move(c)), machine(std::move(m)) {}
+  TypedGroup(const TypedGroup&) = delete;
+  TypedGroup& operator=(const TypedGroup&) = delete;
+  ~TypedGroup() { api->leave(core->id()); }
+
+  std::shared_ptr<GroupsApi> api;
+  std::shared_ptr<GroupCore> core;
+  M machine;
+};
+
+class BatchContext final : public ApplyContext {
+ public:
+  BatchContext(Cursor committed, Cursor log_position, Term term)
+      : committed_(committed), log_position_(log_position), term_(term) {}
+  [[nodiscard]] Cursor committed() const override { return committed_; }
+  [[nodiscard]] Cursor log_position() const override { return log_position_; }
+  [[nodiscard]] Term current_term() const override { return term_; }
+
+ private:
+  Cursor committed_, log_position_;
+  Term term_;
+};
+
+// Decodes committed commands and applies them in order, one batch per term.
+template <StateMachine M>
+void apply_committed(M& machine, const GroupId& id, std::vector<CommittedCommand> commands, Cursor committed,
+                     Cursor log_position) {
+  std::vector<typename M::Command> batch;
+  Term batch_term;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    apply_batch(machine, std::move(batch), BatchContext(committed, log_position, batch_term));
+    batch.clear();
+  };
+  for (auto& c : commands) {
+    if (c.term != batch_term) flush();
+    batch_term = c.term;
+    auto decoded = wire::decode<typename M::Command>(c.data);
+    if (!decoded) {
+      // Every member skips it alike: a member with another Command type but the same
+      // signature proposed it. Deterministic, so the replicas stay equal.
+      log::module_logger<"groups">()->error("group {}: committed entry {} is no command of this machine ({}); skipped",
+                                            id, c.index, decoded.error().message());
+      continue;
+    }
+    batch.push_back(std::move(*decoded));
+    committed = Cursor{c.term, c.index};
+  }
+  flush();
+}
+
+}  // namespace detail
+
+template <StateMachine M>
+class Group {
+ public:
+  using Command = typename M::Command;
+
+  explicit Group(std::shared_ptr<detail::TypedGroup<M>> state) : state_(std::move(state)) {}
+
+  [[nodiscard]] const GroupId& id() const { return state_->core->id(); }
+  [[nodiscard]] Status status() const { return state_->core->status().borrow(); }
+  [[nodiscard]] std::optional<PeerId> leader() const { return status().leader; }
+  [[nodiscard]] bool is_leader() const { return status().is_leader; }
+  [[nodiscard]] Index committed() const { return status().committed; }
+  [[nodiscard]] Index log_position() const { return status().log_position; }
+  [[nodiscard]] std::size_t bonds() const { return status().bonds; }
+  // Every change of status(), for conditions when() does not name.
+  [[nodiscard]] WatchReceiver<Status> status_watch() const { return state_->core->status(); }
+
+  // Appends `command` through the leader and waits until it commits: its index.
+  asio::awaitable<std::expected<Index, CommandError<M>>> execute(Command command) const {
+    std::vector<Command> one;
+    one.push_back(std::move(command));
+    auto range = co_await execute_many(std::move(one));
+    if (!range) co_return std::unexpected(std::move(range.error()));
+    co_return range->last;
+  }
+
+  // Appends `commands` as one batch, in order: the range they committed at.
+  asio::awaitable<std::expected<IndexRange, CommandError<M>>> execute_many(std::vector<Command> commands) const {
+    if (commands.empty()) co_return std::unexpected(CommandError<M>(typename CommandError<M>::NoCommands{}));
+    std::vector<wire::Bytes> bytes;
+    bytes.reserve(commands.size());
+    for (const auto& c : commands) bytes.push_back(wire::encode(c));
+    auto core = state_->core;
+    auto outcome = co_await asio::co_spawn(core->executor(), core->execute(std::move(bytes)), asio::use_awaitable);
+    switch (outcome.kind) {
+      case detail::ExecuteOutcome::Kind::Committed: co_return outcome.range;
+      case detail::ExecuteOutcome::Kind::Terminated:
+        co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
+      case detail::ExecuteOutcome::Kind::Offline: break;
+    }
+    co_return std::unexpected(CommandError<M>(typename CommandError<M>::Offline{std::move(commands)}));
+  }
+
+  class When {
+   public:
+    explicit When(WatchReceiver<Status> status) : status_(std::move(status)) {}
+    // The first leader this member follows (or is).
+    asio::awaitable<PeerId> leader_elected() {
+      auto s = co_await status_.wait_until([](const Status& st) { return st.leader.has_value(); });
+      co_return *s.leader;
+    }
+    // A leader other than the one known now.
+    asio::awaitable<PeerId> leader_changed() {
+      const auto before = status_.borrow().leader;
+      auto s = co_await status_.wait_until(
+          [&](const Status& st) { return st.leader.has_value() && st.leader != before; });
+      co_return *s.leader;
+    }
+    // Commands can be executed: a leader is known and reachable (it is us, or we are bonded).
+    asio::awaitable<void> online() {
+      (void)co_await status_.wait_until(
+          [](const Status& st) { return st.leader && (st.is_leader || st.bonds > 0); });
+    }
+    asio::awaitable<void> is_leader() {
+      (void)co_await status_.wait_until([](const Status& st) { return st.is_leader; });
+    }
+    asio::awaitable<void> is_follower() {
+      (void)co_await status_.wait_until([](const Status& st) { return st.leader && !st.is_leader; });
+    }
+    class Committed {
+     public:
+      explicit Committed(WatchReceiver<Status> status) : status_(std::move(status)) {}
+      asio::awaitable<Index> reaches(Index index) {
+        auto s = co_await status_.wait_until([&](const Status& st) { return st.committed >= index; });
+        co_return s.committed;
+      }
+
+     private:
+      WatchReceiver<Status> status_;
+    };
+    [[nodiscard]] Committed committed() const { return Committed(status_); }
+
+   private:
+    WatchReceiver<Status> status_;
+  };
+  [[nodiscard]] When when() const { return When(state_->core->status()); }
+
+ private:
+  std::shared_ptr<detail::TypedGroup<M>> state_;
+};
+
+}  // namespace mosaik::groups

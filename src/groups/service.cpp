@@ -1,0 +1,123 @@
+#include "service.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/dispatch.hpp>
+
+#include <stdexcept>
+
+#include "mosaik/groups/close_reasons.hpp"
+#include "mosaik/primitives/log.hpp"
+
+namespace mosaik::groups::detail {
+namespace {
+
+const auto& logger = log::module_logger<"groups">;
+
+}  // namespace
+
+GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
+                             Config config)
+    : endpoint_(endpoint),
+      discovery_(std::move(discovery)),
+      network_(network),
+      config_(config),
+      tasks_(endpoint.executor()) {}
+
+void GroupsService::start() {
+  std::weak_ptr<GroupsService> weak = shared_from_this();
+  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+  });
+}
+
+asio::awaitable<void> GroupsService::stop() {
+  std::map<GroupId, Registration> groups;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    groups.swap(groups_);
+  }
+  for (auto& [id, reg] : groups) co_await reg.worker->stop();
+  co_await tasks_.close();
+}
+
+std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std::type_index type,
+                                                           const MakeState& make) {
+  const auto id = derive_group_id(terms.key, terms.consensus.digest(), terms.machine_signature, terms.sync_signature);
+  std::shared_ptr<GroupWorker> worker, retired;
+  std::shared_ptr<void> state;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = groups_.find(id); it != groups_.end()) {
+      if (it->second.type != type)
+        throw std::logic_error(fmt::format("group {} is already joined with another state machine type", id));
+      if (auto existing = it->second.state.lock()) return {existing, false};
+      // Its last handle is going away right now: that membership ends, this one begins.
+      retired = std::move(it->second.worker);
+    }
+    WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout)};
+    worker = std::make_shared<GroupWorker>(endpoint_, discovery_, std::move(settings),
+                                           std::make_unique<SystemEnvironment>());
+    state = make(worker);
+    if (stopped_) return {state, true};  // the node is gone: a group that never starts
+    groups_.insert_or_assign(id, Registration{worker, state, type});
+  }
+  if (retired) {
+    asio::co_spawn(endpoint_.executor(), [retired]() -> asio::awaitable<void> { co_await retired->stop(); },
+                   asio::detached);
+  }
+  asio::dispatch(endpoint_.executor(), [worker] { worker->start(); });
+  return {state, true};
+}
+
+void GroupsService::leave(const GroupId& id) {
+  std::shared_ptr<GroupWorker> worker;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = groups_.find(id);
+    // A handle of an earlier membership may go after a new join made a new state.
+    if (it == groups_.end() || !it->second.state.expired()) return;
+    worker = std::move(it->second.worker);
+    groups_.erase(it);
+  }
+  asio::co_spawn(endpoint_.executor(), [worker]() -> asio::awaitable<void> { co_await worker->stop(); },
+                 asio::detached);
+}
+
+std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(id);
+  return it == groups_.end() ? nullptr : it->second.worker;
+}
+
+asio::awaitable<void> GroupsService::serve_connection(transport::Connection connection) {
+  for (;;) {
+    auto link = co_await connection.accept_link(kMaxHandshakeFrame);
+    if (!link) co_return;  // the connection is gone
+    tasks_.spawn(serve_bond(std::move(*link)));
+  }
+}
+
+asio::awaitable<void> GroupsService::serve_bond(transport::RawLink link) {
+  auto find_group = [this](const GroupId& id) -> std::optional<LocalMembership> {
+    auto worker = find(id);
+    if (!worker) return std::nullopt;
+    return LocalMembership{worker->key(), worker->member()};
+  };
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout);
+  auto bond = co_await accept_bond(std::move(link), network_, endpoint_.id(), find_group, timeout);
+  if (!bond) {
+    logger()->info("refused a bond: {} ({})", bond.error().reason, bond.error().detail);
+    co_return;
+  }
+  auto worker = find(bond->group);
+  if (!worker) {  // left the group during the handshake
+    bond->link.close(close_reason::GroupNotFound);
+    co_return;
+  }
+  worker->bonded(std::move(*bond), false);
+}
+
+}  // namespace mosaik::groups::detail

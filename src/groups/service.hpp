@@ -1,0 +1,59 @@
+#pragma once
+// GroupsService: the groups subsystem of one node. It serves /mosaik/groups/1 (runs the bond
+// handshake for the groups this node is a member of and hands each bond to its group's
+// worker) and keeps the registry of joined groups, one GroupWorker per GroupId. Network owns
+// it; stop() departs every group.
+//
+//   auto [state, created] = service->join(terms, typeid(M), make_typed_state);   // Groups::with_key().join()
+
+#include <asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/groups/config.hpp"
+#include "mosaik/groups/detail/groups_api.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/transport/endpoint.hpp"
+#include "worker.hpp"
+
+namespace mosaik::groups::detail {
+
+class GroupsService final : public GroupsApi, public std::enable_shared_from_this<GroupsService> {
+ public:
+  GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network, Config config);
+
+  void start();  // registers the protocol handler
+  // Departs every group and stops their tasks; on the node's executor.
+  asio::awaitable<void> stop();
+
+  // GroupsApi, from any thread. A new worker starts on the node's executor once `make` has
+  // made its typed state (which installs the apply callback).
+  std::pair<std::shared_ptr<void>, bool> join(JoinTerms terms, std::type_index type, const MakeState& make) override;
+  void leave(const GroupId& id) override;
+  [[nodiscard]] const Config& config() const override { return config_; }
+  [[nodiscard]] asio::any_io_executor executor() const { return endpoint_.executor(); }
+
+ private:
+  asio::awaitable<void> serve_connection(transport::Connection connection);
+  asio::awaitable<void> serve_bond(transport::RawLink link);
+  std::shared_ptr<GroupWorker> find(const GroupId& id);
+
+  transport::Endpoint endpoint_;
+  discovery::Discovery discovery_;
+  const NetworkId network_;
+  const Config config_;
+  std::mutex mutex_;
+  struct Registration {
+    std::shared_ptr<GroupWorker> worker;
+    std::weak_ptr<void> state;  // the handles' typed state
+    std::type_index type;
+  };
+  std::map<GroupId, Registration> groups_;  // guarded by mutex_
+  bool stopped_ = false;                                     // guarded by mutex_
+  TaskGroup tasks_;
+};
+
+}  // namespace mosaik::groups::detail

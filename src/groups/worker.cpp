@@ -1,0 +1,306 @@
+#include "worker.hpp"
+
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "mosaik/groups/close_reasons.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
+#include "mosaik/primitives/log.hpp"
+
+namespace mosaik::groups::detail {
+namespace {
+
+const auto& logger = log::module_logger<"groups">;
+
+// With in-memory storage every start of a node is a new member (decision 0100): its log is
+// gone, so it must never vote as the member it was.
+raft::NodeId fresh_member(const PeerId& self) {
+  return Digest::from_bytes(self.as_bytes()).derive("mosaik.groups.member").derive(Digest::random());
+}
+
+BondSettings bond_settings(const ConsensusConfig& c) {
+  BondSettings s;
+  s.heartbeat_interval = c.heartbeat_interval;
+  s.heartbeat_jitter = c.heartbeat_jitter;
+  s.max_missed = c.max_missed_heartbeats;
+  return s;
+}
+
+const char* role_name(raft::Role r) {
+  switch (r) {
+    case raft::Role::Follower: return "follower";
+    case raft::Role::PreCandidate: return "pre-candidate";
+    case raft::Role::Candidate: return "candidate";
+    case raft::Role::Leader: return "leader";
+  }
+  return "?";
+}
+
+}  // namespace
+
+struct GroupWorker::Pending {
+  std::optional<ExecuteResult> result;
+  asio::steady_timer wake;
+  explicit Pending(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
+};
+
+GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
+                         std::unique_ptr<Environment> env)
+    : endpoint_(endpoint),
+      discovery_(std::move(discovery)),
+      settings_(std::move(settings)),
+      env_(std::move(env)),
+      member_(fresh_member(endpoint.id())),
+      tasks_(endpoint.executor()) {
+  raft::CoreOptions o;
+  o.id = member_;
+  o.config = settings_.consensus;
+  o.preference = settings_.preference;
+  o.random = [env = env_.get()] { return env->random(); };
+  core_ = std::make_unique<raft::Core>(std::move(o), store_, env_->now());
+}
+
+GroupWorker::~GroupWorker() = default;
+
+void GroupWorker::start() {
+  tick_timer_.emplace(endpoint_.executor());
+  tasks_.spawn(timer_loop());
+  tasks_.spawn(dial_loop());
+  discovery_.add_group(id());
+  logger()->info("group {}: joined as member {}", id(), member_);
+  pump();
+}
+
+asio::awaitable<void> GroupWorker::stop() {
+  if (stopped_) co_return;
+  stopped_ = true;
+  discovery_.remove_group(id());
+  for (auto& [peer, link] : bonds_) link.bond->depart();
+  for (auto& [request, p] : pending_) {
+    p->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
+    p->wake.cancel();
+  }
+  pending_.clear();
+  if (tick_timer_) tick_timer_->cancel();
+  co_await tasks_.close();
+  status_.modify([](Status& s) {
+    s.terminated = true;
+    return true;
+  });
+}
+
+asio::awaitable<void> GroupWorker::timer_loop() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    armed_for_ = core_->next_deadline();
+    tick_timer_->expires_at(std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(armed_for_)));
+    std::error_code ec;
+    co_await tick_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopped_) co_return;
+    core_->tick(env_->now());
+    pump();
+  }
+}
+
+asio::awaitable<void> GroupWorker::dial_loop() {
+  auto self = shared_from_this();
+  auto catalog = discovery_.catalog_watch();
+  while (!stopped_) {
+    const auto snapshot = catalog.borrow_and_update();
+    for (const auto& [peer, entry] : snapshot) {
+      // One bond per pair: the member with the smaller PeerId dials.
+      if (!(endpoint_.id() < peer) || !entry.groups().contains(id())) continue;
+      if (bonds_.contains(peer) || dialing_.contains(peer)) continue;
+      dialing_.insert(peer);
+      tasks_.spawn(dial(entry));
+    }
+    // A failed dial is retried at the next look, even if the catalog did not change.
+    (void)co_await with_timeout(catalog.changed(), std::chrono::seconds(1));
+  }
+}
+
+asio::awaitable<void> GroupWorker::dial(discovery::CatalogEntry peer) {
+  auto self = shared_from_this();
+  const PeerId id = peer.peer_id();
+  auto connection = co_await endpoint_.connect(peer.addr(), std::string(kAlpn));
+  if (!connection) {
+    logger()->debug("group {}: cannot reach member {}: {}", this->id(), id, connection.error().message);
+  } else {
+    BondTerms terms{settings_.network, this->id(), settings_.key, endpoint_.id(), member_};
+    auto bond = co_await initiate_bond(*connection, std::move(terms), settings_.handshake_timeout);
+    if (bond) {
+      bonded(std::move(*bond), true);
+    } else {
+      logger()->warn("group {}: member {} refused a bond: {} ({})", this->id(), id, bond.error().reason,
+                     bond.error().detail);
+    }
+  }
+  dialing_.erase(id);
+}
+
+void GroupWorker::bonded(Bonded b, bool we_dialed) {
+  const PeerId peer = b.link.connection().peer_id();
+  if (stopped_) {
+    b.link.close(transport::close_reason::GracefulShutdown);
+    return;
+  }
+  if (auto it = bonds_.find(peer); it != bonds_.end() && it->second.bond->up()) {
+    // The peer that dials (the smaller id) dialing again knows its old bond is gone: the new
+    // one replaces it. Anything else is a second bond to the same peer.
+    if (we_dialed || !(peer < endpoint_.id())) {
+      b.link.close(close_reason::AlreadyBonded);
+      return;
+    }
+    const auto old_member = it->second.member;
+    it->second.bond->close(close_reason::AlreadyBonded);  // its on_down sees the replacement and returns
+    if (old_member != b.peer_member) {  // the peer restarted: its old life is gone
+      peers_by_member_.erase(old_member);
+      core_->tick(env_->now());
+      core_->bond_down(old_member);
+    }
+  }
+  const auto member = b.peer_member;
+  std::weak_ptr<GroupWorker> weak = weak_from_this();
+  BondEvents events{[weak, peer, member](wire::Bytes bytes) {
+                      if (auto self = weak.lock()) self->on_raft(peer, member, bytes);
+                    },
+                    [weak, peer, member](BondEnd why, const transport::CloseReason&) {
+                      auto self = weak.lock();
+                      if (!self) return;
+                      auto it = self->bonds_.find(peer);
+                      if (it == self->bonds_.end()) return;
+                      self->on_bond_down(it->second.bond, member, why);
+                    }};
+  auto bond = Bond::start(std::move(b.link), peer, bond_settings(settings_.consensus), std::move(events),
+                          [env = env_.get()] { return env->random(); });
+  bonds_[peer] = Link{bond, member};
+  peers_by_member_[member] = peer;
+  logger()->info("group {}: bonded with {}", id(), peer);
+  core_->tick(env_->now());
+  core_->bond_up(member);
+  pump();
+}
+
+void GroupWorker::on_raft(const PeerId& peer, const raft::NodeId& member, const raft::Bytes& bytes) {
+  if (stopped_) return;
+  auto m = raft::decode_message(bytes);
+  if (!m) {
+    logger()->debug("group {}: undecodable consensus message from {}: {}", id(), peer, m.error().reason);
+    return;
+  }
+  if (m->from != member) {
+    logger()->debug("group {}: {} sent a message in another member's name", id(), peer);
+    return;
+  }
+  core_->tick(env_->now());
+  core_->step(std::move(*m));
+  pump();
+}
+
+void GroupWorker::on_bond_down(const std::shared_ptr<Bond>& bond, const raft::NodeId& member, BondEnd why) {
+  if (stopped_ || bond->up()) return;  // a replacement took this bond's place
+  const PeerId peer = bond->peer();
+  bonds_.erase(peer);
+  peers_by_member_.erase(member);
+  logger()->info("group {}: bond with {} down ({})", id(), peer, why == BondEnd::Departed ? "departed" : "lost");
+  core_->tick(env_->now());
+  if (why == BondEnd::Departed) {
+    core_->peer_departed(member);
+  } else {
+    core_->bond_down(member);
+  }
+  pump();
+}
+
+asio::awaitable<ExecuteOutcome> GroupWorker::execute(std::vector<wire::Bytes> commands) {
+  auto result = co_await propose(std::move(commands));
+  if (result.ok) co_return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
+  co_return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+}
+
+asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands) {
+  auto self = shared_from_this();
+  if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
+  const auto request = next_request_++;
+  auto pending = std::make_shared<Pending>(endpoint_.executor());
+  pending_[request] = pending;
+  core_->tick(env_->now());
+  core_->propose(request, std::move(commands));
+  pump();
+  while (!pending->result) {
+    std::error_code ec;
+    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return *pending->result;
+}
+
+void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {
+  auto it = pending_.find(request);
+  if (it == pending_.end()) return;
+  it->second->result = result;
+  it->second->wake.cancel();
+  pending_.erase(it);
+}
+
+void GroupWorker::pump() {
+  for (int round = 0; round < 64 && core_->has_ready(); ++round) {
+    raft::Ready r = core_->take_ready();
+    store_.save(r.snapshot, r.hard_state, r.entries);
+    if (!r.entries.empty()) core_->persisted({r.entries.back().term, r.entries.back().index});
+    for (const auto& m : r.messages) {
+      auto to = peers_by_member_.find(m.to);
+      if (to == peers_by_member_.end()) continue;
+      if (auto b = bonds_.find(to->second); b != bonds_.end()) b->second.bond->send_raft(raft::encode_message(m));
+    }
+    if (!r.committed.empty()) {
+      std::vector<CommittedCommand> commands;
+      for (auto& e : r.committed)
+        if (e.entry_kind() == raft::EntryKind::Command) commands.push_back({e.term, e.index, std::move(e.data)});
+      if (!commands.empty() && apply_) apply_(std::move(commands), applied_, core_->log().last());
+      applied_ = Cursor{r.committed.back().term, r.committed.back().index};
+      core_->applied(applied_.index);
+    }
+    for (const auto& p : r.proposals) {
+      if (p.kind == raft::ProposalOutcome::Kind::Accepted) continue;
+      finish(p.request, ExecuteResult{p.kind == raft::ProposalOutcome::Kind::Committed, p.range, p.reason});
+    }
+    if (r.role_change) {
+      std::string leader = "none";
+      if (r.role_change->leader == member_) {
+        leader = "this node";
+      } else if (r.role_change->leader) {
+        auto it = peers_by_member_.find(*r.role_change->leader);
+        leader = it == peers_by_member_.end() ? "an unbonded member" : it->second.to_string();
+      }
+      logger()->info("group {}: {} in term {}, leader {}", id(), role_name(r.role_change->role), r.role_change->term,
+                     leader);
+    }
+  }
+  publish_status();
+  if (tick_timer_ && core_->next_deadline() < armed_for_) tick_timer_->cancel();  // re-armed earlier
+}
+
+void GroupWorker::publish_status() {
+  Status s;
+  s.is_leader = core_->role() == raft::Role::Leader;
+  s.term = core_->term();
+  if (const auto leader = core_->leader()) {
+    if (*leader == member_) {
+      s.leader = endpoint_.id();
+    } else if (auto it = peers_by_member_.find(*leader); it != peers_by_member_.end()) {
+      s.leader = it->second;
+    }
+  }
+  s.committed = core_->commit_index();
+  s.log_position = core_->log().last_index();
+  s.bonds = bonds_.size();
+  s.terminated = stopped_;
+  status_.modify([&](Status& current) {
+    if (current == s) return false;
+    current = s;
+    return true;
+  });
+}
+
+}  // namespace mosaik::groups::detail

@@ -1,0 +1,115 @@
+#pragma once
+// GroupWorker: one group on one node. It runs the group's consensus core on the node's
+// executor (handles post to it; no mutex around protocol state), keeps one bond with each
+// member found in the catalog (the member with the smaller PeerId dials), relays the core's
+// messages over them, persists each Ready into its log store, applies committed commands
+// and reports both back to the core, and arms one timer at the core's next deadline.
+//
+//   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);
+//   w->set_apply(apply);  w->start();            // start on the executor
+//   auto r = co_await w->execute({command});     // committed, or why not
+//   co_await w->status().wait_until([](auto& s) { return s.leader.has_value(); });
+
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "environment.hpp"
+#include "groups/bond/bond.hpp"
+#include "groups/bond/handshake.hpp"
+#include "groups/raft/core.hpp"
+#include "mosaik/discovery/discovery.hpp"
+#include "mosaik/groups/consensus_config.hpp"
+#include "mosaik/groups/detail/groups_api.hpp"
+#include "mosaik/groups/group_key.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/primitives/async/watch.hpp"
+#include "mosaik/transport/endpoint.hpp"
+
+namespace mosaik::groups::detail {
+
+struct WorkerSettings {
+  NetworkId network;
+  GroupId group;
+  GroupKey key;
+  ConsensusConfig consensus;
+  LeadershipPreference preference = LeadershipPreference::normal();
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(2);
+};
+
+struct ExecuteResult {
+  bool ok = false;
+  IndexRange range;                                     // ok: where the commands committed
+  raft::FailReason reason = raft::FailReason::Unknown;  // !ok
+};
+
+class GroupWorker final : public GroupCore, public std::enable_shared_from_this<GroupWorker> {
+ public:
+  GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
+              std::unique_ptr<Environment> env);
+  ~GroupWorker() override;
+
+  [[nodiscard]] const GroupId& id() const override { return settings_.group; }
+  [[nodiscard]] asio::any_io_executor executor() const override { return endpoint_.executor(); }
+  [[nodiscard]] WatchReceiver<Status> status() const override { return status_.subscribe(); }
+  void set_apply(ApplyCommands apply) override { apply_ = std::move(apply); }
+  asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override;
+
+  [[nodiscard]] const raft::NodeId& member() const { return member_; }
+  [[nodiscard]] const GroupKey& key() const { return settings_.key; }
+
+  // ---- on the executor
+  void start();
+  // Departs every bond, stops the tasks and forgets the group's state.
+  asio::awaitable<void> stop();
+  // An accepted bond (the service ran the handshake).
+  void bonded(Bonded bond, bool we_dialed);
+  // Appends `commands` (through the leader) and waits until they commit or fail.
+  asio::awaitable<ExecuteResult> propose(std::vector<raft::Bytes> commands);
+
+ private:
+  struct Pending;
+
+  asio::awaitable<void> timer_loop();
+  asio::awaitable<void> dial_loop();
+  asio::awaitable<void> dial(discovery::CatalogEntry peer);
+  void on_raft(const PeerId& peer, const raft::NodeId& member, const raft::Bytes& bytes);
+  void on_bond_down(const std::shared_ptr<Bond>& bond, const raft::NodeId& member, BondEnd why);
+  void pump();
+  void publish_status();
+  void finish(std::uint64_t request, ExecuteResult result);
+
+  transport::Endpoint endpoint_;
+  discovery::Discovery discovery_;
+  const WorkerSettings settings_;
+  ApplyCommands apply_;
+  std::unique_ptr<Environment> env_;
+  const raft::NodeId member_;  // this start of this node: in-memory storage, a new member each time
+  raft::MemoryLogStore store_;
+  std::unique_ptr<raft::Core> core_;
+  Watch<Status> status_;
+
+  struct Link {
+    std::shared_ptr<Bond> bond;
+    raft::NodeId member;
+  };
+  std::map<PeerId, Link> bonds_;
+  std::map<raft::NodeId, PeerId> peers_by_member_;
+  std::set<PeerId> dialing_;
+  std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;
+  std::uint64_t next_request_ = 1;
+  std::optional<asio::steady_timer> tick_timer_;
+  raft::Time armed_for_{};
+  Cursor applied_;  // the last committed entry handed to the state machine
+  bool stopped_ = false;
+  TaskGroup tasks_;
+};
+
+}  // namespace mosaik::groups::detail
