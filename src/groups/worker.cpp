@@ -39,7 +39,8 @@ const char* role_name(raft::Role r) {
 }  // namespace
 
 struct GroupWorker::Pending {
-  std::optional<ExecuteResult> result;
+  bool until_commit = true;             // proposals: wait for the commit, not the assignment
+  std::optional<ExecuteResult> result;  // proposals; strong reads: ok and the index in range.last
   asio::steady_timer wake;
   explicit Pending(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
 };
@@ -81,6 +82,7 @@ asio::awaitable<void> GroupWorker::stop() {
     p->wake.cancel();
   }
   pending_.clear();
+  applied_changed_.notify();  // strong reads waiting for an application end
   if (tick_timer_) tick_timer_->cancel();
   co_await tasks_.close();
   status_.modify([](Status& s) {
@@ -214,16 +216,54 @@ void GroupWorker::on_bond_down(const std::shared_ptr<Bond>& bond, const raft::No
 }
 
 asio::awaitable<ExecuteOutcome> GroupWorker::execute(std::vector<wire::Bytes> commands) {
-  auto result = co_await propose(std::move(commands));
+  auto result = co_await propose(std::move(commands), true);
   if (result.ok) co_return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
   co_return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
 }
 
-asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands) {
+asio::awaitable<ExecuteOutcome> GroupWorker::feed(std::vector<wire::Bytes> commands) {
+  auto result = co_await propose(std::move(commands), false);
+  if (result.ok) co_return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
+  co_return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+}
+
+asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
+  auto self = shared_from_this();
+  if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
+  if (!strong) co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
+  const auto request = next_request_++;
+  auto pending = std::make_shared<Pending>(endpoint_.executor());
+  pending_[request] = pending;
+  core_->tick(env_->now());
+  core_->read(request);
+  pump();
+  while (!pending->result) {
+    std::error_code ec;
+    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!pending->result->ok) {
+    co_return ReadBarrier{stopped_ ? ReadBarrier::Kind::Terminated : ReadBarrier::Kind::Offline, {}};
+  }
+  const Index at = pending->result->range.last;
+  while (applied_.index < at && !stopped_) {  // the confirmed index may not be applied here yet
+    const auto seen = applied_changed_.version();
+    if (applied_.index >= at) break;
+    co_await applied_changed_.wait_change(seen);
+  }
+  if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
+  co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
+}
+
+void GroupWorker::finish_read(const raft::ReadOutcome& outcome) {
+  finish(outcome.request, ExecuteResult{outcome.ok, IndexRange{outcome.index, outcome.index}, outcome.reason});
+}
+
+asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands, bool until_commit) {
   auto self = shared_from_this();
   if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
   const auto request = next_request_++;
   auto pending = std::make_shared<Pending>(endpoint_.executor());
+  pending->until_commit = until_commit;
   pending_[request] = pending;
   core_->tick(env_->now());
   core_->propose(request, std::move(commands));
@@ -260,11 +300,17 @@ void GroupWorker::pump() {
       if (!commands.empty() && apply_) apply_(std::move(commands), applied_, core_->log().last());
       applied_ = Cursor{r.committed.back().term, r.committed.back().index};
       core_->applied(applied_.index);
+      applied_changed_.notify();
     }
     for (const auto& p : r.proposals) {
-      if (p.kind == raft::ProposalOutcome::Kind::Accepted) continue;
+      if (p.kind == raft::ProposalOutcome::Kind::Accepted) {
+        auto it = pending_.find(p.request);
+        if (it != pending_.end() && !it->second->until_commit) finish(p.request, ExecuteResult{true, p.range, {}});
+        continue;
+      }
       finish(p.request, ExecuteResult{p.kind == raft::ProposalOutcome::Kind::Committed, p.range, p.reason});
     }
+    for (const auto& read : r.reads) finish_read(read);
     if (r.role_change) {
       std::string leader = "none";
       if (r.role_change->leader == member_) {

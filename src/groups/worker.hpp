@@ -61,6 +61,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   [[nodiscard]] WatchReceiver<Status> status() const override { return status_.subscribe(); }
   void set_apply(ApplyCommands apply) override { apply_ = std::move(apply); }
   asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override;
+  asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) override;
+  asio::awaitable<ReadBarrier> read_barrier(bool strong) override;
 
   [[nodiscard]] const raft::NodeId& member() const { return member_; }
   [[nodiscard]] const GroupKey& key() const { return settings_.key; }
@@ -71,8 +73,9 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   asio::awaitable<void> stop();
   // An accepted bond (the service ran the handshake).
   void bonded(Bonded bond, bool we_dialed);
-  // Appends `commands` (through the leader) and waits until they commit or fail.
-  asio::awaitable<ExecuteResult> propose(std::vector<raft::Bytes> commands);
+  // Appends `commands` (through the leader) and waits until they commit (or, without
+  // `until_commit`, are assigned a range) or fail.
+  asio::awaitable<ExecuteResult> propose(std::vector<raft::Bytes> commands, bool until_commit);
 
  private:
   struct Pending;
@@ -85,6 +88,7 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void pump();
   void publish_status();
   void finish(std::uint64_t request, ExecuteResult result);
+  void finish_read(const raft::ReadOutcome& outcome);
 
   transport::Endpoint endpoint_;
   discovery::Discovery discovery_;
@@ -103,7 +107,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::map<PeerId, Link> bonds_;
   std::map<raft::NodeId, PeerId> peers_by_member_;
   std::set<PeerId> dialing_;
-  std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;
+  std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;  // proposals and strong reads
+  Notifier applied_changed_;
   std::uint64_t next_request_ = 1;
   std::optional<asio::steady_timer> tick_timer_;
   raft::Time armed_for_{};

@@ -136,6 +136,19 @@ TEST(GroupsNet, commands_from_the_leader_and_from_followers_commit_on_every_memb
     sum += 300;
     for (auto& m : members) (void)co_await test::timeout_s(10, m.when().committed().reaches(last->last));
     for (const auto& c : counters) CO_ASSERT_TRUE(c.value->load() == sum);
+    // Strong reads on every member see everything committed; a weak read on the member
+    // that executed sees at least its own command.
+    for (auto& m : members) {
+      auto strong = co_await test::timeout_s(10, m.query(groups::Unit{}, groups::Consistency::Strong));
+      CO_ASSERT_TRUE(strong.has_value() && strong->result == sum && strong->at_position >= last->last);
+    }
+    auto weak = co_await members[0].query(groups::Unit{}, groups::Consistency::Weak);
+    CO_ASSERT_TRUE(weak.has_value() && weak->result == sum);
+    // feed returns once the leader assigned an index; the commit follows.
+    const Add fed_add{7};
+    auto fed = co_await test::timeout_s(10, members[2].feed(fed_add));
+    CO_ASSERT_TRUE(fed.has_value() && *fed > last->last);
+    (void)co_await test::timeout_s(10, members[2].when().committed().reaches(*fed));
     std::vector<Add> empty;
     auto none = co_await members[1].execute_many(std::move(empty));
     CO_ASSERT_TRUE(!none && none.error().is_no_commands());

@@ -126,6 +126,42 @@ class Group {
     co_return std::unexpected(CommandError<M>(typename CommandError<M>::Offline{std::move(commands)}));
   }
 
+  // Appends `command` through the leader: its index once assigned, before it commits.
+  asio::awaitable<std::expected<Index, CommandError<M>>> feed(Command command) const {
+    auto core = state_->core;
+    std::vector<wire::Bytes> bytes;
+    bytes.push_back(wire::encode(command));
+    auto outcome = co_await asio::co_spawn(core->executor(), core->feed(std::move(bytes)), asio::use_awaitable);
+    if (outcome.kind == detail::ExecuteOutcome::Kind::Committed) co_return outcome.range.last;
+    if (outcome.kind == detail::ExecuteOutcome::Kind::Terminated)
+      co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
+    std::vector<Command> back;
+    back.push_back(std::move(command));
+    co_return std::unexpected(CommandError<M>(typename CommandError<M>::Offline{std::move(back)}));
+  }
+
+  // Weak: this member's state now. Strong: linearizable, confirmed with the leader first.
+  asio::awaitable<std::expected<CommittedQueryResult<M>, QueryError<M>>> query(typename M::Query query,
+                                                                                 Consistency consistency) const {
+    using Result = std::expected<CommittedQueryResult<M>, QueryError<M>>;
+    auto state = state_;
+    // The machine is read on the group's executor, where it is applied.
+    auto read = [](std::shared_ptr<detail::TypedGroup<M>> st, typename M::Query q, bool strong) -> asio::awaitable<Result> {
+      auto barrier = co_await st->core->read_barrier(strong);
+      switch (barrier.kind) {
+        case detail::ReadBarrier::Kind::Ready:
+          co_return CommittedQueryResult<M>{st->machine.query(q), barrier.at};
+        case detail::ReadBarrier::Kind::Terminated:
+          co_return std::unexpected(QueryError<M>(typename QueryError<M>::GroupTerminated{}));
+        case detail::ReadBarrier::Kind::Offline: break;
+      }
+      co_return std::unexpected(QueryError<M>(typename QueryError<M>::Offline{std::move(q)}));
+    };
+    co_return co_await asio::co_spawn(state->core->executor(),
+                                      read(state, std::move(query), consistency == Consistency::Strong),
+                                      asio::use_awaitable);
+  }
+
   class When {
    public:
     explicit When(WatchReceiver<Status> status) : status_(std::move(status)) {}

@@ -37,6 +37,13 @@ struct ExecuteOutcome {
   IndexRange range;  // Committed
 };
 
+// Where a query may read the state machine: at `at` (its applied position).
+struct ReadBarrier {
+  enum class Kind : std::uint8_t { Ready, Offline, Terminated };
+  Kind kind = Kind::Offline;
+  Index at;
+};
+
 // One joined group, as bytes. Everything but id() and status() runs on executor().
 class GroupCore {
  public:
@@ -46,7 +53,13 @@ class GroupCore {
   [[nodiscard]] virtual WatchReceiver<Status> status() const = 0;
   // Set once, before the group starts: where committed commands go.
   virtual void set_apply(ApplyCommands apply) = 0;
+  // Appends through the leader; completes once committed.
   virtual asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) = 0;
+  // Appends through the leader; completes once the leader assigned the range (not committed).
+  virtual asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) = 0;
+  // Weak: the state as applied here now. Strong: the leader confirmed (ReadIndex) that no
+  // newer commit exists beyond an index, and this member applied up to it.
+  virtual asio::awaitable<ReadBarrier> read_barrier(bool strong) = 0;
 };
 
 struct JoinTerms {
