@@ -17,6 +17,8 @@ pkg_check_modules(avahi REQUIRED IMPORTED_TARGET GLOBAL avahi-core)
 # mosaik_network, included by src/network/metrics/ alone (docs/decisions/0701).
 if(NOT MOSAIK_BUILD_FUZZ)
   find_package(prometheus-cpp CONFIG REQUIRED)
+  # Its HTTP server, whose request hook serves the live web view beside /metrics.
+  find_package(civetweb CONFIG REQUIRED)
 endif()
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.

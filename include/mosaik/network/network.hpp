@@ -122,7 +122,8 @@ class NetworkBuilder {
   // Serves Prometheus metrics at http://<address>/metrics (port 0: any free port; see
   // Network::metrics_address()): peers in the catalog, connections, bytes and packets in
   // and out, refused handshakes by reason, datums and bytes per stream and peer, lagging
-  // consumers and the datums they lost (docs/decisions/0701). Off by default.
+  // consumers and the datums they lost; and a live web view at http://<address>/ drawn from
+  // http://<address>/state.json (docs/decisions/0701). Off by default.
   NetworkBuilder& with_metrics(SocketAddr address);
 
   asio::awaitable<std::expected<Network, network::Error>> build();

@@ -1,8 +1,9 @@
 #pragma once
-// MetricsServer: the node's Prometheus endpoint (NetworkBuilder::with_metrics). An HTTP
-// server (prometheus-cpp's Exposer, civetweb threads) answers GET /metrics in the text
-// format; each scrape reads the subsystems' counters at that moment (docs/decisions/0701):
-// nothing is recorded twice and nothing runs between scrapes.
+// MetricsServer: the node's Prometheus endpoint and live web view (NetworkBuilder::
+// with_metrics). An HTTP server (prometheus-cpp's Exposer, civetweb threads) answers
+// GET /metrics in the text format, GET / with a self-contained page and GET /state.json with
+// what the page draws; each request reads the subsystems' counters at that moment
+// (docs/decisions/0701): nothing is recorded twice and nothing runs between requests.
 
 #include <expected>
 #include <memory>
@@ -42,6 +43,7 @@ class MetricsServer {
   class Collector;
   MetricsServer() = default;
   std::shared_ptr<Collector> collector_;
+  std::unique_ptr<Sources> sources_;  // what / and /state.json read; outlives exposer_
   std::unique_ptr<prometheus::Exposer> exposer_;
   SocketAddr address_;
 };
