@@ -48,6 +48,8 @@ std::vector<FlagCase> bad_flags() {
       {{"bootstrap", "--network", "n", "--tag", ""}, {}, "--tag"},
       {{"bootstrap", "--network", "n", "--json"}, {}, "--json"},
       {{"bootstrap", "--network", "n", "--listen", "127.0.0.1:99999"}, {}, "--listen"},
+      {{"bootstrap", "--network", "n", "--metrics", "localhost"}, {}, "--metrics"},
+      {{"peers", "--network", "n", "--bootstrap", peer, "--metrics", "127.0.0.1:0"}, {}, "--metrics"},
   };
 }
 

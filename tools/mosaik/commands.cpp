@@ -65,6 +65,9 @@ asio::awaitable<void> run_bootstrap(mosaik::Network node, Options opt) {
   fmt::print("bootstrap node {} on network '{}'\n", node.local().id(), opt.network);
   fmt::print("address: {}\n", addr);
   fmt::print("other nodes join with: --bootstrap {}\n", addr);
+  if (const auto metrics = node.metrics_address()) {
+    fmt::print("metrics: http://{}/metrics, live view: http://{}/\n", *metrics, *metrics);
+  }
   if (!opt.secret) {
     fmt::print("(a random identity: give --secret for an address that survives restarts)\n");
   }

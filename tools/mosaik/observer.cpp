@@ -37,7 +37,11 @@ asio::awaitable<mosaik::Network> start_node(const Options& opt) {
   builder.with_addresses(std::set<mosaik::SocketAddr>{opt.listen});
   if (opt.secret) builder.with_secret_key(mosaik::SecretKey::from_seed(*opt.secret));
   if (opt.network_secret) builder.with_network_secret(std::string_view(*opt.network_secret));
+  if (opt.metrics) builder.with_metrics(*opt.metrics);
   auto built = co_await builder.build();
+  if (!built && built.error().kind == mosaik::network::Error::Kind::kMetrics) {
+    throw Failure(fmt::format("--metrics: {}", built.error().message));
+  }
   if (!built) {
     throw Failure(fmt::format("--listen {}: the node failed to start: {}", opt.listen,
                               built.error().message));

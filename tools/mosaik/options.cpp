@@ -64,6 +64,7 @@ struct Raw {
   std::uint64_t timeout_s = 10;
   std::uint64_t settle_ms = 500;
   bool no_dht = false;
+  std::string metrics;
 };
 
 void add_common(CLI::App& cmd, Options& opt, Raw& raw) {
@@ -124,6 +125,10 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
       ->delimiter(',');
   bootstrap->add_flag("--print-address-only", opt.print_address_only,
                       "print the node's address and nothing else");
+  bootstrap->add_option("--metrics", raw.metrics,
+                        "serve Prometheus metrics at http://IP:PORT/metrics and a live view at /")
+      ->envname("MOSAIK_METRICS")
+      ->check(checked_by(parse_listen, "IP:PORT"));
 
   auto* peers = app.add_subcommand(
       "peers", "join as an observer and list the catalog: id, addresses, tags, streams, groups, age");
@@ -163,6 +168,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
 
   for (const auto& b : raw.bootstrap) opt.bootstrap.push_back(*parse_peer(b));
   opt.listen = *parse_listen(raw.listen);
+  if (!raw.metrics.empty()) opt.metrics = *parse_listen(raw.metrics);
   opt.dht = !raw.no_dht;
   opt.timeout = std::chrono::seconds(raw.timeout_s);
   opt.settle = std::chrono::milliseconds(raw.settle_ms);

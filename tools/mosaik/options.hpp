@@ -32,6 +32,7 @@ struct Options {
   // bootstrap.
   std::vector<std::string> tags{"bootstrap"};       // --tag, repeatable
   bool print_address_only = false;                  // --print-address-only
+  std::optional<mosaik::SocketAddr> metrics;        // --metrics: Prometheus and the web view
 };
 
 // Options to run with, or the exit code to leave with (after --help, or a refused flag,
