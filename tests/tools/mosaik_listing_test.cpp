@@ -45,7 +45,7 @@ TEST(MosaikListing, peers_json_lists_all_five_nodes_of_a_network) {
     for (const auto& n : nodes) {
       EXPECT_NE(json.find("\"id\":\"" + n.local().id().to_string() + "\""), std::string::npos)
           << n.local().id().to_string() << " missing from:\n" << out;
-      const auto& addr = *n.local().addr().direct_addresses.begin();
+      const auto addr = *n.local().addr().direct_addresses.begin();  // a copy: addr() is a value
       EXPECT_NE(json.find(to_string(addr)), std::string::npos) << out;
     }
   });
