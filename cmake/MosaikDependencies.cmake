@@ -13,6 +13,13 @@ pkg_check_modules(libtorrent REQUIRED IMPORTED_TARGET GLOBAL libtorrent-rasterba
 # mDNS / DNS-SD (avahi-core, embedded on the node's event loop): private to mosaik_network,
 # included by src/network/mdns/ alone (docs/decisions/0208).
 pkg_check_modules(avahi REQUIRED IMPORTED_TARGET GLOBAL avahi-core)
+# Prometheus metrics (prometheus-cpp's text format and its civetweb HTTP server): private to
+# mosaik_network, included by src/network/metrics/ alone (docs/decisions/0701).
+if(NOT MOSAIK_BUILD_FUZZ)
+  find_package(prometheus-cpp CONFIG REQUIRED)
+  # Its HTTP server, whose request hook serves the live web view beside /metrics.
+  find_package(civetweb CONFIG REQUIRED)
+endif()
 
 # Standalone Asio is header-only; Debian ships no CMake config for it.
 if(NOT TARGET mosaik_asio)

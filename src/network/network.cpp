@@ -53,6 +53,7 @@ asio::any_io_executor NetworkRuntime::start_own_thread() {
 }
 
 NetworkRuntime::~NetworkRuntime() {
+  metrics.reset();  // its scrapes read the subsystems below
   if (!endpoint) {  // build() failed before binding: only the event loop to stop
     if (context) {
       work.reset();
@@ -157,6 +158,11 @@ NetworkBuilder& NetworkBuilder::with_transport(transport::EndpointConfig config)
   return *this;
 }
 
+NetworkBuilder& NetworkBuilder::with_metrics(SocketAddr address) {
+  metrics_ = address;
+  return *this;
+}
+
 asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() {
   using E = network::Error;
   if (network_id_.is_zero()) {
@@ -216,6 +222,13 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   runtime->groups.emplace(runtime->groups_service);
   runtime->groups_service->start();
   if (mdns_) start_mdns(*runtime, executor);
+  if (metrics_) {
+    auto metrics = network::detail::MetricsServer::start(
+        *metrics_, {*runtime->discovery, *runtime->endpoint, runtime->streams_service});
+    if (!metrics) co_return std::unexpected(E{E::Kind::kMetrics, metrics.error()});
+    runtime->metrics = std::move(*metrics);
+    logger()->info("metrics at http://{}/metrics", runtime->metrics->address());
+  }
   runtime->shutdown = std::make_shared<detail::NodeShutdown>(
       runtime->groups_service, runtime->streams_service, runtime->discovery_service, *runtime->endpoint);
   logger()->info("node {} online on network {}{} at {}", runtime->local.id(), network_id_,
@@ -246,5 +259,9 @@ RelayMode Network::relay_mode() const { return runtime_->relay_mode; }
 bool Network::mdns_discovery() const { return runtime_->mdns; }
 bool Network::has_network_secret() const { return runtime_->network_secret; }
 const groups::Config& Network::groups_config() const { return runtime_->groups_config; }
+std::optional<SocketAddr> Network::metrics_address() const {
+  if (!runtime_->metrics) return std::nullopt;
+  return runtime_->metrics->address();
+}
 
 }  // namespace mosaik

@@ -14,6 +14,7 @@
 #include "../groups/service.hpp"
 #include "../streams/service.hpp"
 #include "mdns/mdns_discovery.hpp"
+#include "metrics/metrics_server.hpp"
 #include "node_shutdown.hpp"
 
 namespace mosaik::detail {
@@ -51,6 +52,8 @@ struct NetworkRuntime {
   std::shared_ptr<network::detail::MdnsDiscovery> mdns_discovery;
   // Set once the subsystems run; shared with a shutdown in progress.
   std::shared_ptr<NodeShutdown> shutdown;
+  // Set when with_metrics: stopped first, so that no scrape outlives a subsystem.
+  std::unique_ptr<network::detail::MetricsServer> metrics;
   LocalNode local;
 };
 

@@ -231,6 +231,8 @@ PushOutcome Fanout::offer_to_subscribers(const std::function<bool(const Criteria
       sub->target = false;
       sub->close_with = close_reason::TooSlow;
       sub->accepting = false;
+      lagged_.fetch_add(1, std::memory_order_relaxed);
+      dropped_.fetch_add(sub->queued + 1, std::memory_order_relaxed);
       sub->drop_queue();
       logger()->info("stream {}: consumer {} is too slow, disconnecting", settings_.stream_id,
                      sub->info.consumer_id());

@@ -59,6 +59,10 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   // Completes once no subscription is left.
   asio::awaitable<void> until_drained() const;
   bool is_closed() const;
+  // Consumers closed with TooSlow, and the datums they lost with it (what was queued for
+  // them, and the datum they had no room for).
+  std::uint64_t lagged_consumers() const { return lagged_.load(std::memory_order_relaxed); }
+  std::uint64_t dropped_datums() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   // A new chunk reserves what the sender took last time, at least this much.
@@ -128,6 +132,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   std::uint64_t next_id_ = 0;                                      // guarded by mutex_
   bool online_ = false;  // guarded by mutex_; online_spec_ on the current channels
   std::atomic<bool> online_hint_ = false;  // online_, readable without the lock
+  std::atomic<std::uint64_t> lagged_{0};   // written under mutex_, read by metrics
+  std::atomic<std::uint64_t> dropped_{0};
 
   Watch<ChannelSnapshot> channels_;
   ConditionSpec online_spec_;

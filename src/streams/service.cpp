@@ -206,3 +206,36 @@ asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link
 }
 
 }  // namespace mosaik::streams::detail
+
+namespace mosaik::streams::detail {
+
+StreamsService::Counters StreamsService::counters() {
+  std::vector<std::shared_ptr<Fanout>> fanouts;
+  std::vector<std::shared_ptr<ConsumerWorker>> workers;
+  {  // copies under the lock; each is asked outside it (they take locks of their own)
+    std::lock_guard lock(mutex_);
+    for (const auto& [stream, reg] : producers_) {
+      if (!reg.state.expired()) fanouts.push_back(reg.fanout);
+    }
+    for (const auto& w : consumers_) {
+      if (auto worker = w.lock()) workers.push_back(std::move(worker));
+    }
+  }
+  Counters out;
+  for (const auto& fanout : fanouts) {
+    out.produced.push_back({fanout->stream_id(), fanout->lagged_consumers(), fanout->dropped_datums()});
+    for (const auto& info : fanout->consumers()) {
+      const auto stats = info.stats();
+      out.channels.push_back({info.stream_id(), info.consumer_id(), true, stats.datums(), stats.bytes()});
+    }
+  }
+  for (const auto& worker : workers) {
+    for (const auto& info : worker->producers()) {
+      const auto stats = info.stats();
+      out.channels.push_back({info.stream_id(), info.producer_id(), false, stats.datums(), stats.bytes()});
+    }
+  }
+  return out;
+}
+
+}  // namespace mosaik::streams::detail

@@ -48,6 +48,26 @@ class StreamsService final : public StreamsApi,
   // Subscriptions refused because their handshake was malformed or late.
   std::uint64_t rejected_handshakes() const { return rejected_.load(); }
 
+  // For metrics: every channel of this node, as producer (one per consumer subscribed) and
+  // as consumer (one per producer it receives from), and each produced stream's laggards.
+  struct ChannelCounters {
+    StreamId stream;
+    PeerId peer;  // the consumer (producing) or the producer (consuming)
+    bool producing = false;
+    std::uint64_t datums = 0;
+    std::uint64_t bytes = 0;
+  };
+  struct StreamCounters {
+    StreamId stream;
+    std::uint64_t lagged_consumers = 0;
+    std::uint64_t dropped_datums = 0;
+  };
+  struct Counters {
+    std::vector<ChannelCounters> channels;
+    std::vector<StreamCounters> produced;
+  };
+  Counters counters();
+
  private:
   struct Registration {
     std::weak_ptr<void> state;  // the handles' shared ProducerState<D>

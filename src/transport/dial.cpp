@@ -110,6 +110,7 @@ asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(E
       continue;
     }
     connections_.emplace(conn->get(), *conn);
+    count_connections();
     if (attempts.empty()) dialed_[key] = *conn;  // a concurrent dial waits on this one
     attempts.push_back(*conn);
     ++race->running;

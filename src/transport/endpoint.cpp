@@ -147,6 +147,8 @@ std::uint64_t Endpoint::buffered_receive_bytes() const {
   return query_core([](detail::EndpointCore& core) { return core.buffered_receive_bytes(); });
 }
 
+TrafficStats Endpoint::traffic() const { return state_->core->traffic(); }
+
 std::size_t Endpoint::open_connections() const {
   return query_core([](detail::EndpointCore& core) { return core.open_connections(); });
 }

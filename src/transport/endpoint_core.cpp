@@ -70,13 +70,14 @@ std::expected<std::shared_ptr<EndpointCore>, BindError> EndpointCore::create(
     if (!path) return std::unexpected(BindError{path.error()});
     auto slot = std::make_unique<PathSlot>();
     slot->core = core.get();
+    std::unique_ptr<PacketPath> inner = std::move(*path);
     if (config.faults) {
-      auto faulty = std::make_unique<FaultInjectingPath>(executor, std::move(*path), *config.faults);
+      auto faulty = std::make_unique<FaultInjectingPath>(executor, std::move(inner), *config.faults);
       core->fault_controls_.push_back(faulty.get());
-      slot->path = std::move(faulty);
-    } else {
-      slot->path = std::move(*path);
+      inner = std::move(faulty);
     }
+    // Counts what the endpoint sends (before any injected fault: what it meant to send).
+    slot->path = std::make_unique<CountingPath>(std::move(inner), core->traffic_);
     slot->path->start(*slot);
     core->paths_.push_back(std::move(slot));
   }
@@ -104,6 +105,7 @@ void EndpointCore::unregister_cid(const ngtcp2_cid& cid) {
 
 void EndpointCore::on_packet(PathSlot& slot, const UdpEndpoint& from,
                              std::span<const std::uint8_t> packet) {
+  traffic_->received(packet.size());
   // ngtcp2 0.12 asserts (aborts the process) on an empty datagram instead of refusing it.
   if (packet.empty()) return;
   ngtcp2_version_cid vc;
@@ -130,6 +132,7 @@ void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
     original_dcid = address_validation_.verify(hd, from, now_ns());
     if (!original_dcid) {
       send_stateless(slot, from, AddressValidation::invalid_token_close(hd));
+      traffic_->failed(HandshakeFailure::kInvalidToken);
       return;
     }
   }
@@ -145,6 +148,7 @@ void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
   if (full) {
     send_stateless(slot, from, original_dcid ? AddressValidation::busy_close(hd)
                                              : address_validation_.retry(hd, from, now_ns()));
+    if (original_dcid) traffic_->failed(HandshakeFailure::kBusy);  // a Retry is no refusal
     return;
   }
   // Under load an unproven source gets a Retry and no state.
@@ -158,6 +162,7 @@ void EndpointCore::accept_new(PathSlot& slot, const UdpEndpoint& from,
   ++pending_by_source_[from.address()];
   pending_handshakes_.emplace(conn->get(), from.address());
   connections_.emplace(conn->get(), *conn);
+  count_connections();
   (*conn)->on_packet(from, packet);
 }
 
@@ -187,6 +192,7 @@ void EndpointCore::on_accepted(QuicConnection& conn) {
   handshake_done(conn);
   const auto* handler = router_.find(conn.alpn());
   if (handler == nullptr) {
+    traffic_->failed(HandshakeFailure::kInvalidAlpn);
     conn.close(close_reason::InvalidAlpn);
     return;
   }
@@ -197,9 +203,11 @@ void EndpointCore::on_accepted(QuicConnection& conn) {
 }
 
 void EndpointCore::on_finished(QuicConnection& conn) {
+  if (pending_handshakes_.contains(&conn)) traffic_->failed(HandshakeFailure::kIncomplete);
   handshake_done(conn);  // a handshake that failed or timed out
   // The connection holds a reference to itself during this call, so erasing is safe.
   connections_.erase(&conn);
+  count_connections();
   std::erase_if(dialed_, [](const auto& entry) { return entry.second.expired(); });
 }
 

@@ -18,6 +18,7 @@
 #include "mosaik/transport/endpoint.hpp"
 #include "quic_connection.hpp"
 #include "tls_identity.hpp"
+#include "traffic_counters.hpp"
 
 namespace mosaik::transport::detail {
 
@@ -41,6 +42,8 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   bool set_faults(const FaultConfig& faults);
   // Connections handshaking or open (closing and draining ones are already gone for use).
   std::size_t open_connections() const;
+  // Bytes, packets, connections and refused handshakes: atomics, readable from any thread.
+  TrafficStats traffic() const { return traffic_->snapshot(); }
   std::uint64_t buffered_receive_bytes() const { return buffered_receive_bytes_; }
 
   // ConnectionHost
@@ -85,6 +88,11 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   AlpnRouter router_;
   std::unordered_map<std::string, QuicConnection*> by_cid_;
   std::unordered_map<QuicConnection*, std::shared_ptr<QuicConnection>> connections_;
+  // Written here, read by Endpoint::traffic(); shared with each path's CountingPath.
+  std::shared_ptr<TrafficCounters> traffic_ = std::make_shared<TrafficCounters>();
+  void count_connections() {
+    traffic_->connections.store(connections_.size(), std::memory_order_relaxed);
+  }
   // Accepted connections still handshaking, by the address their Initial came from.
   std::unordered_map<QuicConnection*, asio::ip::address> pending_handshakes_;
   std::map<asio::ip::address, std::size_t> pending_by_source_;

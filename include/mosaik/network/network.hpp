@@ -50,6 +50,7 @@ struct Error {
     kDiscoveryConfig,   // the discovery config failed validation
     kStreamsConfig,
     kGroupsConfig,
+    kMetrics,           // the metrics server could not listen (with_metrics)
   };
   Kind kind;
   std::string message;
@@ -119,6 +120,12 @@ class NetworkBuilder {
   NetworkBuilder& with_executor(asio::any_io_executor executor);
   // Transport tuning and test hooks (idle timeout, fault injection).
   NetworkBuilder& with_transport(transport::EndpointConfig config);
+  // Serves Prometheus metrics at http://<address>/metrics (port 0: any free port; see
+  // Network::metrics_address()): peers in the catalog, connections, bytes and packets in
+  // and out, refused handshakes by reason, datums and bytes per stream and peer, lagging
+  // consumers and the datums they lost; and a live web view at http://<address>/ drawn from
+  // http://<address>/state.json (docs/decisions/0701). Off by default.
+  NetworkBuilder& with_metrics(SocketAddr address);
 
   asio::awaitable<std::expected<Network, network::Error>> build();
 
@@ -135,6 +142,7 @@ class NetworkBuilder {
   streams::Config::Builder streams_ = streams::Config::builder();
   std::optional<asio::any_io_executor> executor_;
   transport::EndpointConfig transport_;
+  std::optional<SocketAddr> metrics_;
 };
 
 class Network {
@@ -165,6 +173,8 @@ class Network {
   // Whether the node admits only holders of a network secret (with_network_secret).
   bool has_network_secret() const;
   const groups::Config& groups_config() const;
+  // Where the metrics server listens (with_metrics), else nullopt.
+  std::optional<SocketAddr> metrics_address() const;
 
  private:
   friend class NetworkBuilder;

@@ -28,6 +28,7 @@
 #include "mosaik/transport/endpoint_addr.hpp"
 #include "mosaik/transport/errors.hpp"
 #include "mosaik/transport/packet_path.hpp"
+#include "mosaik/transport/traffic.hpp"
 
 namespace mosaik::transport {
 
@@ -119,6 +120,9 @@ class Endpoint {
   // Received bytes no link has taken yet, over every connection (bounded by
   // EndpointConfig::max_buffered_receive_bytes).
   std::uint64_t buffered_receive_bytes() const;
+  // Bytes and packets in and out, connections held, refused handshakes by reason (counters:
+  // it does not wait for the executor).
+  TrafficStats traffic() const;
 
   // Test hook: changes fault injection; false when the endpoint was bound without it.
   bool set_faults(const FaultConfig& faults);
