@@ -71,6 +71,7 @@ void fill_params(ngtcp2_transport_params& params, const ConnectionOptions& optio
   params.initial_max_streams_bidi = options.max_streams;
   params.initial_max_streams_uni = 0;
   params.max_idle_timeout = static_cast<ngtcp2_duration>(options.idle_timeout.count());
+  params.disable_active_migration = 1;  // a connection keeps its path (decision 0214)
   if (options.network_proof_key) {
     // One unidirectional stream each way carries the network proof (quic_admission.cpp). A
     // peer that allows none holds no network secret.
@@ -169,6 +170,14 @@ void QuicConnection::on_packet(const UdpEndpoint& from, std::span<const std::uin
       return;
     default:
       break;
+  }
+  if (from != remote_) {
+    // A packet from another address than the connection's is never handed to ngtcp2: we do
+    // not support migration (disable_active_migration), and ngtcp2 0.12 aborts the process
+    // on a packet from a new path while path MTU discovery runs, and (with discovery off) on
+    // the validation of one (docs/decisions/0214). The connection stays on its path.
+    ++foreign_path_packets_;
+    return;
   }
   UdpEndpoint remote = from;
   ngtcp2_path p{as_addr(local_), as_addr(remote), nullptr};

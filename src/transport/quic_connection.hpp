@@ -187,6 +187,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   ConnectionOptions options_;
   const bool is_server_;
   UdpEndpoint remote_;
+  std::uint64_t foreign_path_packets_ = 0;  // dropped: from another address than remote_
   UdpEndpoint local_;
 
   ngtcp2_crypto_conn_ref conn_ref_{};
