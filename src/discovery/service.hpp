@@ -36,11 +36,15 @@ class DhtBootstrap;
 
 namespace mosaik::discovery::detail {
 
-// One catalog-sync message, sent both ways: the sender's network and its signed entries.
+// One catalog-sync message, sent both ways (catalog_sync.hpp has the exchange): the sender's
+// network and signed entries; in the request, the dialer's summary; in the reply, the ids
+// the acceptor wants from that summary.
 struct CatalogSyncMessage {
   NetworkId network_id;
   std::vector<SignedPeerEntry> entries;
-  MOSAIK_WIRE_FIELDS(network_id, entries);
+  std::vector<EntryVersion> summary;
+  std::vector<PeerId::Bytes> wanted;
+  MOSAIK_WIRE_FIELDS(network_id, entries, summary, wanted);
   static constexpr std::string_view alpn = "/mosaik/catalog-sync";
   // Both sides read at most this; a sender with a larger catalog sends a part of it (from a
   // random place, so repeated syncs cover all of it; gossip carries every entry anyway).
@@ -128,8 +132,10 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<void> settle_loop();
   // `learn`: the peer becomes a gossip candidate once the exchange succeeded.
   asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer, bool learn = true);
-  // One exchange; `connection` is set once a link is open (for sync_on_executor to close).
-  asio::awaitable<std::expected<void, Error>> exchange_catalogs(
+  // One exchange: the entries received, merged by the caller once the link is closed (so
+  // the peer's connection is not held while we verify them). `connection` is set once a
+  // link is open (for sync_on_executor to close).
+  asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> exchange_catalogs(
       const EndpointAddr& peer, std::optional<transport::Connection>& connection);
   // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
   // link, so the wait never depends on cancellation reaching into the transport).
@@ -141,7 +147,11 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();
 
-  CatalogSyncMessage outgoing_message();
+  // Our entry and the signed entries `peer_has` (a peer's summary) lacks; everything
+  // without one. Bounded by the frame size.
+  CatalogSyncMessage outgoing_message(const std::vector<EntryVersion>* peer_has = nullptr);
+  // A request: our entry and the summary of what we hold.
+  CatalogSyncMessage sync_request();
   void merge_incoming(const std::vector<SignedPeerEntry>& received);
   SignedPeerEntry resign_locked();
   // False when nothing was sent: no announce protocol, departing, or broadcast before.

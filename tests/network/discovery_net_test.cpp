@@ -154,6 +154,52 @@ TEST(DiscoveryNet, a_forged_entry_in_a_sync_is_refused_and_counted) {
   });
 }
 
+// Digests first (docs/decisions/0213): a request's summary keeps what the dialer already
+// holds out of the reply, and the acceptor asks for the entries it lacks.
+TEST(DiscoveryNet, a_sync_reply_carries_only_what_the_summary_lacks_and_asks_for_the_rest) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::EntryVersion;
+    using discovery::detail::CatalogSyncMessage;
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    auto c = co_await make_node(kNet);
+    CO_ASSERT_TRUE((co_await c.discovery().sync_with(a.local().addr())).has_value());
+    const auto held = *a.discovery().catalog().get(c.local().id());
+    // An entry only b's request names: a lacks it and must ask for it.
+    const auto stranger = SecretKey::from_seed("known-to-b-only");
+    discovery::PeerEntry extra(kNet, EndpointAddr(stranger.public_key()));
+    const auto now = std::chrono::duration_cast<discovery::Timestamp>(
+        std::chrono::system_clock::now().time_since_epoch());
+    extra.set_version({now, now});
+    const auto signed_extra = discovery::SignedPeerEntry::sign(extra, stranger);
+
+    auto link = co_await transport::Link<CatalogSyncMessage>::open(b.local().endpoint(), a.local().addr());
+    CO_ASSERT_TRUE(link.has_value());
+    const CatalogSyncMessage request{kNet,
+                                     {b.discovery().me()},
+                                     {EntryVersion{b.local().id().as_bytes(), b.discovery().me().version()},
+                                      EntryVersion{c.local().id().as_bytes(), held.version()},
+                                      EntryVersion{stranger.public_key().as_bytes(), extra.version()}},
+                                     {}};
+    CO_ASSERT_TRUE((co_await link->send(request)).has_value());
+    auto reply = co_await test::timeout_s(5, link->recv());
+    CO_ASSERT_TRUE(reply.has_value());
+    // a's own entry only: b's and c's are named at the versions a holds.
+    CO_ASSERT_TRUE(reply->entries.size() == 1u);
+    EXPECT_EQ(reply->entries[0].peer_id(), a.local().id());
+    CO_ASSERT_TRUE(reply->wanted.size() == 1u);
+    EXPECT_EQ(reply->wanted[0], stranger.public_key().as_bytes());
+    const CatalogSyncMessage more{kNet, {signed_extra}, {}, {}};
+    CO_ASSERT_TRUE((co_await link->send(more)).has_value());
+    // a closes the link once it has them.
+    auto closed = co_await test::timeout_s(5, link->recv());
+    CO_ASSERT_FALSE(closed.has_value());
+    EXPECT_EQ(closed.error().reason, transport::close_reason::Success) << closed.error().message;
+    EXPECT_TRUE(a.discovery().catalog().contains(stranger.public_key()));
+    EXPECT_TRUE(a.discovery().catalog().contains(b.local().id()));
+  });
+}
+
 TEST(DiscoveryNet, a_silent_peer_costs_one_task_until_the_sync_timeout) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::millis(300)));
