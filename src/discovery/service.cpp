@@ -356,25 +356,43 @@ asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoverySer
 }
 
 asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
+  // Past kMaxInboundSyncs an exchange is refused. A connection with nothing of ours being
+  // served on it is closed, not only its link: the dialer learns at once, and a mass join
+  // does not pile refused connections on the bootstrap node until each dialer closes its own.
+  auto serving = std::make_shared<std::size_t>(0);
+  const auto refuse = [&] {
+    logger()->debug("refusing a catalog sync from {}: {} already in progress", connection.peer_id(),
+                    kMaxInboundSyncs);
+    if (*serving == 0) {
+      connection.close(transport::close_reason::Cancelled);
+      return true;
+    }
+    return false;
+  };
   for (;;) {
+    if (*serving == 0 && inbound_syncs_.load() >= kMaxInboundSyncs && refuse()) co_return;
     auto link = co_await SyncLink::accept(connection, CatalogSyncMessage::kMaxFrame);
     if (!link) co_return;  // the connection is gone
     if (inbound_syncs_.load() >= kMaxInboundSyncs) {
-      logger()->warn("refusing a catalog sync from {}: {} already in progress",
-                     connection.peer_id(), kMaxInboundSyncs);
+      if (refuse()) co_return;
       link->close(transport::close_reason::Cancelled);
       continue;
     }
-    tasks_.spawn(serve_sync(std::move(*link)));
+    ++*serving;
+    tasks_.spawn(serve_sync(std::move(*link), serving));
   }
 }
 
-asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
+asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving) {
   ++inbound_syncs_;
   struct Release {
     std::atomic<std::size_t>& n;
-    ~Release() { --n; }
-  } release{inbound_syncs_};
+    std::shared_ptr<std::size_t> on_connection;
+    ~Release() {
+      --n;
+      --*on_connection;
+    }
+  } release{inbound_syncs_, std::move(serving)};
 
   auto request = co_await recv_within_timeout(link);
   if (!request) co_return;

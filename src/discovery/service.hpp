@@ -60,8 +60,9 @@ struct AnnouncePayload {
 
 class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
  public:
-  // Inbound exchanges handled at once; more are refused until some finish.
-  static constexpr std::size_t kMaxInboundSyncs = 64;
+  // Inbound exchanges handled at once; more are refused until some finish (a short
+  // exchange each: a mass join's dialers retry with their backoff).
+  static constexpr std::size_t kMaxInboundSyncs = 16;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
   // What one announcement may carry: a node announces its own entry or its own departure,
@@ -114,6 +115,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // Links the announce protocol holds open (bounded by the gossip views, not by N).
   std::size_t active_peers() const { return announce_ ? announce_->active_peers().size() : 0; }
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
+  // Catalog exchanges this node is serving now (bounded by kMaxInboundSyncs).
+  std::size_t inbound_syncs() const { return inbound_syncs_.load(); }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
   }
@@ -142,7 +145,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
-  asio::awaitable<void> serve_sync(SyncLink link);
+  // `serving`: the exchanges being served on the link's connection (one less when done).
+  asio::awaitable<void> serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving);
   void start_dht();
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();

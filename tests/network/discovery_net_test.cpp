@@ -276,6 +276,42 @@ TEST(DiscoveryNet, a_catalog_sync_beyond_max_inbound_syncs_is_cancelled_unanswer
   });
 }
 
+// Every slot is held as above; a new connection then is closed whole (nothing of it is being
+// served), so refused dialers do not pile connections on a busy node until each closes its own.
+TEST(DiscoveryNet, a_new_catalog_sync_connection_beyond_max_inbound_syncs_is_closed_whole) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::secs(30)));
+    auto b = co_await make_node(kNet);
+    auto c = co_await make_node(kNet);
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(),
+                                                      std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(conn.has_value());
+    std::vector<transport::RawLink> silent;
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto raw = co_await conn->open_link();
+      CO_ASSERT_TRUE(raw.has_value());
+      const wire::Bytes half_a_header = {0x00, 0x00};
+      CO_ASSERT_TRUE((co_await raw->send_framed(half_a_header)).has_value());
+      silent.push_back(std::move(*raw));
+    }
+    for (int i = 0; i < 500 && a.discovery().service()->inbound_syncs() < DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    CO_ASSERT_TRUE(a.discovery().service()->inbound_syncs() == DiscoveryService::kMaxInboundSyncs);
+    auto other = co_await c.local().endpoint().connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(other.has_value());
+    // The connection ends with Cancelled from a, without c opening or sending anything.
+    auto ended = co_await test::timeout_s(10, other->accept_link());
+    CO_ASSERT_FALSE(ended.has_value());
+    EXPECT_EQ(ended.error().reason, transport::close_reason::Cancelled) << ended.error().message;
+    EXPECT_TRUE(ended.error().remote);
+    // c's exchange fails the same way; the held slots keep their connection.
+    EXPECT_FALSE((co_await c.discovery().sync_with(a.local().addr())).has_value());
+    EXPECT_EQ(a.discovery().service()->inbound_syncs(), DiscoveryService::kMaxInboundSyncs);
+  });
+}
+
 // The acceptor's check alone: a request naming another network gets no catalog back.
 TEST(DiscoveryNet, a_sync_request_from_another_network_is_closed_unanswered_with_different_network) {
   block_on([]() -> asio::awaitable<void> {
