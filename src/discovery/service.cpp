@@ -356,25 +356,31 @@ asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoverySer
 }
 
 asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
-  // Past kMaxInboundSyncs an exchange is refused. A connection with nothing of ours being
-  // served on it is closed, not only its link: the dialer learns at once, and a mass join
-  // does not pile refused connections on the bootstrap node until each dialer closes its own.
-  auto serving = std::make_shared<std::size_t>(0);
-  const auto refuse = [&] {
-    logger()->debug("refusing a catalog sync from {}: {} already in progress", connection.peer_id(),
-                    kMaxInboundSyncs);
-    if (*serving == 0) {
-      connection.close(transport::close_reason::Cancelled);
-      return true;
-    }
-    return false;
+  // Past kMaxInboundSyncs connections, or exchanges, an exchange is refused. A connection
+  // with nothing of ours being served on it is closed, not only its link: the dialer learns
+  // at once, and a mass join does not pile connections on the bootstrap node (each held
+  // until its dialer gets round to closing it).
+  const auto refuse = [&](std::size_t serving) {
+    logger()->debug("refusing a catalog sync from {}: {} connections, {} exchanges in progress",
+                    connection.peer_id(), sync_connections_.load(), inbound_syncs_.load());
+    if (serving == 0) connection.close(transport::close_reason::Cancelled);
+    return serving == 0;
   };
+  if (sync_connections_.load() >= kMaxInboundSyncs || inbound_syncs_.load() >= kMaxInboundSyncs) {
+    refuse(0);
+    co_return;
+  }
+  ++sync_connections_;
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { --n; }
+  } release{sync_connections_};
+  auto serving = std::make_shared<std::size_t>(0);
   for (;;) {
-    if (*serving == 0 && inbound_syncs_.load() >= kMaxInboundSyncs && refuse()) co_return;
     auto link = co_await SyncLink::accept(connection, CatalogSyncMessage::kMaxFrame);
     if (!link) co_return;  // the connection is gone
     if (inbound_syncs_.load() >= kMaxInboundSyncs) {
-      if (refuse()) co_return;
+      if (refuse(*serving)) co_return;
       link->close(transport::close_reason::Cancelled);
       continue;
     }

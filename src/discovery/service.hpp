@@ -60,8 +60,9 @@ struct AnnouncePayload {
 
 class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
  public:
-  // Inbound exchanges handled at once; more are refused until some finish (a short
-  // exchange each: a mass join's dialers retry with their backoff).
+  // Inbound catalog-sync connections held, and exchanges served, at once; past either a
+  // new one is refused until some finish (a short exchange each: a mass join's dialers
+  // retry with their backoff). A refused connection is closed whole.
   static constexpr std::size_t kMaxInboundSyncs = 16;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
@@ -117,6 +118,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
   // Catalog exchanges this node is serving now (bounded by kMaxInboundSyncs).
   std::size_t inbound_syncs() const { return inbound_syncs_.load(); }
+  // Catalog-sync connections dialed to us and still open (bounded by kMaxInboundSyncs).
+  std::size_t sync_connections() const { return sync_connections_.load(); }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
   }
@@ -180,6 +183,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Watch<Catalog> catalog_;
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
+  std::atomic<std::size_t> sync_connections_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
   std::atomic<bool> departing_{false};  // set (under mutex_) once our departure is signed
   std::map<PeerId, int> syncs_in_flight_;  // only touched on the executor

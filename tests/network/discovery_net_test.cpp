@@ -312,6 +312,43 @@ TEST(DiscoveryNet, a_new_catalog_sync_connection_beyond_max_inbound_syncs_is_clo
   });
 }
 
+// Connections count too: kMaxInboundSyncs dialers that connect and say nothing hold every
+// slot; the next connection is closed whole before it opens a link.
+TEST(DiscoveryNet, a_catalog_sync_connection_beyond_max_inbound_syncs_connections_is_closed_whole) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::secs(30)));
+    std::vector<transport::Endpoint> dialers;
+    std::vector<transport::Connection> held;
+    for (std::size_t i = 0; i <= DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto endpoint = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+      CO_ASSERT_TRUE(endpoint.has_value());
+      dialers.push_back(std::move(*endpoint));
+    }
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto conn = co_await dialers[i].connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+      CO_ASSERT_TRUE(conn.has_value());
+      held.push_back(std::move(*conn));
+    }
+    for (int i = 0; i < 500 && a.discovery().service()->sync_connections() < DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    CO_ASSERT_TRUE(a.discovery().service()->sync_connections() == DiscoveryService::kMaxInboundSyncs);
+    auto other = co_await dialers.back().connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(other.has_value());
+    auto ended = co_await test::timeout_s(10, other->accept_link());
+    CO_ASSERT_FALSE(ended.has_value());
+    EXPECT_EQ(ended.error().reason, transport::close_reason::Cancelled) << ended.error().message;
+    EXPECT_TRUE(ended.error().remote);
+    // One held connection goes: its slot is free again.
+    held.front().close(transport::close_reason::Success);
+    for (int i = 0; i < 500 && a.discovery().service()->sync_connections() == DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(a.discovery().service()->sync_connections(), DiscoveryService::kMaxInboundSyncs - 1);
+  });
+}
+
 // The acceptor's check alone: a request naming another network gets no catalog back.
 TEST(DiscoveryNet, a_sync_request_from_another_network_is_closed_unanswered_with_different_network) {
   block_on([]() -> asio::awaitable<void> {
