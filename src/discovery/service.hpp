@@ -2,8 +2,9 @@
 // DiscoveryService: discovery's I/O shell. It owns the catalog rules (CatalogState), our own
 // signed entry, the catalog watch and the event broadcast, and drives the protocols over the
 // node's endpoint:
-//  - /mosaik/catalog-sync: a full exchange on first contact, on sync_with(), and with one
-//    random known peer every announce interval (anti-entropy);
+//  - /mosaik/catalog-sync: an exchange (digests first: only missing or newer entries travel,
+//    catalog_sync.hpp) on first contact, on sync_with(), and with one random neighbour
+//    every announce interval (anti-entropy);
 //  - a refresh loop that re-signs our entry (keeping it fresh for others) and a purge loop.
 // State is guarded by one mutex held only for short, non-suspending sections, so the public
 // handle can be used from any thread. Every inbound exchange runs in its own task with a
