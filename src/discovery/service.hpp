@@ -64,7 +64,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // Inbound catalog-sync connections held, and exchanges served, at once; past either a
   // new one is refused until some finish (a short exchange each: a mass join's dialers
   // retry with their backoff). A refused connection is closed whole.
-  static constexpr std::size_t kMaxInboundSyncs = 16;
+  static constexpr std::size_t kMaxInboundSyncs = 64;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
   // What one announcement may carry: a node announces its own entry or its own departure,
