@@ -9,7 +9,8 @@
 // measured over 4 s after 3 s of settling; max_connections and mean_connections are sampled
 // in that window (the largest is the bootstrap node, whose one-off links from the mass join
 // close as the others' refill requests back off), max_connections_joining while the nodes
-// join (every joiner contacts the bootstrap node); graceful_departure_window 100 ms so
+// join (every joiner contacts the bootstrap node) with busiest_joining saying whose and
+// what discovery held of them; graceful_departure_window 100 ms so
 // tearing down many nodes stays quick.
 // join_cpu_s is the process CPU from the first node's start to convergence. When N nodes do
 // not converge within 20 s, stderr lists the nodes that miss entries or whose entry is
@@ -90,12 +91,6 @@ asio::awaitable<Network> start_node(NetworkId net, discovery::Config::Builder di
   co_return std::move(*built);
 }
 
-std::size_t max_connections(const std::vector<Network>& nodes) {
-  std::size_t most = 0;
-  for (const auto& n : nodes) most = std::max(most, n.local().endpoint().open_connections());
-  return most;
-}
-
 std::uint64_t frames_received(const std::vector<Network>& nodes) {
   std::uint64_t total = 0;
   for (const auto& n : nodes) total += n.discovery().service()->announce_frames_received();
@@ -152,12 +147,24 @@ void run(std::size_t n) {
   const auto last_started = Clock::now();
   const double start_s = std::chrono::duration<double>(last_started - first_started).count();
 
-  // Connections while the nodes join, sampled beside the convergence wait.
+  // Connections while the nodes join, sampled beside the convergence wait; for the node
+  // that held the most, what discovery held of them when it did (announce links it dialed,
+  // catalog-sync connections dialed to it and exchanges it served; the rest are handshakes
+  // in progress, announce connections dialed to it and exchanges it dialed).
   std::atomic<bool> joined{false};
   std::size_t joining_connections = 0;
+  std::string busiest = "null";
   std::thread sampler([&] {
     while (!joined) {
-      joining_connections = std::max(joining_connections, max_connections(nodes));
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const std::size_t open = nodes[i].local().endpoint().open_connections();
+        if (open <= joining_connections) continue;
+        joining_connections = open;
+        const auto& service = *nodes[i].discovery().service();
+        busiest = fmt::format(
+            R"({{"node": {}, "connections": {}, "announce_links": {}, "sync_connections": {}, "inbound_syncs": {}}})",
+            i, open, service.announce_links(), service.sync_connections(), service.inbound_syncs());
+      }
       std::this_thread::sleep_for(50ms);  // sampling, not synchronisation
     }
   });
@@ -205,12 +212,12 @@ void run(std::size_t n) {
       static_cast<double>(frames_received(nodes) - before) / static_cast<double>(n) / window_s;
 
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
-             R"("mean_connections": {:.1f}, "max_connections_joining": {}, "announces_per_node_s": {:.2f}, )"
+             R"("mean_connections": {:.1f}, "max_connections_joining": {}, "busiest_joining": {}, "announces_per_node_s": {:.2f}, )"
              R"("cpu_s_per_node_s": {:.5f}, "join_cpu_s": {:.1f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
-             joining_connections, per_node_s, cpu_per_node_s, join_cpu_s, start_s,
+             joining_connections, busiest, per_node_s, cpu_per_node_s, join_cpu_s, start_s,
              std::chrono::duration<double>(announce_interval).count());
   std::fflush(stdout);
   tear_down(std::move(nodes));

@@ -1,12 +1,18 @@
 #pragma once
-// Catalog sync (/mosaik/catalog-sync): on first contact and on sync_with(), both sides send
-// their whole signed catalog and merge what they receive. One request, one response:
+// Catalog sync (/mosaik/catalog-sync): on first contact and on sync_with(), both sides end
+// up with the signed entries of both catalogs. Digests first (docs/decisions/0213): the
+// dialer sends its own entry and the (id, version) of every signed entry it holds; the
+// acceptor answers with the entries the dialer lacks or holds older, and names the ids it
+// lacks itself; the dialer sends those in a third message. An entry travels (and is
+// verified) only where it is new:
 //
-//   dialer   ── SyncRequest{network, entries} ──►  acceptor
-//   dialer   ◄── SyncResponse{entries} ──────────  acceptor   (or close: DifferentNetwork)
+//   dialer   ── {network, [own entry], summary} ──►  acceptor
+//   dialer   ◄── {network, entries, wanted} ───────  acceptor   (or close: DifferentNetwork)
+//   dialer   ── {network, wanted entries} ────────►  acceptor   (only when `wanted` is not empty)
 //
-// The network id travels in the request so that a node of another network is refused with
-// DifferentNetwork before anything is merged.
+// An empty summary asks for everything (a node that knows nobody, or a peer that does not
+// summarise). The network id travels in the request so that a node of another network is
+// refused with DifferentNetwork before anything is merged.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +35,23 @@ struct SyncResponse {
   MOSAIK_WIRE_FIELDS(entries);
 };
 
+// One signed entry a catalog holds, as a sync summary names it. The id travels as bytes: a
+// summary is only compared with what we hold, so its keys need no curve check.
+struct EntryVersion {
+  PeerId::Bytes peer{};
+  PeerEntryVersion version;
+  MOSAIK_WIRE_FIELDS(peer, version);
+};
+
+// The (id, version) of every signed entry in `catalog`, in id order.
+std::vector<EntryVersion> summarize(const Catalog& catalog);
+
+// The ids of `summary` that `catalog` lacks or holds in an older version (never `self`),
+// at most `max` of them.
+std::vector<PeerId::Bytes> wanted_from(const Catalog& catalog, const PeerId& self,
+                                       const std::vector<EntryVersion>& summary,
+                                       std::size_t max = SIZE_MAX);
+
 // What merging a batch of entries did.
 struct MergeReport {
   std::size_t discovered = 0;
@@ -43,11 +66,18 @@ struct MergeReport {
 };
 
 // The signed entries to send: our own, then signed catalog entries while their encoding
-// fits in `max_bytes`, starting from the entry at `start` (modulo the catalog size) so that
-// a catalog too large for one message is covered by successive syncs.
+// fits in `max_bytes`, starting from the entry at `start` (modulo the number of entries to
+// send) so that a catalog too large for one message is covered by successive syncs. With
+// `peer_has` (the peer's summary), only entries it lacks or holds older are sent.
 std::vector<SignedPeerEntry> entries_to_share(const Catalog& catalog, const SignedPeerEntry& me,
                                               std::size_t max_bytes = SIZE_MAX,
-                                              std::size_t start = 0);
+                                              std::size_t start = 0,
+                                              const std::vector<EntryVersion>* peer_has = nullptr);
+
+// The signed entries of `catalog` named in `ids` (those it holds), while their encoding fits
+// in `max_bytes`.
+std::vector<SignedPeerEntry> entries_named(const Catalog& catalog, const std::vector<PeerId::Bytes>& ids,
+                                           std::size_t max_bytes = SIZE_MAX);
 
 // Merges a received batch, refusing the whole batch when it holds more entries than the
 // catalog could (a peer cannot make us do unbounded work).

@@ -198,14 +198,28 @@ std::chrono::milliseconds DiscoveryService::jittered_interval() {
       static_cast<std::int64_t>(static_cast<double>(config_.announce_interval.count()) * factor));
 }
 
-CatalogSyncMessage DiscoveryService::outgoing_message() {
+CatalogSyncMessage DiscoveryService::outgoing_message(const std::vector<EntryVersion>* peer_has) {
   // Room for the network id and the message's msgpack headers.
   constexpr std::size_t kEnvelopeBytes = 64;
   std::lock_guard lock(mutex_);
   const auto start = std::uniform_int_distribution<std::size_t>(0, SIZE_MAX)(rng_);
-  return CatalogSyncMessage{network_, entries_to_share(state_.catalog(), me_.borrow(),
-                                                       CatalogSyncMessage::kMaxFrame - kEnvelopeBytes,
-                                                       start)};
+  return CatalogSyncMessage{network_,
+                            entries_to_share(state_.catalog(), me_.borrow(),
+                                             CatalogSyncMessage::kMaxFrame - kEnvelopeBytes, start, peer_has),
+                            {}, {}};
+}
+
+CatalogSyncMessage DiscoveryService::sync_request() {
+  std::lock_guard lock(mutex_);
+  // One summary row is about 50 bytes: a catalog of max_catalog_entries (10 000) fits a
+  // frame. A larger one is summarised in part, which only makes the reply carry more.
+  constexpr std::size_t kMaxSummary = CatalogSyncMessage::kMaxFrame / 64;
+  auto summary = summarize(state_.catalog());
+  if (summary.size() > kMaxSummary) summary.resize(kMaxSummary);
+  // Our own entry too, so that the reply does not carry it back.
+  const auto me = me_.borrow();
+  summary.push_back(EntryVersion{me.peer_id().as_bytes(), me.version()});
+  return CatalogSyncMessage{network_, {me}, std::move(summary), {}};
 }
 
 void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& received) {
@@ -291,18 +305,23 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
   // occasional syncs never leave connections open until the idle timeout.
   ++syncs_in_flight_[peer.id];
   std::optional<transport::Connection> connection;
-  auto result = co_await exchange_catalogs(peer, connection);
-  // Every peer we exchanged catalogs with joins our gossip overlay: without it, nodes met
-  // only through sync_with (or a dial) would never hear each other's later changes.
-  if (result && learn && announce_) announce_->learn(peer);
+  auto received = co_await exchange_catalogs(peer, connection);
   if (--syncs_in_flight_[peer.id] == 0) {
     syncs_in_flight_.erase(peer.id);
     if (connection) connection->close(transport::close_reason::Success);
   }
-  co_return result;
+  if (!received) co_return std::unexpected(received.error());
+  // Verified once the connection is gone: a popular peer (the bootstrap node of a mass
+  // join) holds each exchange for a round trip or two, not for our signature checks.
+  merge_incoming(*received);
+  logger()->trace("synced with {} ({} entries received)", peer.id, received->size());
+  // Every peer we exchanged catalogs with joins our gossip overlay: without it, nodes met
+  // only through sync_with (or a dial) would never hear each other's later changes.
+  if (learn && announce_) announce_->learn(peer);
+  co_return std::expected<void, Error>{};
 }
 
-asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
+asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoveryService::exchange_catalogs(
     const EndpointAddr& peer, std::optional<transport::Connection>& connection) {
   auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer, CatalogSyncMessage::kMaxFrame),
                                    config_.sync_timeout);
@@ -310,7 +329,7 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
   auto& link = *opened;
   if (!link) co_return std::unexpected(link_error(link.error().message));
   connection = link->connection();
-  if (auto sent = co_await link->send(outgoing_message()); !sent) {
+  if (auto sent = co_await link->send(sync_request()); !sent) {
     co_return std::unexpected(from_link_error(sent.error()));
   }
   auto reply = co_await recv_within_timeout(*link);
@@ -320,32 +339,66 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::exchange_catalogs(
     co_return std::unexpected(
         Error{Error::Kind::kDifferentNetwork, "the peer belongs to a different network"});
   }
-  merge_incoming(reply->entries);
-  logger()->trace("synced with {} ({} entries received)", peer.id, reply->entries.size());
-  link->close(transport::close_reason::Success);
-  co_return std::expected<void, Error>{};
+  if (reply->wanted.empty()) {
+    link->close(transport::close_reason::Success);
+    co_return std::move(reply->entries);
+  }
+  // The entries the peer lacks; it closes the link once it has them (closing first would
+  // drop them).
+  CatalogSyncMessage more{network_, {}, {}, {}};
+  {
+    std::lock_guard lock(mutex_);
+    more.entries = entries_named(state_.catalog(), reply->wanted, CatalogSyncMessage::kMaxFrame - 64);
+  }
+  if (auto sent = co_await link->send(more); !sent) co_return std::unexpected(from_link_error(sent.error()));
+  (void)co_await recv_within_timeout(*link);
+  co_return std::move(reply->entries);
 }
 
 asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
+  // Past kMaxInboundSyncs connections, or exchanges, an exchange is refused. A connection
+  // with nothing of ours being served on it is closed, not only its link: the dialer learns
+  // at once, and a mass join does not pile connections on the bootstrap node (each held
+  // until its dialer gets round to closing it).
+  const auto refuse = [&](std::size_t serving) {
+    logger()->debug("refusing a catalog sync from {}: {} connections, {} exchanges in progress",
+                    connection.peer_id(), sync_connections_.load(), inbound_syncs_.load());
+    if (serving == 0) connection.close(transport::close_reason::Cancelled);
+    return serving == 0;
+  };
+  if (sync_connections_.load() >= kMaxInboundSyncs || inbound_syncs_.load() >= kMaxInboundSyncs) {
+    refuse(0);
+    co_return;
+  }
+  ++sync_connections_;
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { --n; }
+  } release{sync_connections_};
+  auto serving = std::make_shared<std::size_t>(0);
   for (;;) {
     auto link = co_await SyncLink::accept(connection, CatalogSyncMessage::kMaxFrame);
     if (!link) co_return;  // the connection is gone
     if (inbound_syncs_.load() >= kMaxInboundSyncs) {
-      logger()->warn("refusing a catalog sync from {}: {} already in progress",
-                     connection.peer_id(), kMaxInboundSyncs);
+      if (refuse(*serving)) co_return;
       link->close(transport::close_reason::Cancelled);
       continue;
     }
-    tasks_.spawn(serve_sync(std::move(*link)));
+    ++*serving;
+    tasks_.spawn(serve_sync(std::move(*link), serving));
   }
 }
 
-asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
+asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving) {
   ++inbound_syncs_;
   struct Release {
     std::atomic<std::size_t>& n;
-    ~Release() { --n; }
-  } release{inbound_syncs_};
+    std::shared_ptr<std::size_t> on_connection;
+    ~Release() {
+      --n;
+      --*on_connection;
+    }
+  } release{inbound_syncs_, std::move(serving)};
 
   auto request = co_await recv_within_timeout(link);
   if (!request) co_return;
@@ -363,9 +416,26 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link) {
       announce_->learn(entry->addr());
     }
   }
-  if (!co_await link.send(outgoing_message())) co_return;
-  // The dialer closes once it has read the reply; closing first would drop it.
-  (void)co_await recv_within_timeout(link);
+  // Digests first: with a summary, the reply carries only what the dialer lacks and names
+  // what we lack; without one, our whole catalog.
+  auto reply = outgoing_message(request->summary.empty() ? nullptr : &request->summary);
+  {
+    std::lock_guard lock(mutex_);
+    reply.wanted = wanted_from(state_.catalog(), key_.public_key(), request->summary,
+                               config_.max_catalog_entries);
+  }
+  const bool wants_more = !reply.wanted.empty();
+  if (!co_await link.send(reply)) co_return;
+  // The dialer closes once it has read the reply (closing first would drop it), or sends
+  // what we asked for; then we close.
+  auto more = co_await recv_within_timeout(link);
+  if (!more || !wants_more) co_return;
+  if (more->network_id != network_) {
+    link.close(transport::close_reason::DifferentNetwork);
+    co_return;
+  }
+  link.close(transport::close_reason::Success);
+  merge_incoming(more->entries);
 }
 
 asio::awaitable<void> DiscoveryService::refresh_loop() {

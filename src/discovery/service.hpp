@@ -2,8 +2,9 @@
 // DiscoveryService: discovery's I/O shell. It owns the catalog rules (CatalogState), our own
 // signed entry, the catalog watch and the event broadcast, and drives the protocols over the
 // node's endpoint:
-//  - /mosaik/catalog-sync: a full exchange on first contact, on sync_with(), and with one
-//    random known peer every announce interval (anti-entropy);
+//  - /mosaik/catalog-sync: an exchange (digests first: only missing or newer entries travel,
+//    catalog_sync.hpp) on first contact, on sync_with(), and with one random neighbour
+//    every announce interval (anti-entropy);
 //  - a refresh loop that re-signs our entry (keeping it fresh for others) and a purge loop.
 // State is guarded by one mutex held only for short, non-suspending sections, so the public
 // handle can be used from any thread. Every inbound exchange runs in its own task with a
@@ -36,11 +37,15 @@ class DhtBootstrap;
 
 namespace mosaik::discovery::detail {
 
-// One catalog-sync message, sent both ways: the sender's network and its signed entries.
+// One catalog-sync message, sent both ways (catalog_sync.hpp has the exchange): the sender's
+// network and signed entries; in the request, the dialer's summary; in the reply, the ids
+// the acceptor wants from that summary.
 struct CatalogSyncMessage {
   NetworkId network_id;
   std::vector<SignedPeerEntry> entries;
-  MOSAIK_WIRE_FIELDS(network_id, entries);
+  std::vector<EntryVersion> summary;
+  std::vector<PeerId::Bytes> wanted;
+  MOSAIK_WIRE_FIELDS(network_id, entries, summary, wanted);
   static constexpr std::string_view alpn = "/mosaik/catalog-sync";
   // Both sides read at most this; a sender with a larger catalog sends a part of it (from a
   // random place, so repeated syncs cover all of it; gossip carries every entry anyway).
@@ -56,7 +61,9 @@ struct AnnouncePayload {
 
 class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
  public:
-  // Inbound exchanges handled at once; more are refused until some finish.
+  // Inbound catalog-sync connections held, and exchanges served, at once; past either a
+  // new one is refused until some finish (a short exchange each: a mass join's dialers
+  // retry with their backoff). A refused connection is closed whole.
   static constexpr std::size_t kMaxInboundSyncs = 64;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
@@ -110,6 +117,10 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // Links the announce protocol holds open (bounded by the gossip views, not by N).
   std::size_t active_peers() const { return announce_ ? announce_->active_peers().size() : 0; }
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
+  // Catalog exchanges this node is serving now (bounded by kMaxInboundSyncs).
+  std::size_t inbound_syncs() const { return inbound_syncs_.load(); }
+  // Catalog-sync connections dialed to us and still open (bounded by kMaxInboundSyncs).
+  std::size_t sync_connections() const { return sync_connections_.load(); }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
   }
@@ -128,20 +139,27 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<void> settle_loop();
   // `learn`: the peer becomes a gossip candidate once the exchange succeeded.
   asio::awaitable<std::expected<void, Error>> sync_on_executor(EndpointAddr peer, bool learn = true);
-  // One exchange; `connection` is set once a link is open (for sync_on_executor to close).
-  asio::awaitable<std::expected<void, Error>> exchange_catalogs(
+  // One exchange: the entries received, merged by the caller once the link is closed (so
+  // the peer's connection is not held while we verify them). `connection` is set once a
+  // link is open (for sync_on_executor to close).
+  asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> exchange_catalogs(
       const EndpointAddr& peer, std::optional<transport::Connection>& connection);
   // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
   // link, so the wait never depends on cancellation reaching into the transport).
   asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
-  asio::awaitable<void> serve_sync(SyncLink link);
+  // `serving`: the exchanges being served on the link's connection (one less when done).
+  asio::awaitable<void> serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving);
   void start_dht();
   asio::awaitable<void> refresh_loop();
   asio::awaitable<void> purge_loop();
 
-  CatalogSyncMessage outgoing_message();
+  // Our entry and the signed entries `peer_has` (a peer's summary) lacks; everything
+  // without one. Bounded by the frame size.
+  CatalogSyncMessage outgoing_message(const std::vector<EntryVersion>* peer_has = nullptr);
+  // A request: our entry and the summary of what we hold.
+  CatalogSyncMessage sync_request();
   void merge_incoming(const std::vector<SignedPeerEntry>& received);
   SignedPeerEntry resign_locked();
   // False when nothing was sent: no announce protocol, departing, or broadcast before.
@@ -166,6 +184,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Watch<Catalog> catalog_;
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
+  std::atomic<std::size_t> sync_connections_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
   std::atomic<bool> departing_{false};  // set (under mutex_) once our departure is signed
   std::map<PeerId, int> syncs_in_flight_;  // only touched on the executor

@@ -6,8 +6,8 @@
 // active view and evict another neighbour, so Joins sent to that one node would churn its
 // view and pile connections on it. Sent to random catalog peers they spread over the whole
 // network, and the bootstrap node only answers short exchanges (which it bounds with
-// kMaxInboundSyncs and the transport's handshake bounds, refusing the rest until they
-// retry). Busy refusals are quick, so the retry wait is capped low (kLastBootstrapRetry).
+// kMaxInboundSyncs, exchanges and connections, and the transport's handshake bounds,
+// refusing the rest until they retry). Busy refusals are quick, so the retry wait is capped low (kLastBootstrapRetry).
 #include <algorithm>
 #include <random>
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace mosaik::discovery {
 namespace {
 
@@ -93,6 +95,78 @@ TEST(CatalogSync, a_catalog_over_the_byte_budget_is_shared_in_part_from_the_give
   ASSERT_EQ(later.size(), 6u);
   EXPECT_EQ(later[1].peer_id(), all[19].peer_id());
   EXPECT_EQ(later[3].peer_id(), all[1].peer_id());
+}
+
+// Digests first (docs/decisions/0213): a summary names what a peer holds; only entries it
+// lacks or holds older travel, and the other side names what it lacks in turn.
+TEST(CatalogSync, a_summary_names_every_signed_entry_with_its_version) {
+  const auto k = SecretKey::from_seed("a");
+  CatalogState a(kNet, k.public_key(), Config::builder().build().value());
+  ASSERT_TRUE(a.merge(entry_of("x"), kNow).has_value());
+  ASSERT_TRUE(a.insert_unsigned(PeerEntry(kNet, EndpointAddr(SecretKey::from_seed("u").public_key()))));
+  const auto summary = summarize(a.catalog());
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].peer, entry_of("x").peer_id().as_bytes());
+  EXPECT_EQ(summary[0].version, entry_of("x").version());
+  const auto back = wire::decode<std::vector<EntryVersion>>(wire::encode(summary)).value();
+  EXPECT_EQ(back[0].peer, summary[0].peer);
+}
+
+TEST(CatalogSync, only_entries_the_peer_lacks_or_holds_older_are_shared) {
+  const auto k = SecretKey::from_seed("a");
+  CatalogState a(kNet, k.public_key(), Config::builder().build().value());
+  ASSERT_TRUE(a.merge(entry_of("same"), kNow).has_value());
+  ASSERT_TRUE(a.merge(entry_of("newer", kNow), kNow).has_value());
+  ASSERT_TRUE(a.merge(entry_of("missing"), kNow).has_value());
+  ASSERT_TRUE(a.merge(entry_of("older", kNow - 1s), kNow).has_value());
+  const std::vector<EntryVersion> peer_has = {
+      {entry_of("same").peer_id().as_bytes(), entry_of("same").version()},
+      {entry_of("newer").peer_id().as_bytes(), entry_of("newer", kNow - 1s).version()},
+      {entry_of("older").peer_id().as_bytes(), entry_of("older", kNow).version()},
+  };
+  const auto me = entry_of("a");
+  const auto shared = entries_to_share(a.catalog(), me, SIZE_MAX, 0, &peer_has);
+  std::set<PeerId> ids;
+  for (const auto& e : shared) ids.insert(e.peer_id());
+  EXPECT_EQ(ids, (std::set<PeerId>{me.peer_id(), entry_of("newer").peer_id(), entry_of("missing").peer_id()}));
+  // What the peer has and we lack or hold older: "older" only.
+  const auto wanted = wanted_from(a.catalog(), k.public_key(), peer_has);
+  ASSERT_EQ(wanted.size(), 1u);
+  EXPECT_EQ(wanted[0], entry_of("older").peer_id().as_bytes());
+  // Our own id in a summary is never wanted; the bound holds.
+  const std::vector<EntryVersion> names_us = {{k.public_key().as_bytes(), {kNow, kNow}},
+                                              {entry_of("p").peer_id().as_bytes(), {kNow, kNow}},
+                                              {entry_of("q").peer_id().as_bytes(), {kNow, kNow}}};
+  EXPECT_EQ(wanted_from(a.catalog(), k.public_key(), names_us).size(), 2u);
+  EXPECT_EQ(wanted_from(a.catalog(), k.public_key(), names_us, 1).size(), 1u);
+  // The entries named, as held (an id we do not hold is skipped).
+  const auto named = entries_named(a.catalog(), {entry_of("older").peer_id().as_bytes(),
+                                                  entry_of("p").peer_id().as_bytes()});
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0], entry_of("older", kNow - 1s));
+}
+
+TEST(CatalogSync, two_catalogs_converge_through_digests_with_each_entry_sent_once) {
+  const auto ka = SecretKey::from_seed("a"), kb = SecretKey::from_seed("b");
+  CatalogState a(kNet, ka.public_key(), Config::builder().build().value());
+  CatalogState b(kNet, kb.public_key(), Config::builder().build().value());
+  for (const auto* seed : {"x", "both"}) ASSERT_TRUE(a.merge(entry_of(seed), kNow).has_value());
+  for (const auto* seed : {"y", "both"}) ASSERT_TRUE(b.merge(entry_of(seed), kNow).has_value());
+  const auto me_a = entry_of("a"), me_b = entry_of("b");
+  // a dials: its entry and summary; b answers with what a lacks and names what it lacks.
+  auto summary = summarize(a.catalog());
+  summary.push_back({me_a.peer_id().as_bytes(), me_a.version()});  // so b does not send it back
+  ASSERT_EQ(merge_batch(b, {me_a}, kNow, 10'000).discovered, 1u);
+  const auto reply = entries_to_share(b.catalog(), me_b, SIZE_MAX, 0, &summary);
+  const auto wanted = wanted_from(b.catalog(), kb.public_key(), summary);
+  EXPECT_EQ(reply.size(), 2u);  // b and y
+  const auto at_a = merge_batch(a, reply, kNow, 10'000);
+  EXPECT_EQ(at_a.discovered, 2u);
+  const auto more = entries_named(a.catalog(), wanted);
+  ASSERT_EQ(more.size(), 1u);  // x
+  EXPECT_EQ(merge_batch(b, more, kNow, 10'000).discovered, 1u);
+  EXPECT_EQ(a.catalog().size(), 4u);  // b, x, y, both
+  EXPECT_EQ(b.catalog().size(), 4u);  // a, x, y, both
 }
 
 }  // namespace

@@ -9,7 +9,11 @@
 // Invariants: a batch longer than the catalog could hold is refused whole and changes
 // nothing; otherwise every entry is counted once and a changed entry is in the catalog; a
 // message of another network changes nothing; the catalog always passes check_catalog.
+// A request's summary (digests first, docs/decisions/0213) is answered as the acceptor
+// does: the reply carries only what the summary lacks or names older; `wanted` never names
+// us, stays within max_catalog_entries and names only what the summary has newer than we.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -45,6 +49,35 @@ void merge_message(CatalogState& state, const discovery::detail::CatalogSyncMess
   if (report.changed.empty()) MOSAIK_FUZZ_CHECK(after == before);
 }
 
+void answer_summary(const CatalogState& state, const discovery::detail::CatalogSyncMessage& message,
+                    const Config& config) {
+  if (message.network_id != harness::network()) return;
+  const auto catalog = state.catalog();
+  const auto me = harness::local_key().public_key();
+  const auto wanted = wanted_from(catalog, me, message.summary, config.max_catalog_entries);
+  MOSAIK_FUZZ_CHECK(wanted.size() <= config.max_catalog_entries);
+  for (const auto& id : wanted) {
+    MOSAIK_FUZZ_CHECK(id != me.as_bytes());
+    const auto* held = catalog.get(PeerId::from_bytes(id));
+    const bool newer_named = std::any_of(message.summary.begin(), message.summary.end(), [&](const auto& e) {
+      return e.peer == id && (held == nullptr || !held->is_signed() || e.version > held->version());
+    });
+    MOSAIK_FUZZ_CHECK(newer_named);
+  }
+  if (message.summary.empty()) return;
+  const auto reply = entries_to_share(catalog, SignedPeerEntry{}, SIZE_MAX, 0, &message.summary);
+  // Whatever is sent, the summary names not at all or in an older version.
+  for (std::size_t i = 1; i < reply.size(); ++i) {
+    const auto id = reply[i].peer_id().as_bytes();
+    const bool named = std::any_of(message.summary.begin(), message.summary.end(),
+                                   [&](const auto& e) { return e.peer == id; });
+    const bool named_older = std::any_of(message.summary.begin(), message.summary.end(), [&](const auto& e) {
+      return e.peer == id && e.version < reply[i].version();
+    });
+    MOSAIK_FUZZ_CHECK(!named || named_older);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -60,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (auto& e : message->entries) harness::re_sign(e);
     }
     merge_message(state, *message, now, config);
+    answer_summary(state, *message, config);
     harness::check_catalog(state, config, /*signatures=*/false);
   }
   harness::check_catalog(state, config, /*signatures=*/true);

@@ -75,6 +75,16 @@ std::vector<wire::Bytes> catalog_sync_seeds() {
                                                       entry_of(2, kStart, kOrigin), entry_of(3, kStart, kOrigin),
                                                       entry_of(4, kStart, kOrigin), entry_of(5, kStart, kOrigin)}}}}));
   seeds.push_back(records_of<M>({{1, 0, M{network(), {oversized_entry(1), entry_of(2, kOrigin, kStart)}}}}));
+  // Digests first (docs/decisions/0213): a request with a summary (one entry held, one
+  // newer, one unknown), then the third message with the entries asked for.
+  const auto digest_of = [](const discovery::SignedPeerEntry& e) {
+    return discovery::EntryVersion{e.peer_id().as_bytes(), e.version()};
+  };
+  seeds.push_back(records_of<M>(
+      {{0, 0, M{network(), {entry_of(0, kStart, kOrigin), entry_of(1, kStart, kOrigin)}}},
+       {0, 1, M{network(), {local}, {digest_of(entry_of(0, kStart, kOrigin)), digest_of(entry_of(1, kStart, kOrigin + 1s)),
+                                     digest_of(entry_of(3, kStart, kOrigin)), digest_of(local)}, {}}},
+       {0, 1, M{network(), {entry_of(1, kStart, kOrigin + 1s), entry_of(3, kStart, kOrigin)}, {}, {}}}}));
   return seeds;
 }
 

@@ -154,6 +154,52 @@ TEST(DiscoveryNet, a_forged_entry_in_a_sync_is_refused_and_counted) {
   });
 }
 
+// Digests first (docs/decisions/0213): a request's summary keeps what the dialer already
+// holds out of the reply, and the acceptor asks for the entries it lacks.
+TEST(DiscoveryNet, a_sync_reply_carries_only_what_the_summary_lacks_and_asks_for_the_rest) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::EntryVersion;
+    using discovery::detail::CatalogSyncMessage;
+    auto a = co_await make_node(kNet);
+    auto b = co_await make_node(kNet);
+    auto c = co_await make_node(kNet);
+    CO_ASSERT_TRUE((co_await c.discovery().sync_with(a.local().addr())).has_value());
+    const auto held = *a.discovery().catalog().get(c.local().id());
+    // An entry only b's request names: a lacks it and must ask for it.
+    const auto stranger = SecretKey::from_seed("known-to-b-only");
+    discovery::PeerEntry extra(kNet, EndpointAddr(stranger.public_key()));
+    const auto now = std::chrono::duration_cast<discovery::Timestamp>(
+        std::chrono::system_clock::now().time_since_epoch());
+    extra.set_version({now, now});
+    const auto signed_extra = discovery::SignedPeerEntry::sign(extra, stranger);
+
+    auto link = co_await transport::Link<CatalogSyncMessage>::open(b.local().endpoint(), a.local().addr());
+    CO_ASSERT_TRUE(link.has_value());
+    const CatalogSyncMessage request{kNet,
+                                     {b.discovery().me()},
+                                     {EntryVersion{b.local().id().as_bytes(), b.discovery().me().version()},
+                                      EntryVersion{c.local().id().as_bytes(), held.version()},
+                                      EntryVersion{stranger.public_key().as_bytes(), extra.version()}},
+                                     {}};
+    CO_ASSERT_TRUE((co_await link->send(request)).has_value());
+    auto reply = co_await test::timeout_s(5, link->recv());
+    CO_ASSERT_TRUE(reply.has_value());
+    // a's own entry only: b's and c's are named at the versions a holds.
+    CO_ASSERT_TRUE(reply->entries.size() == 1u);
+    EXPECT_EQ(reply->entries[0].peer_id(), a.local().id());
+    CO_ASSERT_TRUE(reply->wanted.size() == 1u);
+    EXPECT_EQ(reply->wanted[0], stranger.public_key().as_bytes());
+    const CatalogSyncMessage more{kNet, {signed_extra}, {}, {}};
+    CO_ASSERT_TRUE((co_await link->send(more)).has_value());
+    // a closes the link once it has them.
+    auto closed = co_await test::timeout_s(5, link->recv());
+    CO_ASSERT_FALSE(closed.has_value());
+    EXPECT_EQ(closed.error().reason, transport::close_reason::Success) << closed.error().message;
+    EXPECT_TRUE(a.discovery().catalog().contains(stranger.public_key()));
+    EXPECT_TRUE(a.discovery().catalog().contains(b.local().id()));
+  });
+}
+
 TEST(DiscoveryNet, a_silent_peer_costs_one_task_until_the_sync_timeout) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::millis(300)));
@@ -227,6 +273,79 @@ TEST(DiscoveryNet, a_catalog_sync_beyond_max_inbound_syncs_is_cancelled_unanswer
     CO_ASSERT_FALSE(reply.has_value());
     EXPECT_EQ(reply.error().reason, transport::close_reason::Cancelled) << reply.error().message;
     EXPECT_FALSE(a.discovery().catalog().contains(b.local().id()));
+  });
+}
+
+// Every slot is held as above; a new connection then is closed whole (nothing of it is being
+// served), so refused dialers do not pile connections on a busy node until each closes its own.
+TEST(DiscoveryNet, a_new_catalog_sync_connection_beyond_max_inbound_syncs_is_closed_whole) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::secs(30)));
+    auto b = co_await make_node(kNet);
+    auto c = co_await make_node(kNet);
+    auto conn = co_await b.local().endpoint().connect(a.local().addr(),
+                                                      std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(conn.has_value());
+    std::vector<transport::RawLink> silent;
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto raw = co_await conn->open_link();
+      CO_ASSERT_TRUE(raw.has_value());
+      const wire::Bytes half_a_header = {0x00, 0x00};
+      CO_ASSERT_TRUE((co_await raw->send_framed(half_a_header)).has_value());
+      silent.push_back(std::move(*raw));
+    }
+    for (int i = 0; i < 500 && a.discovery().service()->inbound_syncs() < DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    CO_ASSERT_TRUE(a.discovery().service()->inbound_syncs() == DiscoveryService::kMaxInboundSyncs);
+    auto other = co_await c.local().endpoint().connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(other.has_value());
+    // The connection ends with Cancelled from a, without c opening or sending anything.
+    auto ended = co_await test::timeout_s(10, other->accept_link());
+    CO_ASSERT_FALSE(ended.has_value());
+    EXPECT_EQ(ended.error().reason, transport::close_reason::Cancelled) << ended.error().message;
+    EXPECT_TRUE(ended.error().remote);
+    // c's exchange fails the same way; the held slots keep their connection.
+    EXPECT_FALSE((co_await c.discovery().sync_with(a.local().addr())).has_value());
+    EXPECT_EQ(a.discovery().service()->inbound_syncs(), DiscoveryService::kMaxInboundSyncs);
+  });
+}
+
+// Connections count too: kMaxInboundSyncs dialers that connect and say nothing hold every
+// slot; the next connection is closed whole before it opens a link.
+TEST(DiscoveryNet, a_catalog_sync_connection_beyond_max_inbound_syncs_connections_is_closed_whole) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, test::fast_discovery().with_sync_timeout(test::secs(30)));
+    std::vector<transport::Endpoint> dialers;
+    std::vector<transport::Connection> held;
+    for (std::size_t i = 0; i <= DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto endpoint = transport::Endpoint::bind(SecretKey::generate(), transport::EndpointConfig{});
+      CO_ASSERT_TRUE(endpoint.has_value());
+      dialers.push_back(std::move(*endpoint));
+    }
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      auto conn = co_await dialers[i].connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+      CO_ASSERT_TRUE(conn.has_value());
+      held.push_back(std::move(*conn));
+    }
+    for (int i = 0; i < 500 && a.discovery().service()->sync_connections() < DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    CO_ASSERT_TRUE(a.discovery().service()->sync_connections() == DiscoveryService::kMaxInboundSyncs);
+    auto other = co_await dialers.back().connect(a.local().addr(), std::string(CatalogSyncMessage::alpn));
+    CO_ASSERT_TRUE(other.has_value());
+    auto ended = co_await test::timeout_s(10, other->accept_link());
+    CO_ASSERT_FALSE(ended.has_value());
+    EXPECT_EQ(ended.error().reason, transport::close_reason::Cancelled) << ended.error().message;
+    EXPECT_TRUE(ended.error().remote);
+    // One held connection goes: its slot is free again.
+    held.front().close(transport::close_reason::Success);
+    for (int i = 0; i < 500 && a.discovery().service()->sync_connections() == DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(a.discovery().service()->sync_connections(), DiscoveryService::kMaxInboundSyncs - 1);
   });
 }
 
