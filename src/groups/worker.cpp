@@ -174,8 +174,17 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
                       if (it == self->bonds_.end()) return;
                       self->on_bond_down(it->second.bond, member, why);
                     }};
+  // The bond may outlive this worker (it finishes a departure on its own): its jitter comes
+  // from a generator of its own, seeded from ours.
+  auto jitter_state = std::make_shared<std::uint64_t>(env_->random());
+  auto jitter_random = [jitter_state] {  // splitmix64
+    std::uint64_t z = (*jitter_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
   auto bond = Bond::start(std::move(b.link), peer, bond_settings(settings_.consensus), std::move(events),
-                          [env = env_.get()] { return env->random(); });
+                          std::move(jitter_random));
   bonds_[peer] = Link{bond, member};
   peers_by_member_[member] = peer;
   logger()->info("group {}: bonded with {}", id(), peer);
