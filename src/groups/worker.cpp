@@ -133,6 +133,8 @@ asio::awaitable<void> GroupWorker::dial(discovery::CatalogEntry peer) {
     auto bond = co_await initiate_bond(*connection, std::move(terms), settings_.handshake_timeout);
     if (bond) {
       bonded(std::move(*bond), true);
+    } else if (bond.error().reason == close_reason::AlreadyBonded) {
+      logger()->debug("group {}: member {} already holds a bond with us", this->id(), id);  // retried each second
     } else {
       logger()->warn("group {}: member {} refused a bond: {} ({})", this->id(), id, bond.error().reason,
                      bond.error().detail);
@@ -154,13 +156,14 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
       b.link.close(close_reason::AlreadyBonded);
       return;
     }
-    const auto old_member = it->second.member;
-    it->second.bond->close(close_reason::AlreadyBonded);  // its on_down sees the replacement and returns
-    if (old_member != b.peer_member) {  // the peer restarted: its old life is gone
-      peers_by_member_.erase(old_member);
+    const Link old = it->second;
+    bonds_.erase(it);  // before the close: the old bond's on_down then finds nothing of its own
+    if (old.member != b.peer_member) {  // the peer restarted: its old life is gone
+      peers_by_member_.erase(old.member);
       core_->tick(env_->now());
-      core_->bond_down(old_member);
+      core_->bond_down(old.member);
     }
+    old.bond->close(close_reason::AlreadyBonded);
   }
   const auto member = b.peer_member;
   std::weak_ptr<GroupWorker> weak = weak_from_this();
@@ -171,7 +174,7 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
                       auto self = weak.lock();
                       if (!self) return;
                       auto it = self->bonds_.find(peer);
-                      if (it == self->bonds_.end()) return;
+                      if (it == self->bonds_.end() || it->second.member != member) return;  // replaced
                       self->on_bond_down(it->second.bond, member, why);
                     }};
   // The bond may outlive this worker (it finishes a departure on its own): its jitter comes
