@@ -30,8 +30,13 @@ struct Counter {
   using Query = groups::Unit;
   using QueryResult = std::int64_t;
   std::shared_ptr<std::atomic<std::int64_t>> value = std::make_shared<std::atomic<std::int64_t>>(0);
+  // What the last apply was told came before it.
+  std::shared_ptr<std::atomic<std::uint64_t>> committed_before = std::make_shared<std::atomic<std::uint64_t>>(0);
   [[nodiscard]] UniqueId signature() const { return unique_id("test.counter.v1"); }
-  void apply(Add a, const groups::ApplyContext&) { *value += a.delta; }
+  void apply(Add a, const groups::ApplyContext& ctx) {
+    *value += a.delta;
+    *committed_before = ctx.committed().index.value;
+  }
   [[nodiscard]] std::int64_t query(const groups::Unit&) const { return *value; }
 };
 
@@ -126,6 +131,8 @@ TEST(GroupsNet, commands_from_the_leader_and_from_followers_commit_on_every_memb
         const Add add{k};
         auto index = co_await test::timeout_s(10, members[i].execute(add));
         CO_ASSERT_TRUE(index.has_value());
+        // Applied where it executed before execute returns; its context names what came before.
+        CO_ASSERT_TRUE(counters[i].committed_before->load() < index->value);
         sum += k;
       }
     }

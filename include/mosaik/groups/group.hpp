@@ -59,10 +59,13 @@ void apply_committed(M& machine, const GroupId& id, std::vector<CommittedCommand
                      Cursor log_position) {
   std::vector<typename M::Command> batch;
   Term batch_term;
+  Cursor before = committed;  // ApplyContext::committed(): the position before the batch
+  Cursor last = committed;
   auto flush = [&] {
     if (batch.empty()) return;
-    apply_batch(machine, std::move(batch), BatchContext(committed, log_position, batch_term));
+    apply_batch(machine, std::move(batch), BatchContext(before, log_position, batch_term));
     batch.clear();
+    before = last;
   };
   for (auto& c : commands) {
     if (c.term != batch_term) flush();
@@ -73,10 +76,11 @@ void apply_committed(M& machine, const GroupId& id, std::vector<CommittedCommand
       // signature proposed it. Deterministic, so the replicas stay equal.
       log::module_logger<"groups">()->error("group {}: committed entry {} is no command of this machine ({}); skipped",
                                             id, c.index, decoded.error().message());
+      last = Cursor{c.term, c.index};
       continue;
     }
     batch.push_back(std::move(*decoded));
-    committed = Cursor{c.term, c.index};
+    last = Cursor{c.term, c.index};
   }
   flush();
 }
