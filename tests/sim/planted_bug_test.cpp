@@ -24,6 +24,11 @@ class PlantedBugCaught : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PlantedBugCaught, within_the_ci_budget) {
   static_assert(groups::raft::kPlantedBugsBuild, "this test needs the planted-bug core");
+#if defined(__SANITIZE_ADDRESS__)
+  // A claim about the simulator, not about memory: the default preset checks it. Sanitized,
+  // the slowest mutation (caught at schedule 1 785) outlasts the test timeout.
+  GTEST_SKIP() << "checked by the default preset (the 2 000-schedule budget is too slow under ASan)";
+#endif
   ScheduleOptions options;
   options.planted = GetParam().bug;
   for (std::uint64_t k = 0; k < kCiSchedules; ++k) {
