@@ -228,35 +228,47 @@ void GroupWorker::on_bond_down(const std::shared_ptr<Bond>& bond, const raft::No
 }
 
 asio::awaitable<ExecuteOutcome> GroupWorker::execute(std::vector<wire::Bytes> commands) {
-  auto result = co_await propose(std::move(commands), true);
-  if (result.ok) co_return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
-  co_return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+  co_return outcome_of(co_await propose(std::move(commands), true));
 }
 
 asio::awaitable<ExecuteOutcome> GroupWorker::feed(std::vector<wire::Bytes> commands) {
-  auto result = co_await propose(std::move(commands), false);
-  if (result.ok) co_return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
-  co_return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+  co_return outcome_of(co_await propose(std::move(commands), false));
+}
+
+ExecuteOutcome GroupWorker::outcome_of(const ExecuteResult& result) const {
+  if (result.ok) return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
+  return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+}
+
+std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::open_request(bool until_commit) {
+  const auto request = next_request_++;
+  auto pending = std::make_shared<Pending>(endpoint_.executor());
+  pending->until_commit = until_commit;
+  pending_[request] = pending;
+  core_->tick(env_->now());
+  return {request, pending};
+}
+
+asio::awaitable<ExecuteResult> GroupWorker::settled(std::shared_ptr<Pending> pending) {
+  while (!pending->result) {  // finish() or stop() sets it and cancels the wait
+    std::error_code ec;
+    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return *pending->result;
 }
 
 asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
   auto self = shared_from_this();
   if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
   if (!strong) co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
-  const auto request = next_request_++;
-  auto pending = std::make_shared<Pending>(endpoint_.executor());
-  pending_[request] = pending;
-  core_->tick(env_->now());
+  auto [request, pending] = open_request(true);
   core_->read(request);
   pump();
-  while (!pending->result) {
-    std::error_code ec;
-    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  if (!pending->result->ok) {
+  const auto confirmed = co_await settled(pending);
+  if (!confirmed.ok) {
     co_return ReadBarrier{stopped_ ? ReadBarrier::Kind::Terminated : ReadBarrier::Kind::Offline, {}};
   }
-  const Index at = pending->result->range.last;
+  const Index at = confirmed.range.last;
   while (applied_.index < at && !stopped_) {  // the confirmed index may not be applied here yet
     const auto seen = applied_changed_.version();
     if (applied_.index >= at) break;
@@ -273,18 +285,10 @@ void GroupWorker::finish_read(const raft::ReadOutcome& outcome) {
 asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands, bool until_commit) {
   auto self = shared_from_this();
   if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
-  const auto request = next_request_++;
-  auto pending = std::make_shared<Pending>(endpoint_.executor());
-  pending->until_commit = until_commit;
-  pending_[request] = pending;
-  core_->tick(env_->now());
+  auto [request, pending] = open_request(until_commit);
   core_->propose(request, std::move(commands));
   pump();
-  while (!pending->result) {
-    std::error_code ec;
-    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return *pending->result;
+  co_return co_await settled(pending);
 }
 
 void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {

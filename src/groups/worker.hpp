@@ -87,6 +87,10 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void on_bond_down(const std::shared_ptr<Bond>& bond, const raft::NodeId& member, BondEnd why);
   void pump();
   void publish_status();
+  // A tracked request (proposal or strong read): its id, and what settled() waits on.
+  std::pair<std::uint64_t, std::shared_ptr<Pending>> open_request(bool until_commit);
+  static asio::awaitable<ExecuteResult> settled(std::shared_ptr<Pending> pending);
+  [[nodiscard]] ExecuteOutcome outcome_of(const ExecuteResult& result) const;
   void finish(std::uint64_t request, ExecuteResult result);
   void finish_read(const raft::ReadOutcome& outcome);
 
