@@ -48,14 +48,17 @@ asio::awaitable<void> run_engine_role(Options opt, std::vector<mosaik::Network>&
   co_await (run_engine(engine) && report_leaders(engine, node.local().id()));
 }
 
-// Sends the trader's script once the three engines take its orders, then leaves (the
-// graceful shutdown delivers what was queued).
+// Sends the trader's script once two engines (a majority) take its orders, then leaves.
 asio::awaitable<void> run_trader_role(Options opt, std::vector<mosaik::Network>& nodes) {
   nodes.push_back(co_await start_node(opt.network, opt.listen, opt.peer));
   auto orders = nodes.back().streams().produce<Order>();
-  fmt::print("{}: waiting for the three engines to subscribe\n", opt.trader);
-  co_await within(orders.when().subscribed().minimum_of(3).wait(), opt.timeout, "three engines subscribing");
+  fmt::print("{}: waiting for two engines to subscribe\n", opt.trader);
+  co_await within(orders.when().subscribed().minimum_of(2).wait(), opt.timeout, "two engines subscribing");
   co_await send_orders(orders, script_of(opt.trader));
+  // Leave while `orders` is alive: the graceful shutdown delivers what send() queued.
+  // Dropping the last Producer handle first would close it at once and discard its queue.
+  co_await nodes.back().shutdown();
+  fmt::print("{}: sent {} orders, left the network\n", opt.trader, script_of(opt.trader).size());
 }
 
 asio::awaitable<void> run_reporter_role(Options opt, std::vector<mosaik::Network>& nodes) {
