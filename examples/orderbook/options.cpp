@@ -30,7 +30,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
       ->envname("MOSAIK_FILLS");
   app.add_option("--listen", listen, "UDP address to bind, ip:port (port 0: any free port)")
       ->envname("MOSAIK_LISTEN");
-  app.add_option("--timeout", timeout_s, "demo: seconds any one wait may last")->envname("MOSAIK_TIMEOUT");
+  app.add_option("--timeout", timeout_s, "demo and trader: seconds any one wait may last")->envname("MOSAIK_TIMEOUT");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,6 +53,10 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   }
   opt.listen = *parsed_listen->direct_addresses.begin();
   opt.timeout = std::chrono::seconds(timeout_s);
+  if (opt.role == "demo" && opt.listen.port() != 0) {
+    fmt::print(stderr, "--listen: the demo starts six nodes on this address: give port 0\n");
+    return 2;
+  }
   if (opt.role != "demo" && opt.role != "engine" && !opt.peer) {
     fmt::print(stderr, "--peer: --role {} needs the address an engine printed\n", opt.role);
     return 2;
