@@ -14,7 +14,7 @@ using mosaik::groups::Consistency;
 
 // Reads `engine`'s book until it satisfies `pred`, reading again after each commit.
 template <class Pred>
-asio::awaitable<BookView> until_book(const Engine& engine, Consistency consistency, Pred pred) {
+asio::awaitable<BookView> until_book(Engine engine, Consistency consistency, Pred pred) {
   for (;;) {  // bounded by the caller's timeout
     auto read = co_await engine.book.query(BookQuery::depth(0), consistency);
     if (read && pred(read->result)) co_return std::move(read->result);

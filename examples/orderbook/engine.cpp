@@ -16,7 +16,8 @@ using mosaik::groups::Status;
 constexpr int kSubmitAttempts = 5;
 constexpr auto kLeaderWait = 5s;
 
-asio::awaitable<bool> submit(const Engine& engine, const Order& order) {
+// Parameters by value: a coroutine must not hold references its caller may outlive.
+asio::awaitable<bool> submit(Engine engine, Order order) {
   for (int attempt = 1; attempt <= kSubmitAttempts; ++attempt) {
     auto committed = co_await engine.book.execute(BookCommand::submit(order));
     if (committed) co_return true;
