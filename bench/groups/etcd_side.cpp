@@ -236,9 +236,15 @@ bool wait_finished(Shared& shared, std::uint32_t clients, std::chrono::seconds w
   return shared.changed.wait_for(lock, within, [&] { return shared.finished == clients; });
 }
 
-LoadResult load(const EtcdCluster& cluster, const Roles& roles, const Settings& s) {
+LoadResult load(EtcdCluster& cluster, const Roles& roles, const Settings& s) {
   auto stub = etcdserverpb::KV::NewStub(
       grpc::CreateChannel(cluster.endpoints()[roles.follower], grpc::InsecureChannelCredentials()));
+  auto cpu_total = [&cluster] {
+    double sum = cpu_seconds(::getpid());  // the clients
+    for (std::size_t i = 0; i < 3; ++i) sum += cpu_seconds(cluster.member(i).pid());
+    return sum;
+  };
+  const double cpu_before = cpu_total();
   Shared shared;
   const auto start = now_ns();
   auto clients = start_clients(stub.get(), s, s.commands, 5s, start + std::chrono::nanoseconds(45s).count(), shared);
@@ -250,6 +256,7 @@ LoadResult load(const EtcdCluster& cluster, const Roles& roles, const Settings& 
   std::vector<std::int64_t> all;
   for (auto& c : clients) all.insert(all.end(), c->latencies().begin(), c->latencies().end());
   r.latency = percentiles(std::move(all));
+  if (r.committed > 0) r.cpu_us_per_commit = (cpu_total() - cpu_before) * 1e6 / static_cast<double>(r.committed);
   return r;
 }
 

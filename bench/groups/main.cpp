@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
         "\"rss_mb\": {}, \"rss_commands\": {}, \"rss_note\": {}, "
         "\"commands\": {}, \"clients\": {}, \"command_bytes\": {}, \"heartbeat_ms\": {}, \"election_ms\": {}, "
         "\"request_timeout_ms\": {}, \"mosaik_failed\": {}, \"etcd_failed\": {}, "
+        "\"mosaik_cpu_us_per_commit\": {}, \"etcd_cpu_us_per_commit\": {}, "
         "\"etcd_protocol\": {}, \"etcd_version\": {}, \"etcd_reason\": {}}}\n",
         json_number(mc, 0), json_number(ec, 0), json_number(ratio(mc, ec), 3), json_number(m50), json_number(m99),
         json_number(e50), json_number(e99), json_number(ratio(m50, e50), 3), json_number(mf), json_number(ef),
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
         json_string("in-memory log, no compaction yet: RSS grows with the commands"), s.commands, s.clients,
         s.command_bytes, s.heartbeat_ms, s.election_ms, s.request_timeout_ms,
         m ? std::to_string(m->load.failed) : "null", e ? std::to_string(e->load.failed) : "null",
+        json_number(opt(m.has_value(), m ? m->load.cpu_us_per_commit : 0)),
+        json_number(opt(e.has_value(), e ? e->load.cpu_us_per_commit : 0)),
         json_string("grpc"), e ? json_string(e->version) : "null",
         etcd_reason.empty() ? "null" : json_string(etcd_reason));
     std::fflush(stdout);

@@ -21,5 +21,7 @@ Latency percentiles(std::vector<std::int64_t> samples_ns);
 
 // VmRSS of a process in MB, or nullopt when it cannot be read.
 std::optional<double> rss_mb(pid_t pid);
+// CPU time (user + system) a process used so far, in seconds (0 when it cannot be read).
+double cpu_seconds(pid_t pid);
 
 }  // namespace bench

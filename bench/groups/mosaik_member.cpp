@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <istream>
 #include <map>
 #include <memory>
@@ -161,6 +162,13 @@ asio::awaitable<void> run_load(groups::Group<Kv> group, const Settings& s, std::
   (void)co_await with_timeout(clients.join(), 50s);
   co_await clients.close();
   const double secs = static_cast<double>(load->last_ns - start) / 1e9;
+  if (std::getenv("BENCH_GROUPS_HISTOGRAM")) {  // latency histogram in ms buckets, to stderr
+    std::map<std::int64_t, std::uint64_t> buckets;
+    for (auto ns : load->latencies) ++buckets[ns / 1'000'000];
+    std::string text;
+    for (auto [ms, n] : buckets) text += fmt::format(" {}ms:{}", ms, n);
+    std::fprintf(stderr, "histogram%s\n", text.c_str());
+  }
   const auto lat = percentiles(std::move(load->latencies));
   say(fmt::format("load committed={} failed={} secs={:.6f} p50_us={:.1f} p99_us={:.1f}", load->committed,
                   load->failed, secs, lat.p50_us, lat.p99_us));

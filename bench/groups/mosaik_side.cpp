@@ -105,8 +105,15 @@ MosaikResult run_mosaik(const Settings& s) {
   auto& clients = *members[roles.follower];
 
   MosaikResult r;
+  auto cpu_total = [&members] {
+    double sum = 0;
+    for (auto& m : members) sum += cpu_seconds(m->pid());
+    return sum;
+  };
+  const double cpu_before = cpu_total();
   clients.write_line(fmt::format("load {}", s.commands));
   r.load = parse_load(expect_line(clients, "load ", 60s));
+  if (r.load.committed > 0) r.load.cpu_us_per_commit = (cpu_total() - cpu_before) * 1e6 / static_cast<double>(r.load.committed);
   r.rss_commands = s.commands;
   if (s.rss_commands > s.commands) {
     clients.write_line(fmt::format("load {}", s.rss_commands - s.commands));

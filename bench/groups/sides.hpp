@@ -19,7 +19,7 @@ namespace bench {
 
 struct Settings {
   std::uint64_t commands = 30'000;  // per system, load phase
-  std::uint64_t rss_commands = 0;   // mosaik: total commands before rss_mb (0: = commands)
+  std::uint64_t rss_commands = 100'000;  // mosaik: total puts before rss_mb is read (at least `commands`)
   std::uint32_t clients = 64;
   std::uint32_t command_bytes = 64;
   std::uint32_t heartbeat_ms = 100;   // etcd's default
@@ -37,6 +37,10 @@ struct LoadResult {
   Latency latency;
   std::uint64_t committed = 0;
   std::uint64_t failed = 0;  // puts that failed or passed their deadline (retried)
+  // CPU time all processes of the side used per committed put: the three members and the
+  // clients (mosaik: inside a member; etcd: this process). Steadier than commits/s on a
+  // shared machine.
+  double cpu_us_per_commit = 0;
 };
 
 struct MosaikResult {
