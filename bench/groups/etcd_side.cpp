@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <condition_variable>
 #include <filesystem>
 #include <fmt/format.h>
@@ -27,12 +29,31 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// $BENCH_GROUPS_ETCD if set (a path), else the first etcd on $PATH.
 std::string find_etcd() {
-  for (const char* dir : {"/usr/bin", "/usr/local/bin", "/usr/sbin"}) {
-    const std::string path = std::string(dir) + "/etcd";
-    if (::access(path.c_str(), X_OK) == 0) return path;
+  if (const char* given = std::getenv("BENCH_GROUPS_ETCD")) return ::access(given, X_OK) == 0 ? given : "";
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/usr/local/bin";
+  for (std::size_t from = 0; from <= dirs.size();) {
+    const auto to = std::min(dirs.find(':', from), dirs.size());
+    const auto candidate = dirs.substr(from, to - from) + "/etcd";
+    if (to > from && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    from = to + 1;
   }
   return {};
+}
+
+// Data directories of earlier runs whose bench process is gone (killed before it could
+// clean up: its etcd members died with it, through PR_SET_PDEATHSIG).
+void remove_stale_data_dirs() {
+  const std::string prefix = "mosaik-bench-groups-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const auto pid = std::atoi(name.c_str() + prefix.size());
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+  }
 }
 
 // Loopback TCP ports free right now (all held until the last is picked, so they differ).
@@ -293,6 +314,7 @@ std::optional<EtcdResult> run_etcd(const Settings& s, std::string& why) {
     why = "etcd is not installed (apt-get install etcd-server)";
     return std::nullopt;
   }
+  remove_stale_data_dirs();
   EtcdCluster cluster(etcd, s);
   auto roles = wait_for_leader(cluster, 30s);
   if (!roles) throw std::runtime_error("etcd: no leader within 30 s");
