@@ -268,8 +268,9 @@ LoadResult load(EtcdCluster& cluster, const Roles& roles, const Settings& s) {
   const double cpu_before = cpu_total();
   Shared shared;
   const auto start = now_ns();
-  auto clients = start_clients(stub.get(), s, s.commands, 5s, start + std::chrono::nanoseconds(45s).count(), shared);
-  if (!wait_finished(shared, s.clients, 50s)) throw std::runtime_error("etcd clients did not finish");
+  const auto limit = load_limit(s.commands);
+  auto clients = start_clients(stub.get(), s, s.commands, 5s, start + std::chrono::nanoseconds(limit).count(), shared);
+  if (!wait_finished(shared, s.clients, std::chrono::duration_cast<std::chrono::seconds>(limit) + 10s)) throw std::runtime_error("etcd clients did not finish");
   LoadResult r;
   r.committed = shared.committed;
   r.failed = shared.failed;

@@ -153,13 +153,14 @@ asio::awaitable<void> run_load(groups::Group<Kv> group, const Settings& s, std::
   load->latencies.reserve(count);
   TaskGroup clients(co_await asio::this_coro::executor);
   const auto start = now_ns();
-  const auto deadline = start + std::chrono::nanoseconds(45s).count();
+  const auto limit = load_limit(count);
+  const auto deadline = start + std::chrono::nanoseconds(limit).count();
   const auto value = value_for(s.command_bytes);
   for (std::uint32_t c = 0; c < s.clients; ++c) {
     const auto quota = count / s.clients + (c < count % s.clients ? 1 : 0);
     clients.spawn(load_client(group, c, quota, value, load, deadline));
   }
-  (void)co_await with_timeout(clients.join(), 50s);
+  (void)co_await with_timeout(clients.join(), limit + 5s);
   co_await clients.close();
   const double secs = static_cast<double>(load->last_ns - start) / 1e9;
   if (std::getenv("BENCH_GROUPS_HISTOGRAM")) {  // latency histogram in ms buckets, to stderr

@@ -112,12 +112,12 @@ MosaikResult run_mosaik(const Settings& s) {
   };
   const double cpu_before = cpu_total();
   clients.write_line(fmt::format("load {}", s.commands));
-  r.load = parse_load(expect_line(clients, "load ", 60s));
+  r.load = parse_load(expect_line(clients, "load ", load_limit(s.commands) + 15s));
   if (r.load.committed > 0) r.load.cpu_us_per_commit = (cpu_total() - cpu_before) * 1e6 / static_cast<double>(r.load.committed);
   r.rss_commands = s.commands;
   if (s.rss_commands > s.commands) {
     clients.write_line(fmt::format("load {}", s.rss_commands - s.commands));
-    r.rss_commands += parse_load(expect_line(clients, "load ", 60s)).committed;
+    r.rss_commands += parse_load(expect_line(clients, "load ", load_limit(s.rss_commands - s.commands) + 15s)).committed;
   }
   for (auto& m : members) r.rss_mb.push_back(rss_mb(m->pid()).value_or(-1));
 

@@ -8,6 +8,7 @@
 // a later term. Both systems run with the same heartbeat and election timeout and the same
 // per-request deadline (after which a client gives up on a put and sends another).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,12 @@ struct Settings {
   std::uint32_t request_timeout_ms = 250;
   std::string self_path;  // this program, re-executed as a mosaik member
 };
+
+// How long a load of `count` puts may take: 45 s, plus 1 ms a put beyond 30 000 (so a long
+// --rss-commands run is bounded too, at a floor of 1 000 puts/s).
+inline std::chrono::milliseconds load_limit(std::uint64_t count) {
+  return std::chrono::milliseconds(45'000 + (count > 30'000 ? count - 30'000 : 0));
+}
 
 // The key of a client's seq-th put: 16 bytes, 1 024 keys per client (so the state stays
 // bounded and growth is the log's).
