@@ -214,6 +214,41 @@ TEST(Core, an_acknowledgement_beyond_the_leaders_log_is_ignored) {
   EXPECT_EQ(h.core(leader).commit_index(), commit);
 }
 
+TEST(Core, a_follower_whose_answer_comes_after_the_quorum_hears_the_commit_without_waiting_for_a_heartbeat) {
+  Harness h;
+  auto ids = three_node_group(h);
+  const auto leader = *h.leader();
+  std::vector<NodeId> followers;
+  for (auto& id : ids)
+    if (id != leader) followers.push_back(id);
+  const auto slow = followers[0];
+  h.core(leader).propose(21, {Bytes{4}});
+  h.drain(leader);
+  // The other follower's answer makes the quorum; the slow one's reaches the leader right
+  // after the commit, before the leader's next message to it (as on a real link, where it
+  // left before that message arrived).
+  std::vector<Message> held;
+  bool released = false;
+  for (int guard = 0; guard < 1000 && !h.wire.empty(); ++guard) {
+    Message m = std::move(h.wire.front());
+    h.wire.pop_front();
+    if (!released && m.from == slow && m.message_type() == MessageType::AppendResponse) {
+      held.push_back(std::move(m));
+      continue;
+    }
+    const auto to = m.to;
+    h.core(to).step(std::move(m));
+    h.drain(to);
+    if (!released && !held.empty() && committed(h.nodes.at(leader), 21)) {
+      released = true;
+      for (auto& r : held) h.wire.push_front(std::move(r));
+    }
+  }
+  ASSERT_TRUE(released);
+  // Everything was delivered and no tick ran: no heartbeat round carried the commit.
+  EXPECT_EQ(h.core(slow).commit_index(), h.core(leader).commit_index());
+}
+
 TEST(Core, a_follower_behind_the_compacted_prefix_is_told_to_state_sync) {
   Harness h;
   auto ids = three_node_group(h);

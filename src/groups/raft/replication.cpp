@@ -163,14 +163,27 @@ void Core::handle_append_response(const Message& m) {
     return;
   }
   if (m.index > log_.last_index()) return ignore(m, "match beyond our log");
+  const Index old_match = pr->match;
   const bool advanced = pr->on_success(m.index);
   if (pr->state != Progress::State::Replicate) pr->become_replicate();
   if (advanced) maybe_commit();
   // Fill the pipeline: bounded by max_inflight_appends in Replicate.
+  bool sent = false;
   while (pr->next <= log_.last_index() && !pr->paused(options_.max_inflight_appends)) {
     const Index before = pr->next;
     send_append(m.from, *pr);
+    sent = true;
     if (pr->next == before) break;
+  }
+  // The commit moved past this member's match before this answer came (another member made
+  // the quorum), so what it was told of the commit stopped at its old match. With nothing
+  // new to append it would hear the commit only at the next heartbeat, and its waiting
+  // proposals with it: tell it now (etcd's raft does the same, "CanBumpCommit").
+  if (advanced && !sent && old_match < commit_) {
+    auto h = make(MessageType::Heartbeat, m.from);
+    h.commit = std::min(pr->match, commit_);
+    h.request = read_round_;
+    send(std::move(h));
   }
 }
 
