@@ -72,6 +72,7 @@ void Core::tick(Time now) {
     if (now_ >= election_deadline_) on_election_timeout();
   }
   expire_forwards();
+  expire_pending_commits();
   expire_reads();
 }
 
@@ -253,6 +254,7 @@ void Core::applied(Index up_to) {
 Time Core::next_deadline() const {
   Time next = role_ == Role::Leader ? std::min(heartbeat_deadline_, check_quorum_deadline_) : election_deadline_;
   for (const auto& [request, f] : pending_forwards_) next = std::min(next, f.deadline);
+  next = std::min(next, earliest_commit_deadline_);
   for (const auto& [request, deadline] : pending_remote_reads_) next = std::min(next, deadline);
   if (!leader_reads_.empty()) next = std::min(next, leader_reads_.front().deadline);
   if (!reads_waiting_for_term_.empty()) next = std::min(next, reads_waiting_for_term_.front().deadline);

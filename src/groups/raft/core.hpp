@@ -179,6 +179,9 @@ class Core {
     std::uint64_t request;
     IndexRange range;
     Term term;
+    // Set while nobody may commit it for us (we stopped leading; a forward the leader
+    // accepted): then, unresolved, it fails with Timeout (outcome unknown) at this time.
+    Time deadline = Time::max();
   };
   struct ForwardAck {
     IndexRange range;      // appended: its range
@@ -266,6 +269,9 @@ class Core {
   void resolve_pending_commits();
   void fail_proposal(std::uint64_t request, FailReason reason);
   void expire_forwards();
+  // Starts the forward_timeout clock of every pending commit of ours (we stopped leading).
+  void start_pending_commit_deadlines();
+  void expire_pending_commits();
   [[nodiscard]] bool never_appended_in_this_term(const Message& forward) const;
   void remember_forward(const std::pair<NodeId, std::uint64_t>& key, ForwardAck ack);
 
@@ -323,6 +329,7 @@ class Core {
 
   // proposals and reads this node was asked for
   std::multimap<Index, PendingCommit> pending_commits_;  // by last index of the range
+  Time earliest_commit_deadline_ = Time::max();          // of pending_commits_, or earlier
   std::map<std::uint64_t, PendingForward> pending_forwards_;
   // Forwards this node answered (appended or refused), so a duplicate gets the same answer
   // and is never appended later. Only a Forward of the leader's own term is appended: a

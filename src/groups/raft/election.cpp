@@ -100,7 +100,10 @@ void Core::become_follower(Term term, std::optional<NodeId> leader) {
     hard_.vote.reset();
     hard_state_changed();
   }
-  if (role_ == Role::Leader) fail_all_leader_reads();
+  if (role_ == Role::Leader) {
+    fail_all_leader_reads();
+    start_pending_commit_deadlines();  // nobody commits them for us any more
+  }
   if (role_ != Role::Follower || leader_ != leader) notify_role();
   if (leader_ != leader) state_sync_requested_ = false;
   role_ = Role::Follower;

@@ -1,5 +1,8 @@
 // Proposals: appended by the leader, forwarded by followers (forward_timeout), and reported
-// committed only after a term check at their index (an overwritten entry is Dropped).
+// committed only after a term check at their index (an overwritten entry is Dropped). One
+// that was appended but that nobody commits for us within forward_timeout (we stopped
+// leading, or the leader accepted our forward and we never learn its commit: cut off) fails
+// with Timeout, outcome unknown, instead of waiting for the partition to heal.
 #include "core.hpp"
 
 namespace mosaik::groups::raft {
@@ -110,7 +113,9 @@ void Core::handle_forward_response(const Message& m) {
   if (range.size() != it->second.count) return ignore(m, "range does not match the batch");
   pending_forwards_.erase(it);
   ready_.proposals.push_back({m.request, ProposalOutcome::Kind::Accepted, range, m.log_term, {}});
-  pending_commits_.emplace(range.last, PendingCommit{m.request, range, m.log_term});
+  const Time deadline = now_ + options_.config.forward_timeout;
+  pending_commits_.emplace(range.last, PendingCommit{m.request, range, m.log_term, deadline});
+  earliest_commit_deadline_ = std::min(earliest_commit_deadline_, deadline);
   resolve_pending_commits();
 }
 
@@ -136,6 +141,26 @@ void Core::fail_proposal(std::uint64_t request, FailReason reason) {
   o.kind = ProposalOutcome::Kind::Failed;
   o.reason = reason;
   ready_.proposals.push_back(o);
+}
+
+void Core::start_pending_commit_deadlines() {
+  const Time deadline = now_ + options_.config.forward_timeout;
+  for (auto& [index, p] : pending_commits_) p.deadline = std::min(p.deadline, deadline);
+  if (!pending_commits_.empty()) earliest_commit_deadline_ = std::min(earliest_commit_deadline_, deadline);
+}
+
+void Core::expire_pending_commits() {
+  if (now_ < earliest_commit_deadline_) return;
+  earliest_commit_deadline_ = Time::max();
+  for (auto it = pending_commits_.begin(); it != pending_commits_.end();) {
+    if (it->second.deadline <= now_) {
+      fail_proposal(it->second.request, FailReason::Timeout);
+      it = pending_commits_.erase(it);
+    } else {
+      earliest_commit_deadline_ = std::min(earliest_commit_deadline_, it->second.deadline);
+      ++it;
+    }
+  }
 }
 
 void Core::expire_forwards() {

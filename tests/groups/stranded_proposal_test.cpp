@@ -1,0 +1,95 @@
+// Proposals stranded on a node cut off from its group: appended (by this node as leader, or
+// by the leader for this follower) but with no way to learn whether they commit. The caller
+// must hear "outcome unknown" (Timeout) within forward_timeout once nobody can commit for
+// it, instead of waiting for the partition to heal (groups_faults_test found execute() on a
+// cut-off leader hanging).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+namespace mosaik::groups::raft {
+namespace {
+
+using namespace std::chrono_literals;
+using test::fast_config;
+using test::Harness;
+
+std::vector<ProposalOutcome> outcomes_of(const Harness::Node& n, std::uint64_t request) {
+  std::vector<ProposalOutcome> out;
+  std::copy_if(n.proposals.begin(), n.proposals.end(), std::back_inserter(out), [&](const ProposalOutcome& p) {
+    return p.request == request && p.kind != ProposalOutcome::Kind::Accepted;
+  });
+  return out;
+}
+
+NodeId three_node_leader(Harness& h) {
+  for (std::uint64_t n = 1; n <= 3; ++n) h.add(n, fast_config(3));
+  h.bond_all();
+  h.run_for(2s);
+  auto leader = h.leader();
+  if (!leader) throw std::logic_error("no leader elected");
+  return *leader;
+}
+
+TEST(StrandedProposal, a_cut_off_leaders_own_proposal_times_out_after_it_steps_down) {
+  Harness h;
+  const auto leader = three_node_leader(h);
+  const auto config = fast_config(3);
+  h.isolate(leader);
+  h.core(leader).propose(41, {Bytes{4, 1}});
+  h.drain(leader);
+  // CheckQuorum steps it down within two election timeouts; forward_timeout later the caller knows.
+  h.run_for(2 * config.election_timeout + config.forward_timeout + 50ms);
+  EXPECT_NE(h.core(leader).role(), Role::Leader);
+  auto outcomes = outcomes_of(h.nodes.at(leader), 41);
+  ASSERT_EQ(outcomes.size(), 1u) << "no answer while cut off";
+  EXPECT_EQ(outcomes[0].kind, ProposalOutcome::Kind::Failed);
+  EXPECT_EQ(outcomes[0].reason, FailReason::Timeout) << "the entry may still commit: outcome unknown";
+  // Healed, the group goes on; the request is never answered twice.
+  h.heal();
+  h.run_for(2s);
+  EXPECT_EQ(outcomes_of(h.nodes.at(leader), 41).size(), 1u);
+}
+
+TEST(StrandedProposal, a_followers_accepted_forward_times_out_when_it_cannot_learn_the_commit) {
+  Harness h;
+  const auto leader = three_node_leader(h);
+  const auto config = fast_config(3);
+  NodeId follower;
+  for (const auto& [id, n] : h.nodes)
+    if (id != leader) follower = id;
+  // It hears the leader's answer to its Forward, then nothing more from anyone.
+  h.drop = [&](const Message& m) { return m.to == follower && m.message_type() != MessageType::ForwardResponse; };
+  h.core(follower).propose(42, {Bytes{4, 2}});
+  h.drain(follower);
+  h.deliver_all();
+  const auto& proposals = h.nodes.at(follower).proposals;
+  ASSERT_TRUE(std::any_of(proposals.begin(), proposals.end(), [](const ProposalOutcome& p) {
+    return p.request == 42 && p.kind == ProposalOutcome::Kind::Accepted;
+  })) << "the leader did not accept the forward";
+  h.run_for(config.forward_timeout + 50ms);
+  auto outcomes = outcomes_of(h.nodes.at(follower), 42);
+  ASSERT_EQ(outcomes.size(), 1u) << "no answer while it cannot learn the commit";
+  EXPECT_EQ(outcomes[0].kind, ProposalOutcome::Kind::Failed);
+  EXPECT_EQ(outcomes[0].reason, FailReason::Timeout);
+}
+
+TEST(StrandedProposal, a_connected_leaders_proposals_commit_however_long_it_leads) {
+  Harness h;
+  const auto leader = three_node_leader(h);
+  for (std::uint64_t r = 100; r < 110; ++r) {
+    h.core(leader).propose(r, {Bytes{static_cast<std::uint8_t>(r)}});
+    h.drain(leader);
+    h.run_for(200ms);  // together far beyond forward_timeout
+  }
+  for (std::uint64_t r = 100; r < 110; ++r) {
+    auto outcomes = outcomes_of(h.nodes.at(leader), r);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].kind, ProposalOutcome::Kind::Committed);
+  }
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft
