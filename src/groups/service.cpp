@@ -57,7 +57,8 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
       retired = std::move(it->second.worker);
     }
     WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout)};
+                            std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout),
+                            terms.snapshots};
     worker = std::make_shared<GroupWorker>(endpoint_, discovery_, std::move(settings),
                                            std::make_unique<SystemEnvironment>());
     state = make(worker);

@@ -59,6 +59,7 @@ GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery disc
   o.preference = settings_.preference;
   o.random = [env = env_.get()] { return env->random(); };
   core_ = std::make_unique<raft::Core>(std::move(o), store_, env_->now());
+  if (settings_.snapshots) held_.emplace(settings_.snapshots->snapshot_ttl);
 }
 
 GroupWorker::~GroupWorker() = default;
@@ -75,6 +76,7 @@ void GroupWorker::start() {
 asio::awaitable<void> GroupWorker::stop() {
   if (stopped_) co_return;
   stopped_ = true;
+  terminated_.store(true, std::memory_order_release);
   discovery_.remove_group(id());
   for (auto& [peer, link] : bonds_) link.bond->depart();
   for (auto& [request, p] : pending_) {
@@ -176,6 +178,9 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
                       auto it = self->bonds_.find(peer);
                       if (it == self->bonds_.end() || it->second.member != member) return;  // replaced
                       self->on_bond_down(it->second.bond, member, why);
+                    },
+                    [weak, peer](wire::Bytes bytes) {
+                      if (auto self = weak.lock()) self->on_sync(peer, bytes);
                     }};
   // The bond may outlive this worker (it finishes a departure on its own): its jitter comes
   // from a generator of its own, seeded from ours.
@@ -236,8 +241,18 @@ asio::awaitable<ExecuteOutcome> GroupWorker::feed(std::vector<wire::Bytes> comma
 }
 
 ExecuteOutcome GroupWorker::outcome_of(const ExecuteResult& result) const {
-  if (result.ok) return ExecuteOutcome{ExecuteOutcome::Kind::Committed, result.range};
-  return ExecuteOutcome{stopped_ ? ExecuteOutcome::Kind::Terminated : ExecuteOutcome::Kind::Offline, {}};
+  using Kind = ExecuteOutcome::Kind;
+  if (result.ok) return ExecuteOutcome{Kind::Committed, result.range};
+  if (stopped_) return ExecuteOutcome{Kind::Terminated, {}};
+  switch (result.reason) {
+    case raft::FailReason::TooLarge: return ExecuteOutcome{Kind::TooLarge, {}};
+    case raft::FailReason::Timeout:
+    case raft::FailReason::Unknown: return ExecuteOutcome{Kind::Unknown, {}};
+    case raft::FailReason::NoLeader:
+    case raft::FailReason::Busy:
+    case raft::FailReason::Dropped: break;
+  }
+  return ExecuteOutcome{Kind::Offline, {}};
 }
 
 std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::open_request(bool until_commit) {
@@ -309,15 +324,8 @@ void GroupWorker::pump() {
       if (to == peers_by_member_.end()) continue;
       if (auto b = bonds_.find(to->second); b != bonds_.end()) b->second.bond->send_raft(raft::encode_message(m));
     }
-    if (!r.committed.empty()) {
-      std::vector<CommittedCommand> commands;
-      for (auto& e : r.committed)
-        if (e.entry_kind() == raft::EntryKind::Command) commands.push_back({e.term, e.index, std::move(e.data)});
-      if (!commands.empty() && apply_) apply_(std::move(commands), applied_, core_->log().last());
-      applied_ = Cursor{r.committed.back().term, r.committed.back().index};
-      core_->applied(applied_.index);
-      applied_changed_.notify();
-    }
+    if (!r.committed.empty()) apply_committed(std::move(r.committed));
+    if (r.state_sync) start_state_sync(*r.state_sync);
     for (const auto& p : r.proposals) {
       if (p.kind == raft::ProposalOutcome::Kind::Accepted) {
         auto it = pending_.find(p.request);
@@ -341,6 +349,24 @@ void GroupWorker::pump() {
   }
   publish_status();
   if (tick_timer_ && core_->next_deadline() < armed_for_) tick_timer_->cancel();  // re-armed earlier
+}
+
+void GroupWorker::apply_committed(std::vector<raft::Entry> committed) {
+  // Applied in runs that end at snapshot points, so that a snapshot is of exactly its index.
+  auto first = committed.begin();
+  while (first != committed.end()) {
+    auto last = first;
+    while (std::next(last) != committed.end() && !at_snapshot_point(last->index)) ++last;
+    std::vector<CommittedCommand> commands;
+    for (auto e = first; e != std::next(last); ++e)
+      if (e->entry_kind() == raft::EntryKind::Command) commands.push_back({e->term, e->index, std::move(e->data)});
+    if (!commands.empty() && apply_) apply_(std::move(commands), applied_, core_->log().last());
+    applied_ = Cursor{last->term, last->index};
+    core_->applied(applied_.index);
+    if (at_snapshot_point(applied_.index)) take_snapshot();
+    first = std::next(last);
+  }
+  applied_changed_.notify();
 }
 
 void GroupWorker::publish_status() {

@@ -3,7 +3,8 @@
 // executor (handles post to it; no mutex around protocol state), keeps one bond with each
 // member found in the catalog (the member with the smaller PeerId dials), relays the core's
 // messages over them, persists each Ready into its log store, applies committed commands
-// and reports both back to the core, and arms one timer at the core's next deadline.
+// and reports both back to the core, and arms one timer at the core's next deadline. In
+// SnapshotSync groups it also snapshots, compacts and state-syncs (worker_sync.cpp, 0405).
 //
 //   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);
 //   w->set_apply(apply);  w->start();            // start on the executor
@@ -13,6 +14,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -25,6 +27,8 @@
 #include "groups/bond/bond.hpp"
 #include "groups/bond/handshake.hpp"
 #include "groups/raft/core.hpp"
+#include "groups/sync/held_snapshots.hpp"
+#include "groups/sync/snapshot_fetch.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/consensus_config.hpp"
 #include "mosaik/groups/detail/groups_api.hpp"
@@ -42,6 +46,7 @@ struct WorkerSettings {
   ConsensusConfig consensus;
   LeadershipPreference preference = LeadershipPreference::normal();
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(2);
+  std::optional<SyncConfig> snapshots;  // SnapshotSync groups: snapshot, compact and state-sync
 };
 
 struct ExecuteResult {
@@ -57,9 +62,11 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   ~GroupWorker() override;
 
   [[nodiscard]] const GroupId& id() const override { return settings_.group; }
+  [[nodiscard]] bool terminated() const override { return terminated_.load(std::memory_order_acquire); }
   [[nodiscard]] asio::any_io_executor executor() const override { return endpoint_.executor(); }
   [[nodiscard]] WatchReceiver<Status> status() const override { return status_.subscribe(); }
   void set_apply(ApplyCommands apply) override { apply_ = std::move(apply); }
+  void set_snapshots(SnapshotHooks hooks) override { snapshot_hooks_ = std::move(hooks); }
   asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override;
   asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) override;
   asio::awaitable<ReadBarrier> read_barrier(bool strong) override;
@@ -86,6 +93,16 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void on_raft(const PeerId& peer, const raft::NodeId& member, const raft::Bytes& bytes);
   void on_bond_down(const std::shared_ptr<Bond>& bond, const raft::NodeId& member, BondEnd why);
   void pump();
+  void apply_committed(std::vector<raft::Entry> committed);
+
+  // worker_sync.cpp: snapshots, compaction and state sync (SnapshotSync groups)
+  [[nodiscard]] bool at_snapshot_point(Index i) const;
+  void take_snapshot();
+  void on_sync(const PeerId& peer, const wire::Bytes& bytes);
+  bool send_sync(const PeerId& peer, const SyncMessage& m);
+  void start_state_sync(const raft::StateSyncRequest& want);
+  asio::awaitable<void> state_sync(raft::StateSyncRequest want);
+  void install(FetchedSnapshot snapshot);
   void publish_status();
   // A tracked request (proposal or strong read): its id, and what settled() waits on.
   std::pair<std::uint64_t, std::shared_ptr<Pending>> open_request(bool until_commit);
@@ -117,7 +134,13 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::optional<asio::steady_timer> tick_timer_;
   raft::Time armed_for_{};
   Cursor applied_;  // the last committed entry handed to the state machine
+  SnapshotHooks snapshot_hooks_;
+  std::optional<HeldSnapshots> held_;      // SnapshotSync groups: what we serve
+  std::shared_ptr<SnapshotFetch> fetch_;   // the state sync under way, if any
+  bool syncing_ = false;
+  std::uint64_t next_sync_request_ = 1;
   bool stopped_ = false;
+  std::atomic<bool> terminated_{false};  // stopped_, for other threads
   TaskGroup tasks_;
 };
 

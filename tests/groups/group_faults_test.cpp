@@ -118,7 +118,7 @@ TEST(GroupFaults, a_killed_leader_is_replaced_by_one_survivor_within_two_electio
 }
 
 // One of three members stops reaching the others (its outgoing packets dropped: its bonds
-// go silent and close). A command executed there fails with Offline within forward_timeout
+// go silent and close). A command executed there fails (Timeout or Offline) within forward_timeout
 // (plus scheduling) instead of hanging, and so does a strong query within query_timeout;
 // meanwhile the other two keep committing. Healed, it bonds again and catches up: every
 // replica reports the same commit index and holds the same commands in the same order.
@@ -156,7 +156,9 @@ asio::awaitable<void> cut_and_heal(bool cut_the_leader) {
       const double took = ms_since(start);
       std::printf("execute on the cut node: %s after %.0f ms\n", r ? "committed" : "failed", took);
       EXPECT_FALSE(r.has_value()) << "a cut-off member committed alone";
-      EXPECT_TRUE(r.has_value() || r.error().is_offline());
+      // Timeout while its forward (or its own entry, if it led) waits; Offline once it
+      // knows no leader: either way an answer within the bound.
+      EXPECT_TRUE(r.has_value() || r.error().is_offline() || r.error().is_timeout());
       EXPECT_LE(took, millis(answer_ms).count());
     }
     const auto start = Clock::now();

@@ -54,10 +54,17 @@ TEST(StateMachine, the_machines_own_apply_batch_and_preference_are_used) {
   EXPECT_EQ(LeadershipPreference::reluctant().factor(), 3u);
 }
 
-TEST(CommandError, offline_carries_the_commands_back) {
+TEST(CommandError, offline_and_timeout_carry_the_commands_back) {
   CommandError<Counter> e{CommandError<Counter>::Offline{{5, 6}}};
   EXPECT_TRUE(e.is_offline());
   EXPECT_EQ(std::move(e).take_commands(), (std::vector<std::int64_t>{5, 6}));
+  CommandError<Counter> unknown{CommandError<Counter>::Timeout{{7}}};
+  EXPECT_TRUE(unknown.is_timeout());
+  EXPECT_FALSE(unknown.is_offline());
+  EXPECT_EQ(std::move(unknown).take_commands(), (std::vector<std::int64_t>{7}));
+  CommandError<Counter> large{CommandError<Counter>::TooLarge{}};
+  EXPECT_TRUE(large.is_too_large());
+  EXPECT_TRUE(std::move(large).take_commands().empty());
   QueryError<Counter> q{QueryError<Counter>::GroupTerminated{}};
   EXPECT_TRUE(q.is_terminated());
   CommittedQueryResult<Counter> r{7, Index(3)};

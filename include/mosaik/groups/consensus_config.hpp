@@ -38,7 +38,8 @@ class ConsensusConfig {
   Duration election_timeout = std::chrono::seconds(2);           // follower waits this long for a leader
   Duration election_timeout_jitter = std::chrono::milliseconds(500); // added at random to each election timeout
   Duration bootstrap_delay = std::chrono::seconds(3);            // extra wait before the group's first election
-  Duration forward_timeout = std::chrono::seconds(2);            // a command forwarded to the leader
+  Duration forward_timeout = std::chrono::seconds(2);            // a command forwarded to the leader, or one
+                                                                 // appended that nobody can commit for us
   Duration query_timeout = std::chrono::seconds(2);              // a strong query confirmed by the leader
   // mosaik C++ additions (docs/decisions/0100).
   std::uint32_t bootstrap_expect = 1;       // members known before genesis may start

@@ -120,28 +120,23 @@ class Group {
     bytes.reserve(commands.size());
     for (const auto& c : commands) bytes.push_back(wire::encode(c));
     auto core = state_->core;
+    if (core->terminated()) co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
     auto outcome = co_await asio::co_spawn(core->executor(), core->execute(std::move(bytes)), asio::use_awaitable);
-    switch (outcome.kind) {
-      case detail::ExecuteOutcome::Kind::Committed: co_return outcome.range;
-      case detail::ExecuteOutcome::Kind::Terminated:
-        co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
-      case detail::ExecuteOutcome::Kind::Offline: break;
-    }
-    co_return std::unexpected(CommandError<M>(typename CommandError<M>::Offline{std::move(commands)}));
+    if (outcome.kind == detail::ExecuteOutcome::Kind::Committed) co_return outcome.range;
+    co_return std::unexpected(error_of(outcome, std::move(commands)));
   }
 
   // Appends `command` through the leader: its index once assigned, before it commits.
   asio::awaitable<std::expected<Index, CommandError<M>>> feed(Command command) const {
     auto core = state_->core;
+    if (core->terminated()) co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
     std::vector<wire::Bytes> bytes;
     bytes.push_back(wire::encode(command));
     auto outcome = co_await asio::co_spawn(core->executor(), core->feed(std::move(bytes)), asio::use_awaitable);
     if (outcome.kind == detail::ExecuteOutcome::Kind::Committed) co_return outcome.range.last;
-    if (outcome.kind == detail::ExecuteOutcome::Kind::Terminated)
-      co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
     std::vector<Command> back;
     back.push_back(std::move(command));
-    co_return std::unexpected(CommandError<M>(typename CommandError<M>::Offline{std::move(back)}));
+    co_return std::unexpected(error_of(outcome, std::move(back)));
   }
 
   // Weak: this member's state now. Strong: linearizable, confirmed with the leader first.
@@ -149,6 +144,7 @@ class Group {
                                                                                  Consistency consistency) const {
     using Result = std::expected<CommittedQueryResult<M>, QueryError<M>>;
     auto state = state_;
+    if (state->core->terminated()) co_return std::unexpected(QueryError<M>(typename QueryError<M>::GroupTerminated{}));
     // The machine is read on the group's executor, where it is applied.
     auto read = [](std::shared_ptr<detail::TypedGroup<M>> st, typename M::Query q, bool strong) -> asio::awaitable<Result> {
       auto barrier = co_await st->core->read_barrier(strong);
@@ -166,51 +162,73 @@ class Group {
                                       asio::use_awaitable);
   }
 
+  // The conditions of when(). Each awaitable holds its own copy of the status watch, so
+  // `auto ready = group.when().online(); co_await std::move(ready);` is fine.
   class When {
    public:
     explicit When(WatchReceiver<Status> status) : status_(std::move(status)) {}
     // The first leader this member follows (or is).
-    asio::awaitable<PeerId> leader_elected() {
-      auto s = co_await status_.wait_until([](const Status& st) { return st.leader.has_value(); });
-      co_return *s.leader;
-    }
+    asio::awaitable<PeerId> leader_elected() const { return leader_elected_on(status_); }
     // A leader other than the one known now.
-    asio::awaitable<PeerId> leader_changed() {
-      const auto before = status_.borrow().leader;
-      auto s = co_await status_.wait_until(
-          [&](const Status& st) { return st.leader.has_value() && st.leader != before; });
-      co_return *s.leader;
+    asio::awaitable<PeerId> leader_changed() const {
+      return leader_changed_on(status_, status_.borrow().leader);
     }
     // Commands can be executed: a leader is known and reachable (it is us, or we are bonded).
-    asio::awaitable<void> online() {
-      (void)co_await status_.wait_until(
-          [](const Status& st) { return st.leader && (st.is_leader || st.bonds > 0); });
+    asio::awaitable<void> online() const {
+      return until(status_, [](const Status& st) { return st.leader && (st.is_leader || st.bonds > 0); });
     }
-    asio::awaitable<void> is_leader() {
-      (void)co_await status_.wait_until([](const Status& st) { return st.is_leader; });
+    asio::awaitable<void> is_leader() const {
+      return until(status_, [](const Status& st) { return st.is_leader; });
     }
-    asio::awaitable<void> is_follower() {
-      (void)co_await status_.wait_until([](const Status& st) { return st.leader && !st.is_leader; });
+    asio::awaitable<void> is_follower() const {
+      return until(status_, [](const Status& st) { return st.leader && !st.is_leader; });
     }
     class Committed {
      public:
       explicit Committed(WatchReceiver<Status> status) : status_(std::move(status)) {}
-      asio::awaitable<Index> reaches(Index index) {
-        auto s = co_await status_.wait_until([&](const Status& st) { return st.committed >= index; });
-        co_return s.committed;
-      }
+      // The commit index, once it is at least `index`.
+      asio::awaitable<Index> reaches(Index index) const { return reaches_on(status_, index); }
 
      private:
+      static asio::awaitable<Index> reaches_on(WatchReceiver<Status> status, Index index) {
+        auto s = co_await status.wait_until([index](const Status& st) { return st.committed >= index; });
+        co_return s.committed;
+      }
       WatchReceiver<Status> status_;
     };
     [[nodiscard]] Committed committed() const { return Committed(status_); }
 
    private:
+    template <class Pred>
+    static asio::awaitable<void> until(WatchReceiver<Status> status, Pred pred) {
+      (void)co_await status.wait_until(pred);
+    }
+    static asio::awaitable<PeerId> leader_elected_on(WatchReceiver<Status> status) {
+      auto s = co_await status.wait_until([](const Status& st) { return st.leader.has_value(); });
+      co_return *s.leader;
+    }
+    static asio::awaitable<PeerId> leader_changed_on(WatchReceiver<Status> status, std::optional<PeerId> before) {
+      auto s = co_await status.wait_until(
+          [before](const Status& st) { return st.leader.has_value() && st.leader != before; });
+      co_return *s.leader;
+    }
     WatchReceiver<Status> status_;
   };
   [[nodiscard]] When when() const { return When(state_->core->status()); }
 
  private:
+  static CommandError<M> error_of(const detail::ExecuteOutcome& outcome, std::vector<Command> commands) {
+    using E = CommandError<M>;
+    switch (outcome.kind) {
+      case detail::ExecuteOutcome::Kind::Terminated: return typename E::GroupTerminated{};
+      case detail::ExecuteOutcome::Kind::TooLarge: return typename E::TooLarge{};
+      case detail::ExecuteOutcome::Kind::Unknown: return typename E::Timeout{std::move(commands)};
+      case detail::ExecuteOutcome::Kind::Committed:  // not an error; the callers handle it first
+      case detail::ExecuteOutcome::Kind::Offline: break;
+    }
+    return typename E::Offline{std::move(commands)};
+  }
+
   std::shared_ptr<detail::TypedGroup<M>> state_;
 };
 

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <typeindex>
 #include <utility>
 
@@ -36,10 +37,15 @@ class GroupBuilderWithMachine {
   Group<M> join() && {
     const auto preference = leadership_preference_of(machine_);
     const auto sync = state_sync_of(machine_);
-    static_assert(std::is_same_v<decltype(sync), const LogReplaySync>,
-                  "only LogReplaySync is supported so far");
-    detail::JoinTerms terms{key_, consensus_, machine_.signature(), unique_id("mosaik.groups.sync.log_replay"),
-                            preference};
+    using Sync = std::remove_cvref_t<decltype(sync)>;
+    constexpr bool snapshots = std::is_same_v<Sync, SnapshotSync>;
+    static_assert(snapshots || std::is_same_v<Sync, LogReplaySync>,
+                  "state_sync() returns LogReplaySync or SnapshotSync");
+    detail::JoinTerms terms{key_, consensus_, machine_.signature(), sync.signature(), std::nullopt, preference};
+    if constexpr (snapshots) {
+      static_assert(SnapshotStateMachine<M>, "a SnapshotSync machine has snapshot() and install_snapshot()");
+      terms.snapshots = sync.config;
+    }
     auto api = api_;
     auto make = [&](std::shared_ptr<detail::GroupCore> core) -> std::shared_ptr<void> {
       auto state = std::make_shared<detail::TypedGroup<M>>(api, core, std::move(machine_));
@@ -47,6 +53,16 @@ class GroupBuilderWithMachine {
       core->set_apply([weak](std::vector<detail::CommittedCommand> commands, Cursor committed, Cursor log) {
         if (auto s = weak.lock()) detail::apply_committed(s->machine, s->core->id(), std::move(commands), committed, log);
       });
+      if constexpr (snapshots) {
+        core->set_snapshots(detail::SnapshotHooks{
+            [weak]() -> std::vector<SnapshotItem> {
+              if (auto s = weak.lock()) return s->machine.snapshot();
+              return {};
+            },
+            [weak](std::vector<SnapshotItem> items) {
+              if (auto s = weak.lock()) s->machine.install_snapshot(std::move(items));
+            }});
+      }
       return state;
     };
     auto [state, created] = api_->join(std::move(terms), std::type_index(typeid(M)), make);

@@ -17,6 +17,7 @@
 #include <mosaik/groups/index.hpp>
 #include <mosaik/primitives/digest.hpp>
 #include <mosaik/groups/leadership_preference.hpp>
+#include <mosaik/groups/state_sync.hpp>
 
 namespace mosaik::groups {
 
@@ -32,8 +33,10 @@ class ApplyContext {
   [[nodiscard]] virtual Term current_term() const = 0;
 };
 
-// The default catch-up strategy: a lagging member replays committed log entries.
+// The default catch-up strategy: a lagging member replays committed log entries (the log
+// is never compacted). SnapshotSync (state_sync.hpp) is the other.
 struct LogReplaySync {
+  [[nodiscard]] UniqueId signature() const { return unique_id("mosaik.groups.sync.log_replay"); }
   friend bool operator==(const LogReplaySync&, const LogReplaySync&) = default;
 };
 
@@ -72,7 +75,7 @@ template <StateMachine M>
   }
 }
 
-// The machine's state_sync(), else LogReplaySync.
+// The machine's state_sync() (LogReplaySync or SnapshotSync), else LogReplaySync.
 template <StateMachine M>
 [[nodiscard]] auto state_sync_of(const M& machine) {
   if constexpr (requires { machine.state_sync(); }) {

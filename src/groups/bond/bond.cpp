@@ -47,6 +47,11 @@ void Bond::send_raft(wire::Bytes message) {
   enqueue(BondMessage{static_cast<std::uint8_t>(BondKind::Raft), 0, std::move(message)}, true);
 }
 
+void Bond::send_sync(wire::Bytes message) {
+  if (ended_ || departing_) return;
+  enqueue(BondMessage{static_cast<std::uint8_t>(BondKind::Sync), 0, std::move(message)}, true);
+}
+
 void Bond::depart() {
   if (ended_ || departing_) return;
   departing_ = true;
@@ -93,7 +98,7 @@ asio::awaitable<void> Bond::read_loop() {
       co_return;
     }
     auto m = wire::decode<BondMessage>(*frame);
-    if (!m || m->kind < static_cast<std::uint8_t>(BondKind::Ping) || m->kind > static_cast<std::uint8_t>(BondKind::Raft)) {
+    if (!m || m->kind < static_cast<std::uint8_t>(BondKind::Ping) || m->kind > static_cast<std::uint8_t>(BondKind::Sync)) {
       logger()->warn("bond with {}: not a bond message; closing it", peer_);
       end(BondEnd::Violation, transport::close_reason::ProtocolViolation);
       co_return;
@@ -106,6 +111,9 @@ asio::awaitable<void> Bond::read_loop() {
       case BondKind::Departure: end(BondEnd::Departed, transport::close_reason::GracefulShutdown); co_return;
       case BondKind::Raft:
         if (events_.on_raft) events_.on_raft(std::move(m->payload));
+        break;
+      case BondKind::Sync:
+        if (events_.on_sync) events_.on_sync(std::move(m->payload));
         break;
     }
   }

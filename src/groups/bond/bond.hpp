@@ -1,11 +1,12 @@
 #pragma once
 // Bond: one established bond of a group with one peer (the seed's BondWorker), after the
-// handshake, on the node's executor. It relays Raft messages, keeps the peer's liveness with
+// handshake, on the node's executor. It relays Raft and state-sync messages, keeps the peer's liveness with
 // Ping/Pong heartbeats (interval less a random jitter; down after max_missed ticks without a
 // message) and says goodbye with Departure. Whatever ends it, the owner hears on_down once.
 //
 //   auto bond = Bond::start(std::move(bonded.link), peer, settings, events, random);
-//   bond->send_raft(encoded_message);   bond->depart();   // or bond->close(reason)
+//   bond->send_raft(encoded_message);   bond->send_sync(encoded_sync_message);
+//   bond->depart();   // or bond->close(reason)
 //
 // Wire: every frame is a BondMessage {kind, seq, payload}; an undecodable one or an unknown
 // kind closes the bond with ProtocolViolation.
@@ -29,12 +30,12 @@
 
 namespace mosaik::groups::detail {
 
-enum class BondKind : std::uint8_t { Ping = 1, Pong = 2, Departure = 3, Raft = 4 };
+enum class BondKind : std::uint8_t { Ping = 1, Pong = 2, Departure = 3, Raft = 4, Sync = 5 };
 
 struct BondMessage {
   std::uint8_t kind = 0;  // BondKind, checked before use
   std::uint64_t seq = 0;  // Ping/Pong: the heartbeat's number
-  wire::Bytes payload;    // Raft: one encoded consensus message
+  wire::Bytes payload;    // Raft: one encoded consensus message; Sync: one state-sync message
   MOSAIK_WIRE_FIELDS(kind, seq, payload);
 };
 
@@ -59,6 +60,7 @@ enum class BondEnd : std::uint8_t {
 struct BondEvents {
   std::function<void(wire::Bytes)> on_raft;
   std::function<void(BondEnd, const transport::CloseReason&)> on_down;  // once
+  std::function<void(wire::Bytes)> on_sync;
 };
 
 class Bond : public std::enable_shared_from_this<Bond> {
@@ -72,6 +74,8 @@ class Bond : public std::enable_shared_from_this<Bond> {
   [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
 
   void send_raft(wire::Bytes message);
+  // A state-sync message (sync/messages.hpp); dropped like Raft's when the queue is full.
+  void send_sync(wire::Bytes message);
   // Sends Departure, then closes with GracefulShutdown once it is delivered.
   void depart();
   void close(const transport::CloseReason& reason);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <typeindex>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <mosaik/groups/consensus_config.hpp>
 #include <mosaik/groups/group_key.hpp>
 #include <mosaik/groups/leadership_preference.hpp>
+#include <mosaik/groups/state_sync.hpp>
 #include <mosaik/groups/status.hpp>
 #include <mosaik/primitives/async/watch.hpp>
 #include <mosaik/primitives/wire.hpp>
@@ -31,8 +33,15 @@ struct CommittedCommand {
 using ApplyCommands = std::function<void(std::vector<CommittedCommand> commands, Cursor committed_before,
                                          Cursor log_position)>;
 
+// A SnapshotSync machine's hooks, called on the group's executor.
+struct SnapshotHooks {
+  std::function<std::vector<SnapshotItem>()> take;
+  std::function<void(std::vector<SnapshotItem>)> install;
+};
+
 struct ExecuteOutcome {
-  enum class Kind : std::uint8_t { Committed, Offline, Terminated };
+  // Offline: certainly not committed; Unknown: may have committed (see CommandError::Timeout).
+  enum class Kind : std::uint8_t { Committed, Offline, Unknown, TooLarge, Terminated };
   Kind kind = Kind::Offline;
   IndexRange range;  // Committed
 };
@@ -44,15 +53,21 @@ struct ReadBarrier {
   Index at;
 };
 
-// One joined group, as bytes. Everything but id() and status() runs on executor().
+// One joined group, as bytes. Everything but id(), status() and terminated() runs on
+// executor().
 class GroupCore {
  public:
   virtual ~GroupCore() = default;
   [[nodiscard]] virtual const GroupId& id() const = 0;
+  // Any thread: the group was left or its node shut down. Its executor may be gone with the
+  // node, so a handle checks this before posting anything to it.
+  [[nodiscard]] virtual bool terminated() const = 0;
   [[nodiscard]] virtual asio::any_io_executor executor() const = 0;
   [[nodiscard]] virtual WatchReceiver<Status> status() const = 0;
   // Set once, before the group starts: where committed commands go.
   virtual void set_apply(ApplyCommands apply) = 0;
+  // Set once, before the group starts, by groups whose machine uses SnapshotSync.
+  virtual void set_snapshots(SnapshotHooks hooks) = 0;
   // Appends through the leader; completes once committed.
   virtual asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) = 0;
   // Appends through the leader; completes once the leader assigned the range (not committed).
@@ -67,6 +82,7 @@ struct JoinTerms {
   ConsensusConfig consensus;
   UniqueId machine_signature;
   UniqueId sync_signature;
+  std::optional<SyncConfig> snapshots;  // SnapshotSync: its config; LogReplaySync: none
   LeadershipPreference preference = LeadershipPreference::normal();
 };
 

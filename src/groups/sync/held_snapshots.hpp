@@ -1,0 +1,50 @@
+#pragma once
+// The snapshots a member holds for others to fetch (the serving side of state sync). The
+// newest stays until a newer one replaces it; a replaced one stays while fetches keep using
+// it, until snapshot_ttl passes without one, so a sync under way is not cut off by the next
+// snapshot point.
+//
+//   HeldSnapshots held(ttl);
+//   held.hold(point, machine.snapshot(), now);
+//   if (auto* s = held.newest_from(least, now)) offer(s->point, s->items->size());
+//   auto items = held.batch(index, offset, count, now);   // nullopt: not held (any more)
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "groups/raft/types.hpp"
+#include "mosaik/groups/state_sync.hpp"
+
+namespace mosaik::groups::detail {
+
+class HeldSnapshots {
+ public:
+  struct Held {
+    raft::SnapshotPoint point;
+    std::shared_ptr<const std::vector<SnapshotItem>> items;
+    raft::Time last_used{};
+  };
+
+  explicit HeldSnapshots(std::chrono::nanoseconds ttl) : ttl_(ttl) {}
+
+  void hold(raft::SnapshotPoint point, std::vector<SnapshotItem> items, raft::Time now);
+  // The newest snapshot at or after `least`, if one is held.
+  [[nodiscard]] const Held* newest_from(Index least, raft::Time now);
+  // Items from `offset` of the snapshot at `index`: at most `count`, and while they stay
+  // within kMaxBatchBytes (always one). Empty when offset is past the end; nullopt when
+  // that snapshot is not held.
+  [[nodiscard]] std::optional<std::vector<SnapshotItem>> batch(Index index, std::uint64_t offset,
+                                                               std::uint64_t count, raft::Time now);
+  [[nodiscard]] std::size_t size() const { return held_.size(); }
+
+ private:
+  void expire(raft::Time now);
+
+  std::chrono::nanoseconds ttl_;
+  std::map<Index, Held> held_;
+};
+
+}  // namespace mosaik::groups::detail

@@ -1,0 +1,174 @@
+// Members that fall behind catch up over the network: by log replay (LogReplaySync, the
+// leader's pipelined appends) and, past a compacted log, by a snapshot fetched from the
+// other members (SnapshotSync). The late member is a node that joins the group only after
+// the others committed.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "mosaik/primitives/async/block_on.hpp"
+#include "node_fixture.hpp"
+#include "support/co_assert.hpp"
+
+namespace mosaik {
+namespace {
+
+using namespace std::chrono_literals;
+
+const NetworkId kNet = "groups-sync-net-test";
+
+struct Put {
+  std::uint32_t key = 0;
+  std::uint64_t value = 0;
+  MSGPACK_DEFINE(key, value);
+};
+
+// A key-value map that counts the commands it applied itself (not part of its state), so a
+// test can tell a snapshot install from a replay.
+struct Kv {
+  using Command = Put;
+  using Query = groups::Unit;
+  using QueryResult = std::map<std::uint32_t, std::uint64_t>;
+  std::map<std::uint32_t, std::uint64_t> map;
+  std::shared_ptr<std::atomic<std::uint64_t>> applied = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<std::atomic<std::uint64_t>> installs = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::uint64_t interval = 50;
+
+  [[nodiscard]] UniqueId signature() const { return unique_id("test.kv.v1"); }
+  void apply(Put p, const groups::ApplyContext&) {
+    map[p.key] = p.value;
+    ++*applied;
+  }
+  [[nodiscard]] QueryResult query(const groups::Unit&) const { return map; }
+
+  [[nodiscard]] groups::SnapshotSync state_sync() const {
+    groups::SnapshotSync s;
+    s.config.snapshot_interval = interval;
+    s.config.fetch_batch_size = 7;  // many batches, so several members serve some
+    return s;
+  }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const {
+    std::vector<groups::SnapshotItem> items;
+    for (const auto& [k, v] : map) items.push_back({wire::encode(k), wire::encode(v)});
+    return items;
+  }
+  void install_snapshot(std::vector<groups::SnapshotItem> items) {
+    map.clear();
+    for (const auto& item : items) {
+      auto k = wire::decode<std::uint32_t>(item.key);
+      auto v = wire::decode<std::uint64_t>(item.value);
+      if (k && v) map[*k] = *v;
+    }
+    ++*installs;
+  }
+};
+static_assert(groups::SnapshotStateMachine<Kv>);
+
+struct Add {
+  std::int64_t delta = 0;
+  MSGPACK_DEFINE(delta);
+};
+
+struct Counter {
+  using Command = Add;
+  using Query = groups::Unit;
+  using QueryResult = std::int64_t;
+  std::int64_t value = 0;
+  std::shared_ptr<std::atomic<std::uint64_t>> applied = std::make_shared<std::atomic<std::uint64_t>>(0);
+  [[nodiscard]] UniqueId signature() const { return unique_id("test.sync.counter.v1"); }
+  void apply(Add a, const groups::ApplyContext&) {
+    value += a.delta;
+    ++*applied;
+  }
+  [[nodiscard]] std::int64_t query(const groups::Unit&) const { return value; }
+};
+
+groups::ConsensusConfig founders_of_two() {
+  return groups::ConsensusConfig::builder()
+      .with_heartbeat_interval(100ms)
+      .with_heartbeat_jitter(20ms)
+      .with_election_timeout(500ms)
+      .with_election_timeout_jitter(200ms)
+      .with_bootstrap_delay(300ms)
+      .with_bootstrap_expect(2)
+      .build();
+}
+
+template <class M>
+groups::Group<M> join(const Network& node, const groups::GroupKey& key, M machine) {
+  return node.groups().with_key(key).with_state_machine(std::move(machine)).with_consensus_config(founders_of_two()).join();
+}
+
+// Waits until a strong read on `member` answers `want`.
+template <class M>
+asio::awaitable<bool> reads(groups::Group<M>& member, const typename M::QueryResult& want) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto r = co_await member.query(groups::Unit{}, groups::Consistency::Strong);
+    if (r && r->result == want) co_return true;
+    co_await member.when().committed().reaches(groups::Index(member.committed().value + 1));  // something new
+  }
+  co_return false;
+}
+
+TEST(StateSyncNet, a_member_joining_after_the_log_was_compacted_installs_a_snapshot_fetched_from_the_others) {
+  block_on([]() -> asio::awaitable<void> {
+    auto nodes = co_await test::make_converged_nodes(kNet, 3, [] { return test::fast_discovery(); });
+    const auto key = groups::GroupKey::generate();
+    std::vector<groups::Group<Kv>> founders;
+    for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, Kv{}));
+    for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
+    std::map<std::uint32_t, std::uint64_t> want;
+    groups::Index last;
+    for (std::uint64_t n = 1; n <= 260; n += 10) {  // 26 batches of 10: well past two snapshot points
+      std::vector<Put> batch;
+      for (std::uint64_t k = n; k < n + 10; ++k) {
+        batch.push_back(Put{static_cast<std::uint32_t>(k % 37), k});
+        want[static_cast<std::uint32_t>(k % 37)] = k;
+      }
+      auto range = co_await test::timeout_s(10, founders[n % 2].execute_many(std::move(batch)));
+      CO_ASSERT_TRUE(range.has_value());
+      last = range->last;
+    }
+    for (auto& f : founders) (void)co_await test::timeout_s(10, f.when().committed().reaches(last));
+
+    Kv late_kv;
+    auto late = join(nodes[2], key, late_kv);
+    const bool caught_up = co_await test::timeout_s(20, reads(late, want));
+    CO_ASSERT_TRUE(caught_up);
+    // It installed a snapshot and replayed only what came after it, not the whole log.
+    CO_ASSERT_TRUE(late_kv.installs->load() == 1u);
+    CO_ASSERT_TRUE(late_kv.applied->load() < 260u);
+    // It now counts in the quorum: with one founder gone, the two left still commit.
+    const Put more{1, 999};
+    auto index = co_await test::timeout_s(10, late.execute(more));
+    CO_ASSERT_TRUE(index.has_value());
+  }());
+}
+
+TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_replay) {
+  block_on([]() -> asio::awaitable<void> {
+    auto nodes = co_await test::make_converged_nodes(kNet, 3, [] { return test::fast_discovery(); });
+    const auto key = groups::GroupKey::generate();
+    std::vector<groups::Group<Counter>> founders;
+    for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, Counter{}));
+    for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
+    std::int64_t sum = 0;
+    for (int round = 0; round < 100; ++round) {
+      std::vector<Add> batch;
+      for (int k = 0; k < 100; ++k) {
+        batch.push_back(Add{round * 100 + k});
+        sum += round * 100 + k;
+      }
+      auto range = co_await test::timeout_s(10, founders[round % 2].execute_many(std::move(batch)));
+      CO_ASSERT_TRUE(range.has_value());
+    }
+    Counter late_counter;
+    auto late = join(nodes[2], key, late_counter);
+    const bool caught_up = co_await test::timeout_s(30, reads(late, sum));
+    CO_ASSERT_TRUE(caught_up);
+    CO_ASSERT_TRUE(late_counter.applied->load() == 10'000u);  // every command, replayed
+  }());
+}
+
+}  // namespace
+}  // namespace mosaik
