@@ -38,7 +38,10 @@ asio::awaitable<void> GroupsService::stop() {
     stopped_ = true;
     groups.swap(groups_);
   }
-  for (auto& [id, reg] : groups) co_await reg.worker->stop();
+  for (auto& [id, reg] : groups) {
+    co_await reg.worker->stop();
+    reg.port->release();  // handles may outlive the node: they keep no transport object
+  }
   co_await tasks_.close();
 }
 
@@ -61,9 +64,13 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
                             terms.snapshots};
     worker = std::make_shared<GroupWorker>(endpoint_, discovery_, std::move(settings),
                                            std::make_unique<SystemEnvironment>());
-    state = make(worker);
-    if (stopped_) return {state, true};  // the node is gone: a group that never starts
-    groups_.insert_or_assign(id, Registration{worker, state, type});
+    auto port = std::make_shared<GroupPort>(worker);
+    state = make(port);
+    if (stopped_) {  // the node is gone: a group that never starts
+      port->release();
+      return {state, true};
+    }
+    groups_.insert_or_assign(id, Registration{worker, port, state, type});
   }
   if (retired) {
     asio::co_spawn(endpoint_.executor(), [retired]() -> asio::awaitable<void> { co_await retired->stop(); },

@@ -17,6 +17,7 @@
 #include "mosaik/groups/detail/groups_api.hpp"
 #include "mosaik/primitives/async/task_group.hpp"
 #include "mosaik/transport/endpoint.hpp"
+#include "port.hpp"
 #include "worker.hpp"
 
 namespace mosaik::groups::detail {
@@ -48,7 +49,8 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   std::mutex mutex_;
   struct Registration {
     std::shared_ptr<GroupWorker> worker;
-    std::weak_ptr<void> state;  // the handles' typed state
+    std::shared_ptr<GroupPort> port;  // the handles' way to the worker
+    std::weak_ptr<void> state;        // the handles' typed state
     std::type_index type;
   };
   std::map<GroupId, Registration> groups_;  // guarded by mutex_

@@ -98,5 +98,23 @@ TEST(GroupErrorsNet, after_the_node_shuts_down_every_call_says_the_group_termina
   }());
 }
 
+// The node's executor goes with the last Network copy: a handle must not post to it.
+TEST(GroupErrorsNet, a_handle_that_outlives_its_network_says_the_group_terminated) {
+  block_on([]() -> asio::awaitable<void> {
+    std::optional<Network> node = co_await test::make_node(kNet);
+    auto group = join(*node, groups::GroupKey::generate(), 1);
+    co_await test::timeout_s(10, group.when().is_leader());
+    node.reset();
+    CO_ASSERT_TRUE(group.status().terminated);
+    const Blob blob{wire::Bytes(1, 1)};
+    auto r = co_await group.execute(blob);
+    CO_ASSERT_TRUE(!r.has_value() && r.error().is_terminated());
+    auto fed = co_await group.feed(blob);
+    CO_ASSERT_TRUE(!fed.has_value() && fed.error().is_terminated());
+    auto q = co_await group.query(groups::Unit{}, groups::Consistency::Strong);
+    CO_ASSERT_TRUE(!q.has_value() && q.error().is_terminated());
+  }());
+}
+
 }  // namespace
 }  // namespace mosaik

@@ -29,13 +29,16 @@ namespace detail {
 // executor (apply), so it needs no lock; the membership ends with the last handle.
 template <StateMachine M>
 struct TypedGroup {
-  TypedGroup(std::shared_ptr<GroupsApi> a, std::shared_ptr<GroupCore> c, M m)
-      : api(std::move(a)), core(std::move(c)), machine(std::move(m)) {}
+  TypedGroup(const std::shared_ptr<GroupsApi>& a, std::shared_ptr<GroupCore> c, M m)
+      : api(a), core(std::move(c)), machine(std::move(m)) {}
   TypedGroup(const TypedGroup&) = delete;
   TypedGroup& operator=(const TypedGroup&) = delete;
-  ~TypedGroup() { api->leave(core->id()); }
+  ~TypedGroup() {
+    if (auto a = api.lock()) a->leave(core->id());
+  }
 
-  std::shared_ptr<GroupsApi> api;
+  // Weak: the node owns its groups subsystem, and a handle may outlive the node.
+  std::weak_ptr<GroupsApi> api;
   std::shared_ptr<GroupCore> core;
   M machine;
 };
