@@ -265,20 +265,16 @@ QuicConnection::accept_stream() {
 std::expected<void, LinkError> QuicConnection::enqueue(StreamState& stream, Bytes bytes) {
   if (stream.send_error) return std::unexpected(*stream.send_error);
   if (bytes.empty()) return {};
-  // Nothing else waiting to go out: send now (a request or reply should not wait a loop
-  // turn). Otherwise the bytes join the flush already due, which fills packets fully.
-  const bool idle = ready_streams_.empty() && !flush_scheduled_;
+  // Never flush here: one flush, posted once, runs after the handlers already queued on the
+  // loop, so every message enqueued until then shares its packets (one datagram for a burst
+  // instead of one each). A lone message waits only for those handlers (decision 0215).
   stream.queued += bytes.size();
   stream.send_chunks.push_back(std::move(bytes));
   if (!stream.in_ready_list) {
     stream.in_ready_list = true;
     ready_streams_.push_back(stream.id);
   }
-  if (idle) {
-    flush();
-  } else {
-    schedule_flush();
-  }
+  schedule_flush();
   return {};
 }
 

@@ -206,7 +206,8 @@ void Core::dispatch(const Message& m) {
 
 bool Core::has_ready() const {
   return hard_dirty_ || role_dirty_ || unstable_from_ <= log_.last_index() || applying_ < commit_ ||
-         !ready_.empty() || (role_ == Role::Leader && (commit_broadcast_pending_ || read_broadcast_pending_));
+         !ready_.empty() || (role_ == Role::Leader &&
+          (commit_broadcast_pending_ || read_broadcast_pending_ || append_broadcast_pending_));
 }
 
 Ready Core::take_ready() {

@@ -257,6 +257,7 @@ class Core {
   void handle_state_sync(const Message& m);
   void maybe_commit();
   void flush_leader_broadcasts();
+  void flush_commit_broadcast();
   void commit_to(Index index);
   [[nodiscard]] Index planted_match_counting_learners() const;
   [[nodiscard]] bool committed_in_current_term() const;
@@ -323,6 +324,8 @@ class Core {
   std::uint64_t read_round_ = 0;
   bool commit_broadcast_pending_ = false;  // coalesced per Ready: followers learn the commit
   bool read_broadcast_pending_ = false;    // coalesced per Ready: one heartbeat round for reads
+  bool append_broadcast_pending_ = false;  // coalesced per Ready: one Append per follower for
+                                           // every proposal appended since the last Ready
   Time leader_since_{};
   std::deque<PendingRead> leader_reads_;           // in round order
   std::deque<PendingRead> reads_waiting_for_term_;  // until the leader commits in its term

@@ -48,7 +48,7 @@ void Core::append_commands(std::uint64_t request, std::vector<Bytes> commands,
     ready_.proposals.push_back({request, ProposalOutcome::Kind::Accepted, range, hard_.term, {}});
     pending_commits_.emplace(range.last, PendingCommit{request, range, hard_.term});
   }
-  broadcast_append();
+  append_broadcast_pending_ = true;  // sent with the Ready: proposals until then share an Append
   maybe_commit();
 }
 

@@ -80,9 +80,17 @@ void Core::broadcast_heartbeat(std::uint64_t round) {
 void Core::flush_leader_broadcasts() {
   if (read_broadcast_pending_) {
     broadcast_heartbeat(read_round_);
-    return;
+  } else if (commit_broadcast_pending_) {
+    flush_commit_broadcast();
   }
-  if (!commit_broadcast_pending_) return;
+  // After the commit: a follower that got its entries there is not sent them twice.
+  if (append_broadcast_pending_) {
+    append_broadcast_pending_ = false;
+    broadcast_append();
+  }
+}
+
+void Core::flush_commit_broadcast() {
   commit_broadcast_pending_ = false;
   for (auto& [id, pr] : progress_.all()) {
     if (pr.next <= log_.last_index() && !pr.paused(options_.max_inflight_appends)) {
