@@ -1,5 +1,6 @@
 #include "service.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mosaik/primitives/async/timeout.hpp"
@@ -34,6 +35,11 @@ asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration f
     stopped_ = true;
     for (auto& [id, reg] : producers_) fanouts.push_back(std::move(reg.fanout));
     producers_.clear();
+    // Dropped producers still delivering count as live ones (a fanout may be in both).
+    for (auto& f : lingering_) {
+      if (std::find(fanouts.begin(), fanouts.end(), f) == fanouts.end()) fanouts.push_back(f);
+    }
+    lingering_.clear();
     for (auto& weak : consumers_) {
       if (auto w = weak.lock()) workers.push_back(std::move(w));
     }
@@ -54,6 +60,7 @@ asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration f
                    std::chrono::duration_cast<std::chrono::milliseconds>(flush_within).count());
   }
   co_await tasks_.close();
+  for (auto& f : fanouts) f->withdraw(/*from_entry=*/false);  // the departure withdrew them
 }
 
 asio::awaitable<void> StreamsService::until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts) {
@@ -87,14 +94,18 @@ std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& 
     }
     settings.stream_id = stream;
     std::function<void()> on_close;
+    std::function<void(std::shared_ptr<Fanout>)> on_linger;
     if (!stopped_) {
       std::weak_ptr<StreamsService> weak = shared_from_this();
       on_close = [weak] {
         if (auto self = weak.lock()) self->poke_consumers();
       };
+      on_linger = [weak](std::shared_ptr<Fanout> fanout) {
+        if (auto self = weak.lock()) self->linger(std::move(fanout));
+      };
     }
     auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id(),
-                                           std::move(on_close));
+                                           std::move(on_close), std::move(on_linger));
     if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
     state = make(fanout);
     producers_.insert_or_assign(stream, Registration{state, type, fanout});
@@ -102,6 +113,32 @@ std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& 
   }
   poke_consumers();  // consumers of this node may subscribe to it
   return {state, true};
+}
+
+void StreamsService::linger(std::shared_ptr<Fanout> fanout) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;  // stop() took it with the registrations, and waits for it
+    lingering_.push_back(fanout);
+  }
+  // Unlocked: the task may start inline and take mutex_.
+  if (!tasks_.spawn(finish_lingering(fanout))) fanout->withdraw(/*from_entry=*/false);
+}
+
+asio::awaitable<void> StreamsService::finish_lingering(std::shared_ptr<Fanout> fanout) {
+  auto drained = co_await with_timeout(fanout->until_drained(), kDefaultFlushDeadline);
+  if (!drained) fanout->end_lingering();
+  bool from_entry = false;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase(lingering_, fanout);
+    // A new producer may have taken the stream id meanwhile: its entry stays.
+    auto it = producers_.find(fanout->stream_id());
+    const bool taken = it != producers_.end() && it->second.fanout != fanout &&
+                       !it->second.state.expired();
+    from_entry = !stopped_ && !taken;
+  }
+  fanout->withdraw(from_entry);
 }
 
 void StreamsService::poke_consumers() {

@@ -77,6 +77,10 @@ class StreamsService final : public StreamsApi,
 
   static asio::awaitable<void> until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts);
   static asio::awaitable<void> until_drained(std::vector<std::shared_ptr<Fanout>> fanouts);
+  // A fanout whose last handle went while consumers were subscribed: it delivers what was
+  // queued for at most kDefaultFlushDeadline, then is withdrawn. stop() waits for it too.
+  void linger(std::shared_ptr<Fanout> fanout);
+  asio::awaitable<void> finish_lingering(std::shared_ptr<Fanout> fanout);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_subscription(transport::RawLink link);
   std::shared_ptr<Fanout> live_fanout(const StreamId& stream);
@@ -92,6 +96,7 @@ class StreamsService final : public StreamsApi,
   std::mutex mutex_;
   std::map<StreamId, Registration> producers_;           // guarded by mutex_
   std::vector<std::weak_ptr<ConsumerWorker>> consumers_;  // guarded by mutex_
+  std::vector<std::shared_ptr<Fanout>> lingering_;        // guarded by mutex_
   bool stopped_ = false;                                  // guarded by mutex_
   std::atomic<std::size_t> handshakes_{0};
   std::atomic<std::uint64_t> rejected_{0};
