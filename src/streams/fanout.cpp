@@ -23,7 +23,7 @@ constexpr std::size_t kMaxCopiedBytes = 2048;
 
 }  // namespace
 
-Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
+Fanout::Fanout(ProducerSettings settings, std::optional<discovery::Discovery> discovery, PeerId local,
                std::function<void()> on_close,
                std::function<void(std::shared_ptr<Fanout>)> on_linger)
     : settings_(std::move(settings)), discovery_(std::move(discovery)), local_(local),

@@ -36,7 +36,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   // node's consumers). `on_linger` runs instead of withdrawing the stream when the last
   // handle went while consumers were subscribed: the service then waits (bounded) for
   // until_drained(), calls end_lingering() and withdraw().
-  Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
+  // `discovery` is empty when the node is already gone.
+  Fanout(ProducerSettings settings, std::optional<discovery::Discovery> discovery, PeerId local,
          std::function<void()> on_close = {},
          std::function<void(std::shared_ptr<Fanout>)> on_linger = {});
 

@@ -17,12 +17,12 @@ const auto& logger = log::module_logger<"streams">;
 
 StreamsService::StreamsService(transport::Endpoint endpoint, discovery::Discovery discovery,
                                NetworkId network, Config config)
-    : endpoint_(endpoint), discovery_(std::move(discovery)), network_(network),
+    : endpoint_(endpoint), discovery_(std::move(discovery)), local_(endpoint.id()), network_(network),
       config_(std::move(config)), tasks_(endpoint.executor()) {}
 
 void StreamsService::start() {
   std::weak_ptr<StreamsService> weak = shared_from_this();
-  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+  endpoint_->register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
     if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
   });
 }
@@ -61,6 +61,9 @@ asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration f
   }
   co_await tasks_.close();
   for (auto& f : fanouts) f->withdraw(/*from_entry=*/false);  // the departure withdrew them
+  std::lock_guard lock(mutex_);
+  endpoint_.reset();
+  discovery_.reset();
 }
 
 asio::awaitable<void> StreamsService::until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts) {
@@ -104,12 +107,12 @@ std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& 
         if (auto self = weak.lock()) self->linger(std::move(fanout));
       };
     }
-    auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id(),
+    auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, local_,
                                            std::move(on_close), std::move(on_linger));
     if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
     state = make(fanout);
     producers_.insert_or_assign(stream, Registration{state, type, fanout});
-    if (!stopped_) discovery_.add_stream(stream);
+    if (!stopped_) discovery_->add_stream(stream);
   }
   poke_consumers();  // consumers of this node may subscribe to it
   return {state, true};
@@ -173,20 +176,20 @@ std::shared_ptr<Fanout> StreamsService::live_fanout(const StreamId& stream) {
 std::shared_ptr<ConsumerCore> StreamsService::consumer(ConsumerSettings settings,
                                                        std::shared_ptr<InboxBase> inbox) {
   const auto backoff = settings.backoff.value_or(config_.backoff());
-  auto worker = std::make_shared<ConsumerWorker>(endpoint_, discovery_, network_,
-                                                 std::move(settings), backoff, std::move(inbox));
-  bool stopped = false;
+  std::shared_ptr<ConsumerWorker> worker;
   {
     std::lock_guard lock(mutex_);
     prune_locked();
-    stopped = stopped_;
-    if (!stopped) consumers_.push_back(worker);
+    if (stopped_) {
+      // The node is gone: a closed consumer (recv -> nullopt) that holds nothing of it.
+      return std::make_shared<ConsumerWorker>(ConsumerWorker::Closed{}, local_, network_,
+                                              std::move(settings), backoff, std::move(inbox));
+    }
+    worker = std::make_shared<ConsumerWorker>(*endpoint_, *discovery_, network_, std::move(settings),
+                                              backoff, std::move(inbox));
+    consumers_.push_back(worker);
   }
-  if (stopped) {
-    worker->close();  // the node is gone: a closed consumer (recv -> nullopt)
-  } else {
-    worker->start();
-  }
+  worker->start();  // unlocked: its task may start inline and poke back
   return worker;
 }
 
@@ -232,7 +235,8 @@ asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link
     co_return;
   }
   const auto& entry = request->consumer;
-  if (peer != endpoint_.id()) (void)discovery_.feed(entry);  // we may not know it yet
+  // We may not know it yet. (Still set: stop() releases it only once this task ended.)
+  if (peer != local_) (void)discovery_->feed(entry);
   auto fanout = live_fanout(request->stream_id);
   if (!fanout) {
     logger()->debug("consumer {} asked for unknown stream {}", peer, request->stream_id);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <typeindex>
 #include <vector>
 
@@ -88,8 +89,11 @@ class StreamsService final : public StreamsApi,
   // Tells this node's consumers that its own producers changed.
   void poke_consumers();
 
-  transport::Endpoint endpoint_;
-  discovery::Discovery discovery_;
+  // Released by stop(): a Streams copy that outlives its node must not keep the endpoint or
+  // discovery, whose destruction posts to the node's event loop, which is gone by then.
+  std::optional<transport::Endpoint> endpoint_;    // guarded by mutex_ once started
+  std::optional<discovery::Discovery> discovery_;  // guarded by mutex_ once started
+  const PeerId local_;
   const NetworkId network_;
   const Config config_;
 

@@ -37,7 +37,11 @@ class TaskGroup {
       : state_(std::make_shared<State>(std::move(executor), std::move(on_error))) {}
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
-  ~TaskGroup() { cancel_all(); }
+  // With no task left (closed and joined, or never used) the executor is not touched: an
+  // owner may outlive it (a Streams handle kept after its Network is gone).
+  ~TaskGroup() {
+    if (size() > 0) cancel_all();
+  }
 
   // Starts `task`; returns false (and drops it) once the group is closing.
   bool spawn(asio::awaitable<void> task) {
