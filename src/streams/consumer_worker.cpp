@@ -27,6 +27,15 @@ ConsumerWorker::ConsumerWorker(transport::Endpoint endpoint, discovery::Discover
   tasks_ = std::make_unique<TaskGroup>(endpoint.executor());
 }
 
+ConsumerWorker::ConsumerWorker(Closed, PeerId local, NetworkId network, ConsumerSettings settings,
+                               ExponentialBackoff backoff, std::shared_ptr<InboxBase> inbox)
+    : network_(network), local_(local), settings_(std::move(settings)), backoff_(backoff),
+      inbox_(std::move(inbox)), rng_(std::random_device{}()),
+      snapshot_(std::make_shared<const ChannelList>()) {
+  closed_.store(true);
+  inbox_->close();
+}
+
 TaskGroup* ConsumerWorker::task_group() {
   // Only shutdown() (a coroutine on the executor) resets tasks_, and never while a
   // synchronous caller on the executor holds this pointer; spawning happens unlocked

@@ -31,6 +31,11 @@ class ConsumerWorker final : public ConsumerCore,
   ConsumerWorker(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
                  ConsumerSettings settings, ExponentialBackoff backoff,
                  std::shared_ptr<InboxBase> inbox);
+  // A worker made after its node stopped: closed from the start, with no task, endpoint or
+  // discovery (they may outlive nothing of the node).
+  struct Closed {};
+  ConsumerWorker(Closed, PeerId local, NetworkId network, ConsumerSettings settings,
+                 ExponentialBackoff backoff, std::shared_ptr<InboxBase> inbox);
 
   // Starts the catalog loop (on the endpoint's executor).
   void start();

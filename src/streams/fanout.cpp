@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/connection.hpp"
 #include "mosaik/streams/close_reasons.hpp"
@@ -22,10 +23,11 @@ constexpr std::size_t kMaxCopiedBytes = 2048;
 
 }  // namespace
 
-Fanout::Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
-               std::function<void()> on_close)
+Fanout::Fanout(ProducerSettings settings, std::optional<discovery::Discovery> discovery, PeerId local,
+               std::function<void()> on_close,
+               std::function<void(std::shared_ptr<Fanout>)> on_linger)
     : settings_(std::move(settings)), discovery_(std::move(discovery)), local_(local),
-      on_close_(std::move(on_close)),
+      on_close_(std::move(on_close)), on_linger_(std::move(on_linger)),
       channels_(std::make_shared<const ChannelList>()) {
   ChannelConditions defaults(channels_.subscribe());
   online_spec_ = settings_.online_when ? settings_.online_when(std::move(defaults)).spec()
@@ -98,6 +100,7 @@ void Fanout::end(const std::shared_ptr<Subscriber>& sub) {
   }
   pushable_.notify();
   handed_over_.notify();
+  if (flushing_.load(std::memory_order_acquire) > 0) written_.notify();
 }
 
 asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
@@ -147,11 +150,19 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
       // Everything is handed to the transport. The service closes the connection once
       // every fanout got this far (other streams may share it), and the consumer's
       // acknowledgement of it all; watch_consumer then ends the subscription.
+      bool closes_own_link = false;
       {
         std::lock_guard lock(mutex_);
         sub->handed_over = true;
+        closes_own_link = sub->closes_own_link;
       }
       handed_over_.notify();
+      if (closes_own_link) {
+        // The last handle went: this stream alone ends, once the consumer has it all (or
+        // end_lingering() closes the link at the deadline, which ends this wait).
+        (void)co_await sub->link.until_delivered();
+        sub->link.close(*close_with);
+      }
       co_return;
     }
     if (count == 0) {
@@ -172,6 +183,11 @@ asio::awaitable<void> Fanout::send_loop(std::shared_ptr<Subscriber> sub) {
     }
     sub->stats->datums.fetch_add(count, std::memory_order_relaxed);
     sub->stats->bytes.fetch_add(size, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mutex_);
+      sub->written += count;
+    }
+    if (flushing_.load(std::memory_order_acquire) > 0) written_.notify();
   }
 }
 
@@ -260,6 +276,7 @@ PushOutcome Fanout::offer_to_subscribers(const std::function<bool(const Criteria
 void Fanout::enqueue_locked(Subscriber& sub, std::span<const std::uint8_t> frame,
                             const SharedFrame& shared) {
   ++sub.queued;
+  ++sub.enqueued;
   if (shared) {
     sub.queue.push_back(Entry{{}, 1, shared});
     return;
@@ -307,9 +324,79 @@ void Fanout::publish_locked() {
   channels_.set(std::move(snapshot));
 }
 
-void Fanout::close() { close_all(/*flush_first=*/false); }
+asio::awaitable<FlushOutcome> Fanout::flush(std::chrono::steady_clock::duration within) {
+  std::vector<FlushMark> marks;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) co_return FlushOutcome::kClosed;
+    for (const auto& [id, sub] : subscribers_) {
+      if (sub->accepting && !sub->ended && !sub->close_with) marks.push_back({sub, sub->enqueued});
+    }
+  }
+  // Senders notify written_ only while someone flushes: counted before the first check.
+  flushing_.fetch_add(1, std::memory_order_acq_rel);
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { n.fetch_sub(1, std::memory_order_acq_rel); }
+  } release{flushing_};
+  auto flushed = co_await with_timeout(until_flushed(std::move(marks)), within);
+  co_return flushed ? FlushOutcome::kDelivered : FlushOutcome::kTimedOut;
+}
 
-void Fanout::close_flushing() { close_all(/*flush_first=*/true); }
+asio::awaitable<void> Fanout::until_flushed(std::vector<FlushMark> marks) {
+  for (const auto& mark : marks) {
+    auto& sub = *mark.sub;
+    for (;;) {  // each wake-up is a batch written or a subscription's end
+      const auto version = written_.version();
+      bool gone = false;
+      {
+        std::lock_guard lock(mutex_);
+        // A consumer that left, or was dropped as too slow, is no longer waited for.
+        gone = sub.ended || (sub.close_with && !sub.flush_first);
+        if (gone || sub.written >= mark.frames) break;
+      }
+      co_await written_.wait_change(version);
+    }
+    bool ended = false;
+    {
+      std::lock_guard lock(mutex_);
+      ended = sub.ended || (sub.close_with && !sub.flush_first);
+    }
+    if (!ended) (void)co_await sub.link.until_delivered();  // an error: it left meanwhile
+  }
+}
+
+void Fanout::close() { close_all(CloseMode::kLinger); }
+
+void Fanout::close_flushing() { close_all(CloseMode::kShutdown); }
+
+void Fanout::end_lingering() {
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, sub] : subscribers_) {
+      sub->flush_first = false;
+      sub->drop_queue();
+      subs.push_back(sub);
+    }
+  }
+  for (const auto& sub : subs) {
+    logger()->info("stream {}: consumer {} did not take everything queued in time; closing it",
+                   settings_.stream_id, sub->info.consumer_id());
+    // Wakes a sender blocked in the transport or waiting for the acknowledgement.
+    sub->link.close(transport::close_reason::GracefulShutdown);
+    sub->wake.notify();
+  }
+}
+
+void Fanout::withdraw(bool from_entry) {
+  std::optional<discovery::Discovery> discovery;
+  {
+    std::lock_guard lock(mutex_);
+    discovery.swap(discovery_);
+  }
+  if (discovery && from_entry) discovery->remove_stream(settings_.stream_id);
+}
 
 asio::awaitable<void> Fanout::until_handed_over() {
   for (;;) {  // each wake-up is a sender that handed its queue over, or a subscription's end
@@ -338,29 +425,38 @@ asio::awaitable<void> Fanout::until_drained() const {
   co_await channels.wait_until([](const ChannelSnapshot& list) { return list->empty(); });
 }
 
-void Fanout::close_all(bool flush_first) {
+void Fanout::close_all(CloseMode mode) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   std::optional<discovery::Discovery> discovery;
+  bool lingering = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     closed_ = true;
-    discovery.swap(discovery_);
     for (const auto& [id, sub] : subscribers_) {
       if (!sub->close_with) {
         sub->close_with = transport::close_reason::GracefulShutdown;
-        sub->flush_first = flush_first;  // never for a laggard: it is dropped, not flushed
+        // Never for a laggard: it is dropped, not flushed.
+        sub->flush_first = mode != CloseMode::kDiscard;
+        sub->closes_own_link = mode == CloseMode::kLinger;
+        lingering = lingering || sub->flush_first;
       }
       sub->accepting = false;
       subs.push_back(sub);
     }
+    lingering = lingering && mode == CloseMode::kLinger && on_linger_;
+    // Released here (a handle that outlives its node must not keep discovery alive),
+    // except by a lingering fanout, which withdraw() releases.
+    if (!lingering) discovery.swap(discovery_);
   }
-  // Withdrawn from our entry at once, unless flushing: consumers that saw it withdrawn
-  // would cancel their links and drop what is still in flight to them. A flushing node's
-  // departure, which follows, withdraws everything.
-  if (discovery && !flush_first) discovery->remove_stream(settings_.stream_id);
+  // Withdrawn from our entry at once unless something is still to be delivered: consumers
+  // that saw it withdrawn would cancel their links and drop what is in flight to them. A
+  // lingering fanout is withdrawn once it delivered; a flushing node's departure, which
+  // follows, withdraws everything.
+  if (discovery && mode != CloseMode::kShutdown) discovery->remove_stream(settings_.stream_id);
   for (const auto& sub : subs) sub->wake.notify();
   pushable_.notify();
+  if (lingering) on_linger_(shared_from_this());
   if (on_close_) on_close_();
 }
 

@@ -12,6 +12,7 @@
 #include <asio/awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -31,10 +32,14 @@ namespace mosaik::streams::detail {
 
 class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fanout> {
  public:
-  // `on_close` runs once, unlocked, after close() withdrew the stream (the service uses it
-  // to tell this node's consumers).
-  Fanout(ProducerSettings settings, discovery::Discovery discovery, PeerId local,
-         std::function<void()> on_close = {});
+  // `on_close` runs once, unlocked, when the fanout closes (the service uses it to tell this
+  // node's consumers). `on_linger` runs instead of withdrawing the stream when the last
+  // handle went while consumers were subscribed: the service then waits (bounded) for
+  // until_drained(), calls end_lingering() and withdraw().
+  // `discovery` is empty when the node is already gone.
+  Fanout(ProducerSettings settings, std::optional<discovery::Discovery> discovery, PeerId local,
+         std::function<void()> on_close = {},
+         std::function<void(std::shared_ptr<Fanout>)> on_linger = {});
 
   // Runs one consumer's subscription after its Subscribe was read: admits it (or closes the
   // link with StreamNotFound / NotAllowed / NoCapacity), then feeds it until it ends.
@@ -47,7 +52,17 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   asio::awaitable<void> until_pushable() override;
   When when() const override;
   std::vector<ChannelInfo> consumers() const override;
+  asio::awaitable<FlushOutcome> flush(std::chrono::steady_clock::duration within) override;
+  // The last handle went: each subscription sends what is queued, waits for the consumer's
+  // acknowledgement and closes its link with GracefulShutdown.
   void close() override;
+  // A lingering close's deadline passed: what is still queued is dropped and the remaining
+  // subscriptions close with GracefulShutdown.
+  void end_lingering();
+  // After a lingering close: releases discovery, removing the stream from the local entry
+  // first unless `from_entry` is false (the node is leaving, or another producer took the
+  // stream id meanwhile).
+  void withdraw(bool from_entry);
   // Node shutdown, in three steps: close_flushing() is close(), except that each
   // subscription first hands what is queued to the transport; until_handed_over() completes
   // once every one did (or ended); close_connections_after_delivery() then closes their
@@ -96,8 +111,11 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
     bool ended = false;       // the consumer left or the link failed
     std::optional<transport::CloseReason> close_with;  // TooSlow, or shutdown
     bool flush_first = false;  // close_with only once the queue is sent and acknowledged
+    bool closes_own_link = false;  // flushing: the sender closes the link once acknowledged
     bool handed_over = false;  // flushing: the whole queue is in the transport
     bool target = false;      // scratch of try_push: receives the datum being pushed
+    std::uint64_t enqueued = 0;  // frames ever queued (flush() waits for them to be written)
+    std::uint64_t written = 0;   // frames ever handed to the link
 
     void drop_queue() {  // under Fanout::mutex_: queued always counts queue's frames
       queue.clear();
@@ -117,14 +135,24 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
                       const SharedFrame& shared);
   void publish_locked();
   void end(const std::shared_ptr<Subscriber>& sub);
-  // Closes every subscription (close_with GracefulShutdown), flushing each first or not.
-  void close_all(bool flush_first);
+  // How close_all treats what is queued: dropped; delivered, then each link closed by its
+  // sender (the last handle went); handed to the transport, then the service closes the
+  // connections (node shutdown).
+  enum class CloseMode { kDiscard, kLinger, kShutdown };
+  void close_all(CloseMode mode);
+  // What one consumer must have written and acknowledged for a flush to complete.
+  struct FlushMark {
+    std::shared_ptr<Subscriber> sub;
+    std::uint64_t frames;
+  };
+  asio::awaitable<void> until_flushed(std::vector<FlushMark> marks);
 
   const ProducerSettings settings_;
   // Released by close(): a handle that outlives its node must not keep discovery alive.
   std::optional<discovery::Discovery> discovery_;  // guarded by mutex_
   const PeerId local_;
   const std::function<void()> on_close_;
+  const std::function<void(std::shared_ptr<Fanout>)> on_linger_;
 
   mutable std::mutex mutex_;
   bool closed_ = false;                                            // guarded by mutex_
@@ -139,6 +167,8 @@ class Fanout final : public ProducerCore, public std::enable_shared_from_this<Fa
   ConditionSpec online_spec_;
   Notifier pushable_;  // room freed, channels changed, or closed
   Notifier handed_over_;  // a flushing sender handed its queue over, or a subscription ended
+  Notifier written_;      // while flushes wait (flushing_ > 0): a sender wrote, or one ended
+  std::atomic<std::size_t> flushing_{0};
 };
 
 }  // namespace mosaik::streams::detail

@@ -1,5 +1,6 @@
 #include "service.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mosaik/primitives/async/timeout.hpp"
@@ -16,12 +17,12 @@ const auto& logger = log::module_logger<"streams">;
 
 StreamsService::StreamsService(transport::Endpoint endpoint, discovery::Discovery discovery,
                                NetworkId network, Config config)
-    : endpoint_(endpoint), discovery_(std::move(discovery)), network_(network),
+    : endpoint_(endpoint), discovery_(std::move(discovery)), local_(endpoint.id()), network_(network),
       config_(std::move(config)), tasks_(endpoint.executor()) {}
 
 void StreamsService::start() {
   std::weak_ptr<StreamsService> weak = shared_from_this();
-  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+  endpoint_->register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
     if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
   });
 }
@@ -34,6 +35,11 @@ asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration f
     stopped_ = true;
     for (auto& [id, reg] : producers_) fanouts.push_back(std::move(reg.fanout));
     producers_.clear();
+    // Dropped producers still delivering count as live ones (a fanout may be in both).
+    for (auto& f : lingering_) {
+      if (std::find(fanouts.begin(), fanouts.end(), f) == fanouts.end()) fanouts.push_back(f);
+    }
+    lingering_.clear();
     for (auto& weak : consumers_) {
       if (auto w = weak.lock()) workers.push_back(std::move(w));
     }
@@ -54,6 +60,10 @@ asio::awaitable<void> StreamsService::stop(std::chrono::steady_clock::duration f
                    std::chrono::duration_cast<std::chrono::milliseconds>(flush_within).count());
   }
   co_await tasks_.close();
+  for (auto& f : fanouts) f->withdraw(/*from_entry=*/false);  // the departure withdrew them
+  std::lock_guard lock(mutex_);
+  endpoint_.reset();
+  discovery_.reset();
 }
 
 asio::awaitable<void> StreamsService::until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts) {
@@ -87,21 +97,51 @@ std::pair<std::shared_ptr<void>, bool> StreamsService::producer(const StreamId& 
     }
     settings.stream_id = stream;
     std::function<void()> on_close;
+    std::function<void(std::shared_ptr<Fanout>)> on_linger;
     if (!stopped_) {
       std::weak_ptr<StreamsService> weak = shared_from_this();
       on_close = [weak] {
         if (auto self = weak.lock()) self->poke_consumers();
       };
+      on_linger = [weak](std::shared_ptr<Fanout> fanout) {
+        if (auto self = weak.lock()) self->linger(std::move(fanout));
+      };
     }
-    auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, endpoint_.id(),
-                                           std::move(on_close));
+    auto fanout = std::make_shared<Fanout>(std::move(settings), discovery_, local_,
+                                           std::move(on_close), std::move(on_linger));
     if (stopped_) fanout->close();  // the node is gone: a closed producer (try_send -> Closed)
     state = make(fanout);
     producers_.insert_or_assign(stream, Registration{state, type, fanout});
-    if (!stopped_) discovery_.add_stream(stream);
+    if (!stopped_) discovery_->add_stream(stream);
   }
   poke_consumers();  // consumers of this node may subscribe to it
   return {state, true};
+}
+
+void StreamsService::linger(std::shared_ptr<Fanout> fanout) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;  // stop() took it with the registrations, and waits for it
+    lingering_.push_back(fanout);
+  }
+  // Unlocked: the task may start inline and take mutex_.
+  if (!tasks_.spawn(finish_lingering(fanout))) fanout->withdraw(/*from_entry=*/false);
+}
+
+asio::awaitable<void> StreamsService::finish_lingering(std::shared_ptr<Fanout> fanout) {
+  auto drained = co_await with_timeout(fanout->until_drained(), kDefaultFlushDeadline);
+  if (!drained) fanout->end_lingering();
+  bool from_entry = false;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase(lingering_, fanout);
+    // A new producer may have taken the stream id meanwhile: its entry stays.
+    auto it = producers_.find(fanout->stream_id());
+    const bool taken = it != producers_.end() && it->second.fanout != fanout &&
+                       !it->second.state.expired();
+    from_entry = !stopped_ && !taken;
+  }
+  fanout->withdraw(from_entry);
 }
 
 void StreamsService::poke_consumers() {
@@ -136,20 +176,20 @@ std::shared_ptr<Fanout> StreamsService::live_fanout(const StreamId& stream) {
 std::shared_ptr<ConsumerCore> StreamsService::consumer(ConsumerSettings settings,
                                                        std::shared_ptr<InboxBase> inbox) {
   const auto backoff = settings.backoff.value_or(config_.backoff());
-  auto worker = std::make_shared<ConsumerWorker>(endpoint_, discovery_, network_,
-                                                 std::move(settings), backoff, std::move(inbox));
-  bool stopped = false;
+  std::shared_ptr<ConsumerWorker> worker;
   {
     std::lock_guard lock(mutex_);
     prune_locked();
-    stopped = stopped_;
-    if (!stopped) consumers_.push_back(worker);
+    if (stopped_) {
+      // The node is gone: a closed consumer (recv -> nullopt) that holds nothing of it.
+      return std::make_shared<ConsumerWorker>(ConsumerWorker::Closed{}, local_, network_,
+                                              std::move(settings), backoff, std::move(inbox));
+    }
+    worker = std::make_shared<ConsumerWorker>(*endpoint_, *discovery_, network_, std::move(settings),
+                                              backoff, std::move(inbox));
+    consumers_.push_back(worker);
   }
-  if (stopped) {
-    worker->close();  // the node is gone: a closed consumer (recv -> nullopt)
-  } else {
-    worker->start();
-  }
+  worker->start();  // unlocked: its task may start inline and poke back
   return worker;
 }
 
@@ -195,7 +235,8 @@ asio::awaitable<void> StreamsService::serve_subscription(transport::RawLink link
     co_return;
   }
   const auto& entry = request->consumer;
-  if (peer != endpoint_.id()) (void)discovery_.feed(entry);  // we may not know it yet
+  // We may not know it yet. (Still set: stop() releases it only once this task ended.)
+  if (peer != local_) (void)discovery_->feed(entry);
   auto fanout = live_fanout(request->stream_id);
   if (!fanout) {
     logger()->debug("consumer {} asked for unknown stream {}", peer, request->stream_id);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <typeindex>
 #include <vector>
 
@@ -77,6 +78,10 @@ class StreamsService final : public StreamsApi,
 
   static asio::awaitable<void> until_handed_over(std::vector<std::shared_ptr<Fanout>> fanouts);
   static asio::awaitable<void> until_drained(std::vector<std::shared_ptr<Fanout>> fanouts);
+  // A fanout whose last handle went while consumers were subscribed: it delivers what was
+  // queued for at most kDefaultFlushDeadline, then is withdrawn. stop() waits for it too.
+  void linger(std::shared_ptr<Fanout> fanout);
+  asio::awaitable<void> finish_lingering(std::shared_ptr<Fanout> fanout);
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_subscription(transport::RawLink link);
   std::shared_ptr<Fanout> live_fanout(const StreamId& stream);
@@ -84,14 +89,18 @@ class StreamsService final : public StreamsApi,
   // Tells this node's consumers that its own producers changed.
   void poke_consumers();
 
-  transport::Endpoint endpoint_;
-  discovery::Discovery discovery_;
+  // Released by stop(): a Streams copy that outlives its node must not keep the endpoint or
+  // discovery, whose destruction posts to the node's event loop, which is gone by then.
+  std::optional<transport::Endpoint> endpoint_;    // guarded by mutex_ once started
+  std::optional<discovery::Discovery> discovery_;  // guarded by mutex_ once started
+  const PeerId local_;
   const NetworkId network_;
   const Config config_;
 
   std::mutex mutex_;
   std::map<StreamId, Registration> producers_;           // guarded by mutex_
   std::vector<std::weak_ptr<ConsumerWorker>> consumers_;  // guarded by mutex_
+  std::vector<std::shared_ptr<Fanout>> lingering_;        // guarded by mutex_
   bool stopped_ = false;                                  // guarded by mutex_
   std::atomic<std::size_t> handshakes_{0};
   std::atomic<std::uint64_t> rejected_{0};

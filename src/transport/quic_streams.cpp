@@ -80,7 +80,7 @@ void QuicConnection::on_acked(StreamState& s, std::uint64_t upto) {
       s.cursor_pos = 0;
     }
   }
-  if (has_send_capacity(s)) s.writable.notify();
+  if (has_send_capacity(s) || s.delivery_waiters > 0) s.writable.notify();
   if (close_after_delivery_ && all_delivered()) {
     // Inside ngtcp2's packet processing: close from the next loop turn.
     asio::post(executor_, [weak = weak_from_this()] {

@@ -41,6 +41,27 @@ asio::awaitable<std::expected<void, LinkError>> send_on_loop(std::shared_ptr<Lin
   co_return st->conn->enqueue(stream, std::move(frames));
 }
 
+asio::awaitable<std::expected<void, LinkError>> delivered_on_loop(std::shared_ptr<LinkState> st) {
+  auto& stream = *st->stream;
+  const std::uint64_t target = stream.queued;
+  // Wake-ups on every acknowledgement while we wait, not only once there is room to send.
+  ++stream.delivery_waiters;
+  struct Release {
+    std::size_t& n;
+    ~Release() { --n; }
+  } release{stream.delivery_waiters};
+  // Bounded wait: each wake-up is an acknowledgement, an error or a cancellation.
+  for (;;) {
+    if (stream.acked >= target) co_return std::expected<void, LinkError>{};
+    if (stream.send_error) co_return std::unexpected(*stream.send_error);
+    if (stream.closed_in_quic) {
+      co_return std::unexpected(LinkError{LinkError::Kind::kClosed, close_reason::UnexpectedClose,
+                                          false, "the stream closed before it was all acknowledged"});
+    }
+    if (!co_await stream.writable.wait()) co_return std::unexpected(cancelled());
+  }
+}
+
 // Feeds the decoder from the stream's received chunks: one chunk, or for a batch up to
 // kBatchFeedBytes (more while no frame is complete), so a batch reader sees every frame
 // that already arrived. The peer gets its credit back for what was fed.
@@ -129,6 +150,11 @@ asio::awaitable<std::expected<void, LinkError>> RawLink::send_framed(wire::Bytes
   if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
   co_return co_await detail::on_executor(state_->conn->executor(),
                                          send_on_loop(state_, std::move(frames)));
+}
+
+asio::awaitable<std::expected<void, LinkError>> RawLink::until_delivered() {
+  if (detail::executor_stopped(state_->conn->executor())) co_return std::unexpected(endpoint_gone());
+  co_return co_await detail::on_executor(state_->conn->executor(), delivered_on_loop(state_));
 }
 
 asio::awaitable<std::expected<wire::Bytes, LinkError>> RawLink::recv_frame() {

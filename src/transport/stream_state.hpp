@@ -35,6 +35,7 @@ struct StreamState {
   bool flow_blocked = false;       // waiting for MAX_STREAM_DATA
   bool fin_requested = false;      // end the stream after the queued bytes (link dropped)
   bool fin_sent = false;
+  std::size_t delivery_waiters = 0;  // links in until_delivered(): woken on every ack
 
   std::uint64_t unacked() const { return queued - acked; }
   bool has_unsent() const { return sent < queued || (fin_requested && !fin_sent); }

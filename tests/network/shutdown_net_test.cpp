@@ -124,8 +124,8 @@ TEST(Shutdown, the_last_handle_going_flushes_like_shutdown) {
     auto consumer = b.streams().consume<Sample>();
     auto channel_events = consumer.events();
     constexpr std::uint64_t kCount = 500;
-    // Outlives the node: dropping a producer's last handle closes it at once (the seed's
-    // drop semantics); the node's shutdown is what flushes.
+    // Outlives the node: the node's shutdown is what flushes here. (Dropping the producer's
+    // last handle would deliver too: tests/streams/producer_drop_net_test.cpp.)
     std::optional<streams::Producer<Sample>> producer;
     {
       auto a = co_await make_node(kNet, test::fast_discovery().with_bootstrap(b.local().addr()));

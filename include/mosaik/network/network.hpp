@@ -165,7 +165,7 @@ class Network {
   // every remaining connection closes with GracefulShutdown. Idempotent: a later call (or
   // the last handle's destruction) waits for the first. Afterwards the handle stays valid;
   // its producers are Closed and its consumers return nullopt.
-  static constexpr std::chrono::milliseconds kDefaultFlushDeadline{2000};
+  static constexpr std::chrono::milliseconds kDefaultFlushDeadline = streams::kDefaultFlushDeadline;
   asio::awaitable<void> shutdown(std::chrono::milliseconds flush_deadline = kDefaultFlushDeadline) const;
 
   RelayMode relay_mode() const;

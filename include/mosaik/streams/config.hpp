@@ -15,6 +15,10 @@
 
 namespace mosaik::streams {
 
+// How long delivering what producers queued may take when they close: the last handle of
+// a producer going, and a node's shutdown (Network::kDefaultFlushDeadline is this).
+inline constexpr std::chrono::milliseconds kDefaultFlushDeadline{2000};
+
 // Delays grow from initial_interval by `multiplier` up to max_interval, each randomized by
 // ±randomization_factor; retrying stops once max_elapsed_time has passed since the first
 // failure (nullopt: never). The defaults are the seed's (backoff crate): 500 ms, ×1.5,

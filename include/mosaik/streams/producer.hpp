@@ -1,15 +1,21 @@
 #pragma once
 // Producer<D>: sends datums of type D to every subscribed consumer (the seed's Producers
 // chapter). Handles are cheap to copy; every handle of one stream shares one fanout, and the
-// last one to go withdraws the stream.
+// last one to go closes it (see below) and withdraws the stream.
 //
 //   auto producer = network.streams().produce<Price>();
 //   co_await producer.when().online();
 //   auto sent = co_await producer.send(Price{"ETH", 3812.5});   // waits while offline or full
 //   auto now = producer.try_send(p);   // Offline / Full / Closed carry the datum back
+//   auto flushed = co_await producer.flush();   // delivered to every consumer, or an error
+//
+// Dropping the last handle does not discard what send() accepted: it is delivered in the
+// background (for at most kDefaultFlushDeadline; a node shut down meanwhile waits for it),
+// then the consumers see GracefulShutdown.
 
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -18,6 +24,7 @@
 #include <variant>
 
 #include "mosaik/primitives/frame.hpp"
+#include "mosaik/streams/config.hpp"
 #include "mosaik/streams/datum.hpp"
 #include "mosaik/streams/detail/streams_api.hpp"
 
@@ -37,6 +44,19 @@ struct ProducerError {
   bool is_closed() const { return kind == Kind::Closed; }
   bool is_full() const { return kind == Kind::Full; }
   bool is_offline() const { return kind == Kind::Offline; }
+};
+
+// Why flush() did not see everything delivered (the seed's Sink has flush() by its trait;
+// what ours waits for: docs/decisions/0601).
+struct FlushError {
+  enum class Kind {
+    Closed,    // the producer (or its node) is gone
+    TimedOut,  // a consumer had not acknowledged everything by the deadline
+  };
+  Kind kind;
+
+  bool is_closed() const { return kind == Kind::Closed; }
+  bool is_timed_out() const { return kind == Kind::TimedOut; }
 };
 
 template <Datum D>
@@ -102,6 +122,25 @@ class Producer {
         break;
     }
     return std::unexpected(E{E::Kind::Closed, std::move(datum)});
+  }
+
+  // Completes once everything sent so far was acknowledged by the transport (QUIC) of every
+  // consumer subscribed now, or fails at `within` (TimedOut). A consumer that leaves
+  // meanwhile no longer counts; one closed as too slow lost its queue. Sends made while a
+  // flush waits are not waited for.
+  asio::awaitable<std::expected<void, FlushError>> flush(
+      std::chrono::milliseconds within = kDefaultFlushDeadline) {
+    auto core = state_->core;  // this handle may go while the flush waits
+    const auto outcome = co_await core->flush(within);
+    switch (outcome) {
+      case detail::FlushOutcome::kDelivered:
+        co_return std::expected<void, FlushError>{};
+      case detail::FlushOutcome::kTimedOut:
+        co_return std::unexpected(FlushError{FlushError::Kind::TimedOut});
+      case detail::FlushOutcome::kClosed:
+        break;
+    }
+    co_return std::unexpected(FlushError{FlushError::Kind::Closed});
   }
 
   When when() const { return state_->core->when(); }

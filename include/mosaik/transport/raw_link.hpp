@@ -39,6 +39,11 @@ class RawLink {
   // first). Frames before an oversized one are delivered; the next call reports it.
   asio::awaitable<std::expected<wire::FrameBatch, LinkError>> recv_frames(std::size_t max_frames);
 
+  // Completes once the peer acknowledged every byte sent on this link so far; fails with the
+  // link's error if it ends first. Bound it with a timeout: a peer that stops reading stops
+  // acknowledging.
+  asio::awaitable<std::expected<void, LinkError>> until_delivered();
+
   // Closes the link with `reason`: pending data is dropped, the peer's recv fails with it.
   void close(const CloseReason& reason);
   // Wakes every pending and future operation with kCancelled (closes with Cancelled).

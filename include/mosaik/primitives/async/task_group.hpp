@@ -37,8 +37,8 @@ class TaskGroup {
       : state_(std::make_shared<State>(std::move(executor), std::move(on_error))) {}
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
-  // With nothing left to cancel it touches no executor: a closed group may outlive its
-  // executor (a Group handle kept after its Network is gone).
+  // With no task left (closed and joined, or never used) the executor is not touched: an
+  // owner may outlive it (a Streams or Group handle kept after its Network is gone).
   ~TaskGroup() {
     if (size() > 0) cancel_all();
   }

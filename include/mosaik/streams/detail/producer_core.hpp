@@ -5,6 +5,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -35,6 +36,12 @@ enum class PushOutcome {
   kClosed,       // the producer or its node is gone
 };
 
+enum class FlushOutcome {
+  kDelivered,  // every subscribed consumer's transport acknowledged what was sent before
+  kTimedOut,   // the deadline passed first
+  kClosed,     // the producer or its node is gone
+};
+
 class ProducerCore {
  public:
   virtual ~ProducerCore() = default;
@@ -48,7 +55,12 @@ class ProducerCore {
   virtual asio::awaitable<void> until_pushable() = 0;
   virtual When when() const = 0;
   virtual std::vector<ChannelInfo> consumers() const = 0;
-  // The last handle went: withdraw the stream and close every subscription.
+  // Completes once everything pushed so far was acknowledged by the transport of every
+  // consumer subscribed now (those that leave meanwhile no longer count), or at `within`.
+  virtual asio::awaitable<FlushOutcome> flush(std::chrono::steady_clock::duration within) = 0;
+  // The last handle went: nothing more is accepted; what is queued is still delivered in
+  // the background, for at most kDefaultFlushDeadline, then every subscription closes with
+  // GracefulShutdown and the stream is withdrawn.
   virtual void close() = 0;
 };
 
