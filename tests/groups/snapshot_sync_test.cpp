@@ -80,6 +80,14 @@ TEST(HeldSnapshots, the_newest_is_offered_a_superseded_one_is_served_until_unuse
   EXPECT_EQ(held.size(), 1u);
 }
 
+TEST(HeldSnapshots, a_superseded_snapshot_nobody_fetched_is_dropped_at_once) {
+  HeldSnapshots held(10s);
+  for (std::uint64_t i = 1; i <= 20; ++i) held.hold(point_at(i * 50), items(3), std::chrono::seconds(i));
+  EXPECT_EQ(held.size(), 1u) << "a busy group would keep every snapshot of the last ttl";
+  EXPECT_FALSE(held.batch(Index(950), 0, 1, 20s).has_value());
+  EXPECT_TRUE(held.batch(Index(1000), 0, 1, 20s).has_value());
+}
+
 TEST(HeldSnapshots, a_batch_stops_at_the_count_the_end_and_the_byte_bound_but_always_carries_one_item) {
   HeldSnapshots held(10s);
   held.hold(point_at(10), items(10), 0s);

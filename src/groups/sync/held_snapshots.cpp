@@ -7,7 +7,7 @@ namespace mosaik::groups::detail {
 void HeldSnapshots::hold(raft::SnapshotPoint point, std::vector<SnapshotItem> items, raft::Time now) {
   const Index at = point.cursor.index;
   held_.insert_or_assign(
-      at, Held{std::move(point), std::make_shared<const std::vector<SnapshotItem>>(std::move(items)), now});
+      at, Held{std::move(point), std::make_shared<const std::vector<SnapshotItem>>(std::move(items)), std::nullopt});
   expire(now);
 }
 
@@ -40,7 +40,9 @@ std::optional<std::vector<SnapshotItem>> HeldSnapshots::batch(Index index, std::
 void HeldSnapshots::expire(raft::Time now) {
   if (held_.empty()) return;
   const Index newest = held_.rbegin()->first;
-  std::erase_if(held_, [&](const auto& kv) { return kv.first != newest && kv.second.last_used + ttl_ < now; });
+  std::erase_if(held_, [&](const auto& kv) {
+    return kv.first != newest && (!kv.second.last_used || *kv.second.last_used + ttl_ < now);
+  });
 }
 
 }  // namespace mosaik::groups::detail

@@ -1,8 +1,9 @@
 #pragma once
 // The snapshots a member holds for others to fetch (the serving side of state sync). The
-// newest stays until a newer one replaces it; a replaced one stays while fetches keep using
-// it, until snapshot_ttl passes without one, so a sync under way is not cut off by the next
-// snapshot point.
+// newest stays until a newer one replaces it; a replaced one stays only if a sync is using
+// it (it was offered or fetched from), until snapshot_ttl passes without such use, so a sync
+// under way is not cut off by the next snapshot point, and a busy group does not keep every
+// snapshot of the last ttl.
 //
 //   HeldSnapshots held(ttl);
 //   held.hold(point, machine.snapshot(), now);
@@ -25,7 +26,7 @@ class HeldSnapshots {
   struct Held {
     raft::SnapshotPoint point;
     std::shared_ptr<const std::vector<SnapshotItem>> items;
-    raft::Time last_used{};
+    std::optional<raft::Time> last_used;  // offered or fetched from; nullopt: never
   };
 
   explicit HeldSnapshots(std::chrono::nanoseconds ttl) : ttl_(ttl) {}
