@@ -5,6 +5,7 @@
 #include "mosaik/primitives/async/block_on.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
+#include "test_consensus.hpp"
 
 namespace mosaik {
 namespace {
@@ -28,20 +29,8 @@ struct Sizes {
   [[nodiscard]] std::uint64_t query(const groups::Unit&) const { return bytes; }
 };
 
-groups::ConsensusConfig consensus(std::uint32_t expect) {
-  return groups::ConsensusConfig::builder()
-      .with_heartbeat_interval(100ms)
-      .with_heartbeat_jitter(20ms)
-      .with_election_timeout(500ms)
-      .with_election_timeout_jitter(200ms)
-      .with_bootstrap_delay(300ms)
-      .with_forward_timeout(1s)
-      .with_bootstrap_expect(expect)
-      .build();
-}
-
 groups::Group<Sizes> join(const Network& node, const groups::GroupKey& key, std::uint32_t expect) {
-  return node.groups().with_key(key).with_state_machine(Sizes{}).with_consensus_config(consensus(expect)).join();
+  return node.groups().with_key(key).with_state_machine(Sizes{}).with_consensus_config(test::test_consensus(expect)).join();
 }
 
 TEST(GroupErrorsNet, a_member_without_a_leader_is_offline_and_gets_its_commands_back) {

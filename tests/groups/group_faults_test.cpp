@@ -24,7 +24,7 @@ using Members = std::vector<groups::Group<KvStore>>;
 const NetworkId kNet = "groups-faults-test";
 
 groups::Group<KvStore> join(const Network& node, const groups::GroupKey& key) {
-  return node.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(fault_test_consensus()).join();
+  return node.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(test_consensus()).join();
 }
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
@@ -59,7 +59,7 @@ asio::awaitable<groups::Index> same_commit_index(Members& members, groups::Index
 // (out of lease by then, or a pre-candidate itself); one vote round trip later it leads and
 // its first append tells the other. So the new leader is known to both survivors within
 // election_timeout + jitter + heartbeat interval + a few loopback round trips: 800 ms plus
-// scheduling with fault_test_consensus(), which the assertion rounds up to the issue's
+// scheduling with test_consensus(), which the assertion rounds up to the issue's
 // 2 x election_timeout (1 s). Bond failure detection (5 heartbeats) plays no part: elections
 // run on Raft's own timer.
 TEST(GroupFaults, a_killed_leader_is_replaced_by_one_survivor_within_two_election_timeouts_and_keeps_every_commit) {
@@ -85,7 +85,7 @@ TEST(GroupFaults, a_killed_leader_is_replaced_by_one_survivor_within_two_electio
     members.erase(members.begin() + static_cast<std::ptrdiff_t>(dead));  // its departure is dropped too
     nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(dead));
 
-    const auto config = fault_test_consensus();
+    const auto config = test_consensus();
     const auto new_leader = co_await agreed_leader_where(
         members, [&](const PeerId& p) { return p != old_leader; }, std::nullopt, 10);
     const double took_ms = ms_since(killed);
@@ -140,7 +140,7 @@ asio::awaitable<void> cut_and_heal(bool cut_the_leader) {
   }
 
   drop_outgoing(nodes[cut], 1.0);
-  const auto config = fault_test_consensus();
+  const auto config = test_consensus();
   const double forward_ms = std::chrono::duration<double, std::milli>(config.forward_timeout).count();
   const double election_ms = std::chrono::duration<double, std::milli>(config.election_timeout).count();
   // A cut leader appends the command itself: it cannot commit, and it learns it lost the

@@ -20,7 +20,7 @@ TEST(GroupFollowers, execute_feed_and_strong_queries_on_followers_observe_each_o
     std::vector<groups::Group<KvStore>> members;
     for (auto& n : nodes) {
       members.push_back(
-          n.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(fault_test_consensus()).join());
+          n.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(test_consensus()).join());
     }
     (void)co_await agreed_leader(members, 15);
     const auto l = leader_index(members);

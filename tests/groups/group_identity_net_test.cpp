@@ -35,7 +35,7 @@ TEST(GroupIdentityNet, the_same_key_with_another_consensus_config_is_another_gro
   block_on([]() -> asio::awaitable<void> {
     auto nodes = co_await make_faultable_nodes(kNet, 4);
     const auto key = groups::GroupKey::generate();
-    const auto config = fault_test_consensus();
+    const auto config = test_consensus();
     auto other_config = config;
     other_config.election_timeout = config.election_timeout + 100ms;  // one field differs
     CO_ASSERT_TRUE(other_config.validate().has_value());
@@ -60,8 +60,8 @@ TEST(GroupIdentityNet, a_peer_naming_the_group_without_its_key_is_refused_with_i
   block_on([]() -> asio::awaitable<void> {
     auto nodes = co_await make_faultable_nodes(kNet, 3);
     const auto key = groups::GroupKey::generate();
-    auto first = join(nodes[0], key, fault_test_consensus());
-    auto second = join(nodes[1], key, fault_test_consensus());
+    auto first = join(nodes[0], key, test_consensus());
+    auto second = join(nodes[1], key, test_consensus());
     co_await until_bonds(first, 1);
     // Node 2 knows the group's id (it is in node 0's catalog entry) but not its key.
     auto& impostor = nodes[2].local().endpoint();

@@ -1,4 +1,4 @@
-// group_member: one member of a key-value group (KvStore, fault_test_consensus()) in a
+// group_member: one member of a key-value group (KvStore, test_consensus()) in a
 // process of its own, for tests that SIGKILL and restart members. It binds 127.0.0.1,
 // prints "address: <its address>", joins the group, prints "joined", and serves until
 // SIGTERM or SIGINT; then it reads its state with a strong query, prints "replica state:
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     auto group = node.groups()
                      .with_key(*key)
                      .with_state_machine(test::KvStore{})
-                     .with_consensus_config(test::fault_test_consensus())
+                     .with_consensus_config(test::test_consensus())
                      .join();
     std::printf("joined\n");
     std::fflush(stdout);

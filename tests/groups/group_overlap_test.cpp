@@ -46,7 +46,7 @@ TEST(GroupOverlap, three_groups_on_four_nodes_elect_and_commit_independently_and
                                 .groups()
                                 .with_key(keys[g])
                                 .with_state_machine(KvStore{})
-                                .with_consensus_config(fault_test_consensus())
+                                .with_consensus_config(test_consensus())
                                 .join());
     CO_ASSERT_TRUE(members_of[0][0].id() != members_of[1][0].id() && members_of[1][0].id() != members_of[2][0].id());
     std::array<PeerId, 3> leaders;

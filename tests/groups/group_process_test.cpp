@@ -79,7 +79,7 @@ TEST(GroupProcess, clients_stay_linearizable_while_member_processes_are_killed_a
       return n.groups()
           .with_key(key)
           .with_state_machine(KvStore{})
-          .with_consensus_config(fault_test_consensus().deprioritize_leadership())
+          .with_consensus_config(test_consensus().deprioritize_leadership())
           .join();
     };
     // Each is bonded with the three processes and with the other.

@@ -9,6 +9,7 @@
 #include "mosaik/primitives/async/block_on.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
+#include "test_consensus.hpp"
 
 namespace mosaik {
 namespace {
@@ -83,20 +84,9 @@ struct Counter {
   [[nodiscard]] std::int64_t query(const groups::Unit&) const { return value; }
 };
 
-groups::ConsensusConfig founders_of_two() {
-  return groups::ConsensusConfig::builder()
-      .with_heartbeat_interval(100ms)
-      .with_heartbeat_jitter(20ms)
-      .with_election_timeout(500ms)
-      .with_election_timeout_jitter(200ms)
-      .with_bootstrap_delay(300ms)
-      .with_bootstrap_expect(2)
-      .build();
-}
-
 template <class M>
 groups::Group<M> join(const Network& node, const groups::GroupKey& key, M machine) {
-  return node.groups().with_key(key).with_state_machine(std::move(machine)).with_consensus_config(founders_of_two()).join();
+  return node.groups().with_key(key).with_state_machine(std::move(machine)).with_consensus_config(test::test_consensus(2)).join();
 }
 
 // Waits until a strong read on `member` answers `want`.

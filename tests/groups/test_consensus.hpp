@@ -3,9 +3,10 @@
 // (group_member_main.cpp): members must agree on it, since it is part of the GroupId.
 //
 //   auto group = node.groups().with_key(key).with_state_machine(KvStore{})
-//                    .with_consensus_config(test::fault_test_consensus()).join();
+//                    .with_consensus_config(test::test_consensus()).join();
 
 #include <chrono>
+#include <cstdint>
 
 #include "mosaik/groups/consensus_config.hpp"
 
@@ -13,9 +14,9 @@ namespace mosaik::test {
 
 // Loopback timing: heartbeats every 80-100 ms, a bond lost after 5 silent heartbeats
 // (400-500 ms), elections after 500-700 ms of silence, forwarded commands and strong reads
-// answered within 1 s, three founders, a silent voter removed after 2 s (when more than
-// three remain).
-inline groups::ConsensusConfig fault_test_consensus() {
+// answered within 1 s, `founders` founders (three by default), a silent voter removed after
+// 2 s (when more than three remain).
+inline groups::ConsensusConfig test_consensus(std::uint32_t founders = 3) {
   using namespace std::chrono_literals;
   return groups::ConsensusConfig::builder()
       .with_heartbeat_interval(100ms)
@@ -24,7 +25,7 @@ inline groups::ConsensusConfig fault_test_consensus() {
       .with_election_timeout(500ms)
       .with_election_timeout_jitter(200ms)
       .with_bootstrap_delay(500ms)
-      .with_bootstrap_expect(3)
+      .with_bootstrap_expect(founders)
       .with_forward_timeout(1s)
       .with_query_timeout(1s)
       .with_member_timeout(2s)
