@@ -117,7 +117,9 @@ asio::awaitable<void> GroupWorker::state_sync(raft::StateSyncRequest want) {
       install(std::move(*got));
       break;
     }
-    logger()->warn("group {}: state sync attempt {} failed: {}", id(), attempt, got.error());
+    // Retried each heartbeat until it works: said at warn now and then, not at every attempt.
+    const auto level = attempt == 1 || attempt % 20 == 0 ? spdlog::level::warn : spdlog::level::debug;
+    logger()->log(level, "group {}: state sync attempt {} failed: {}", id(), attempt, got.error());
     asio::steady_timer retry(endpoint_.executor(), settings_.consensus.heartbeat_interval);
     std::error_code ec;
     co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
