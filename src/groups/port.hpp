@@ -17,6 +17,9 @@ class GroupPort final : public GroupCore {
  public:
   explicit GroupPort(std::shared_ptr<GroupWorker> worker)
       : id_(worker->id()), executor_(worker->executor()), status_(worker->status()), worker_(std::move(worker)) {}
+  // A group joined after its node stopped: terminated from the start.
+  GroupPort(GroupId id, asio::any_io_executor executor)
+      : id_(id), executor_(std::move(executor)), status_(Watch<Status>(Status{.terminated = true}).subscribe()) {}
 
   // On the node's executor, once the worker stopped.
   void release() {

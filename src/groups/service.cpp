@@ -20,13 +20,15 @@ GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery 
                              Config config)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
+      executor_(endpoint.executor()),
+      self_(endpoint.id()),
       network_(network),
       config_(config),
       tasks_(endpoint.executor()) {}
 
 void GroupsService::start() {
   std::weak_ptr<GroupsService> weak = shared_from_this();
-  endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
+  endpoint_->register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
     if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
   });
 }
@@ -43,6 +45,9 @@ asio::awaitable<void> GroupsService::stop() {
     reg.port->release();  // handles may outlive the node: they keep no transport object
   }
   co_await tasks_.close();
+  std::lock_guard lock(mutex_);
+  endpoint_.reset();
+  discovery_.reset();
 }
 
 std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std::type_index type,
@@ -52,6 +57,10 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
   std::shared_ptr<void> state;
   {
     std::lock_guard lock(mutex_);
+    if (stopped_) {  // the node is gone: a group that never starts
+      state = make(std::make_shared<GroupPort>(id, executor_));
+      return {state, true};
+    }
     if (auto it = groups_.find(id); it != groups_.end()) {
       if (it->second.type != type)
         throw std::logic_error(fmt::format("group {} is already joined with another state machine type", id));
@@ -62,21 +71,17 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
     WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
                             std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout),
                             terms.snapshots};
-    worker = std::make_shared<GroupWorker>(endpoint_, discovery_, std::move(settings),
+    worker = std::make_shared<GroupWorker>(*endpoint_, *discovery_, std::move(settings),
                                            std::make_unique<SystemEnvironment>());
     auto port = std::make_shared<GroupPort>(worker);
     state = make(port);
-    if (stopped_) {  // the node is gone: a group that never starts
-      port->release();
-      return {state, true};
-    }
     groups_.insert_or_assign(id, Registration{worker, port, state, type});
   }
   if (retired) {
-    asio::co_spawn(endpoint_.executor(), [retired]() -> asio::awaitable<void> { co_await retired->stop(); },
+    asio::co_spawn(executor_, [retired]() -> asio::awaitable<void> { co_await retired->stop(); },
                    asio::detached);
   }
-  asio::dispatch(endpoint_.executor(), [worker] { worker->start(); });
+  asio::dispatch(executor_, [worker] { worker->start(); });
   return {state, true};
 }
 
@@ -90,7 +95,7 @@ void GroupsService::leave(const GroupId& id) {
     worker = std::move(it->second.worker);
     groups_.erase(it);
   }
-  asio::co_spawn(endpoint_.executor(), [worker]() -> asio::awaitable<void> { co_await worker->stop(); },
+  asio::co_spawn(executor_, [worker]() -> asio::awaitable<void> { co_await worker->stop(); },
                  asio::detached);
 }
 
@@ -115,7 +120,7 @@ asio::awaitable<void> GroupsService::serve_bond(transport::RawLink link) {
     return LocalMembership{worker->key(), worker->member()};
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout);
-  auto bond = co_await accept_bond(std::move(link), network_, endpoint_.id(), find_group, timeout);
+  auto bond = co_await accept_bond(std::move(link), network_, self_, find_group, timeout);
   if (!bond) {
     logger()->info("refused a bond: {} ({})", bond.error().reason, bond.error().detail);
     co_return;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/config.hpp"
@@ -35,15 +36,19 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   std::pair<std::shared_ptr<void>, bool> join(JoinTerms terms, std::type_index type, const MakeState& make) override;
   void leave(const GroupId& id) override;
   [[nodiscard]] const Config& config() const override { return config_; }
-  [[nodiscard]] asio::any_io_executor executor() const { return endpoint_.executor(); }
+  [[nodiscard]] asio::any_io_executor executor() const { return executor_; }
 
  private:
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_bond(transport::RawLink link);
   std::shared_ptr<GroupWorker> find(const GroupId& id);
 
-  transport::Endpoint endpoint_;
-  discovery::Discovery discovery_;
+  // Released by stop(): a Groups copy may outlive the node, and transport objects must go on
+  // its executor, before its io_context does.
+  std::optional<transport::Endpoint> endpoint_;    // guarded by mutex_ once started
+  std::optional<discovery::Discovery> discovery_;  // guarded by mutex_ once started
+  const asio::any_io_executor executor_;
+  const PeerId self_;
   const NetworkId network_;
   const Config config_;
   std::mutex mutex_;

@@ -105,5 +105,21 @@ TEST(GroupErrorsNet, a_handle_that_outlives_its_network_says_the_group_terminate
   }());
 }
 
+// A copy of the groups subsystem kept after its node: joining through it gives a group that
+// is terminated from the start, and letting it go touches nothing of the node.
+TEST(GroupErrorsNet, joining_through_a_groups_copy_that_outlives_its_network_gives_a_terminated_group) {
+  block_on([]() -> asio::awaitable<void> {
+    std::optional<Network> node = co_await test::make_node(kNet);
+    std::optional<groups::Groups> kept = node->groups();
+    node.reset();
+    auto group = kept->with_key(groups::GroupKey::generate()).with_state_machine(Sizes{}).join();
+    CO_ASSERT_TRUE(group.status().terminated);
+    const Blob blob{wire::Bytes(1, 1)};
+    auto r = co_await group.execute(blob);
+    CO_ASSERT_TRUE(!r.has_value() && r.error().is_terminated());
+    kept.reset();
+  }());
+}
+
 }  // namespace
 }  // namespace mosaik
