@@ -55,8 +55,8 @@ asio::awaitable<void> run_trader_role(Options opt, std::vector<mosaik::Network>&
   fmt::print("{}: waiting for two engines to subscribe\n", opt.trader);
   co_await within(orders.when().subscribed().minimum_of(2).wait(), opt.timeout, "two engines subscribing");
   co_await send_orders(orders, script_of(opt.trader));
-  // Leave while `orders` is alive: the graceful shutdown delivers what send() queued.
-  // Dropping the last Producer handle first would close it at once and discard its queue.
+  // The graceful shutdown delivers what send() queued (so would dropping the producer first,
+  // within its flush deadline: decision 0601).
   co_await nodes.back().shutdown();
   fmt::print("{}: sent {} orders, left the network\n", opt.trader, script_of(opt.trader).size());
 }
