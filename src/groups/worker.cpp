@@ -1,5 +1,6 @@
 #include "worker.hpp"
 
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -39,7 +40,6 @@ const char* role_name(raft::Role r) {
 }  // namespace
 
 struct GroupWorker::Pending {
-  bool until_commit = true;             // proposals: wait for the commit, not the assignment
   std::optional<ExecuteResult> result;  // proposals; strong reads: ok and the index in range.last
   asio::steady_timer wake;
   explicit Pending(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
@@ -79,11 +79,15 @@ asio::awaitable<void> GroupWorker::stop() {
   terminated_.store(true, std::memory_order_release);
   discovery_.remove_group(id());
   for (auto& [peer, link] : bonds_) link.bond->depart();
-  for (auto& [request, p] : pending_) {
-    p->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
-    p->wake.cancel();
+  for (auto& [request, r] : pending_) {
+    for (auto& c : r.callers) {
+      c.pending->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
+      c.pending->wake.cancel();
+    }
   }
   pending_.clear();
+  forming_[0].reset();
+  forming_[1].reset();
   applied_changed_.notify();  // strong reads waiting for an application end
   if (tick_timer_) tick_timer_->cancel();
   co_await tasks_.close();
@@ -255,11 +259,10 @@ ExecuteOutcome GroupWorker::outcome_of(const ExecuteResult& result) const {
   return ExecuteOutcome{Kind::Offline, {}};
 }
 
-std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::open_request(bool until_commit) {
+std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::open_read() {
   const auto request = next_request_++;
   auto pending = std::make_shared<Pending>(endpoint_.executor());
-  pending->until_commit = until_commit;
-  pending_[request] = pending;
+  pending_[request] = Request{true, {Caller{0, 0, pending}}};
   core_->tick(env_->now());
   return {request, pending};
 }
@@ -276,7 +279,7 @@ asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
   auto self = shared_from_this();
   if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
   if (!strong) co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
-  auto [request, pending] = open_request(true);
+  auto [request, pending] = open_read();
   core_->read(request);
   pump();
   const auto confirmed = co_await settled(pending);
@@ -300,18 +303,76 @@ void GroupWorker::finish_read(const raft::ReadOutcome& outcome) {
 asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands, bool until_commit) {
   auto self = shared_from_this();
   if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
-  auto [request, pending] = open_request(until_commit);
-  core_->propose(request, std::move(commands));
-  pump();
+  if (commands.empty()) co_return ExecuteResult{false, {}, raft::FailReason::Busy};  // as the core answers it
+  auto pending = std::make_shared<Pending>(endpoint_.executor());
+  join_batch(std::move(commands), until_commit, pending);
   co_return co_await settled(pending);
+}
+
+void GroupWorker::join_batch(std::vector<raft::Bytes> commands, bool until_commit, std::shared_ptr<Pending> pending) {
+  std::size_t bytes = 0;
+  for (const auto& c : commands) bytes += c.size() + raft::kEntryOverheadBytes;
+  auto& batch = forming_[until_commit];
+  // A caller never shares the fate of a batch it would push over a limit of the core: the
+  // batch leaves first. One that is over a limit on its own goes alone and fails alone.
+  if (batch && (batch->commands.size() + commands.size() > raft::kMaxEntriesPerMessage ||
+                batch->bytes + bytes > raft::kMaxProposalBytes))
+    submit_batch(until_commit);
+  if (!batch) {
+    batch.emplace();
+    batch->request = next_request_++;
+    pending_[batch->request] = Request{until_commit, {}};
+  }
+  pending_[batch->request].callers.push_back(Caller{batch->commands.size(), commands.size(), std::move(pending)});
+  for (auto& c : commands) batch->commands.push_back(std::move(c));
+  batch->bytes += bytes;
+  if (batch->commands.size() > raft::kMaxEntriesPerMessage || batch->bytes > raft::kMaxProposalBytes) {
+    submit_batch(until_commit);
+    pump();
+  } else if (!submit_posted_) {
+    submit_posted_ = true;
+    submit_batches_when_settled(0, 0);
+  }
+}
+
+// Posted: it runs after what the executor had queued, which is where concurrent callers'
+// proposals wait. While they keep arriving (up to a few turns) the batch waits for them.
+void GroupWorker::submit_batches_when_settled(std::size_t gathered, int turns) {
+  asio::post(endpoint_.executor(), [weak = weak_from_this(), gathered, turns] {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    std::size_t now = 0;
+    for (const auto& b : self->forming_) now += b ? b->commands.size() : 0;
+    if (now > gathered && turns < 3) return self->submit_batches_when_settled(now, turns + 1);
+    self->submit_posted_ = false;
+    self->submit_batch(false);
+    self->submit_batch(true);
+    self->pump();
+  });
+}
+
+void GroupWorker::submit_batch(bool until_commit) {
+  auto& forming = forming_[until_commit];
+  if (!forming) return;
+  Batch batch = std::move(*forming);
+  forming.reset();
+  core_->tick(env_->now());
+  core_->propose(batch.request, std::move(batch.commands));
 }
 
 void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {
   auto it = pending_.find(request);
   if (it == pending_.end()) return;
-  it->second->result = result;
-  it->second->wake.cancel();
+  const Request r = std::move(it->second);
   pending_.erase(it);
+  for (const auto& c : r.callers) {
+    ExecuteResult own = result;
+    if (result.ok && c.count > 0)
+      own.range = IndexRange{Index(result.range.first.value + c.offset),
+                             Index(result.range.first.value + c.offset + c.count - 1)};
+    c.pending->result = own;
+    c.pending->wake.cancel();
+  }
 }
 
 void GroupWorker::pump() {
@@ -329,7 +390,7 @@ void GroupWorker::pump() {
     for (const auto& p : r.proposals) {
       if (p.kind == raft::ProposalOutcome::Kind::Accepted) {
         auto it = pending_.find(p.request);
-        if (it != pending_.end() && !it->second->until_commit) finish(p.request, ExecuteResult{true, p.range, {}});
+        if (it != pending_.end() && !it->second.until_commit) finish(p.request, ExecuteResult{true, p.range, {}});
         continue;
       }
       finish(p.request, ExecuteResult{p.kind == raft::ProposalOutcome::Kind::Committed, p.range, p.reason});

@@ -6,9 +6,12 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 
+#include "kv_machine.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/task_group.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
 
@@ -159,6 +162,46 @@ TEST(GroupsNet, commands_from_the_leader_and_from_followers_commit_on_every_memb
     std::vector<Add> empty;
     auto none = co_await members[1].execute_many(std::move(empty));
     CO_ASSERT_TRUE(!none && none.error().is_no_commands());
+  }());
+}
+
+// Calls that arrive together leave as one proposal (the worker batches what reaches it in one
+// turn of its executor); each caller still gets the index of its own command.
+TEST(GroupsNet, concurrent_executes_on_a_follower_each_get_the_index_of_their_own_command) {
+  block_on([]() -> asio::awaitable<void> {
+    auto nodes = co_await three_nodes();
+    const auto key = groups::GroupKey::generate();
+    std::vector<groups::Group<test::KvStore>> members;
+    for (auto& n : nodes)
+      members.push_back(
+          n.groups().with_key(key).with_state_machine(test::KvStore{}).with_consensus_config(fast_consensus()).join());
+    (void)co_await agreed_leader(members, 15);
+    const auto follower = members[0].is_leader() ? members[1] : members[0];
+    constexpr std::uint64_t kCalls = 48;
+    auto indices = std::make_shared<std::vector<groups::Index>>(kCalls);
+    auto put = [](groups::Group<test::KvStore> g, std::uint64_t value,
+                  std::shared_ptr<std::vector<groups::Index>> out) -> asio::awaitable<void> {
+      const test::KvPut command{static_cast<std::uint8_t>(value), value};
+      auto r = co_await g.execute(command);
+      if (r) (*out)[value - 1] = *r;
+    };
+    TaskGroup calls(co_await asio::this_coro::executor);
+    for (std::uint64_t v = 1; v <= kCalls; ++v) calls.spawn(put(follower, v, indices));
+    co_await test::timeout_s(10, calls.join());
+    co_await calls.close();
+    // Every call committed at an index of its own ...
+    std::vector<std::uint64_t> by_index(kCalls);
+    for (std::uint64_t v = 1; v <= kCalls; ++v) by_index[v - 1] = v;
+    for (auto i : *indices) CO_ASSERT_TRUE(!i.is_zero());
+    std::sort(by_index.begin(), by_index.end(),
+              [&](std::uint64_t a, std::uint64_t b) { return (*indices)[a - 1] < (*indices)[b - 1]; });
+    for (std::size_t k = 1; k < kCalls; ++k)
+      CO_ASSERT_TRUE((*indices)[by_index[k - 1] - 1] < (*indices)[by_index[k] - 1]);
+    // ... and the values were applied in the order of those indices.
+    const test::KvQuery everything{0, true};
+    auto view = co_await test::timeout_s(10, follower.query(everything, groups::Consistency::Strong));
+    CO_ASSERT_TRUE(view.has_value());
+    CO_ASSERT_TRUE(view->result.applied == by_index);
   }());
 }
 
