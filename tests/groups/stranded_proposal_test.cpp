@@ -76,6 +76,30 @@ TEST(StrandedProposal, a_followers_accepted_forward_times_out_when_it_cannot_lea
   EXPECT_EQ(outcomes[0].reason, FailReason::Timeout);
 }
 
+TEST(StrandedProposal, a_forward_unanswered_when_another_leader_takes_over_fails_at_once_with_outcome_unknown) {
+  Harness h;
+  auto config = fast_config(3);
+  config.forward_timeout = 30s;  // far beyond the election: only the change of leader may end it
+  for (std::uint64_t n = 1; n <= 3; ++n) h.add(n, config);
+  h.bond_all();
+  h.run_for(2s);
+  const auto old_leader = h.leader();
+  ASSERT_TRUE(old_leader.has_value());
+  NodeId follower;
+  for (const auto& [id, n] : h.nodes)
+    if (id != *old_leader) follower = id;
+  h.isolate(*old_leader);  // our Forward reaches nobody who answers
+  h.core(follower).propose(43, {Bytes{4, 3}});
+  h.drain(follower);
+  h.run_for(4 * config.election_timeout);
+  const auto new_leader = h.core(follower).leader();
+  ASSERT_TRUE(new_leader.has_value() && *new_leader != *old_leader) << "the other two did not elect a leader";
+  auto outcomes = outcomes_of(h.nodes.at(follower), 43);
+  ASSERT_EQ(outcomes.size(), 1u) << "still waiting for the former leader's answer";
+  EXPECT_EQ(outcomes[0].kind, ProposalOutcome::Kind::Failed);
+  EXPECT_EQ(outcomes[0].reason, FailReason::Timeout) << "the former leader may have appended it: outcome unknown";
+}
+
 TEST(StrandedProposal, a_connected_leaders_proposals_commit_however_long_it_leads) {
   Harness h;
   const auto leader = three_node_leader(h);

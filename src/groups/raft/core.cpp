@@ -211,6 +211,7 @@ bool Core::has_ready() const {
 }
 
 Ready Core::take_ready() {
+  if (role_dirty_ && !pending_forwards_.empty()) abandon_forwards_to_former_leaders();
   if (role_ == Role::Leader) flush_leader_broadcasts();
   Ready out = std::move(ready_);
   ready_ = Ready{};

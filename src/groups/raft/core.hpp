@@ -192,6 +192,7 @@ class Core {
   struct PendingForward {
     std::size_t count;
     Time deadline;
+    NodeId to;  // the leader it was sent to
   };
   struct PendingRead {
     std::uint64_t request;
@@ -270,6 +271,7 @@ class Core {
   void resolve_pending_commits();
   void fail_proposal(std::uint64_t request, FailReason reason);
   void expire_forwards();
+  void abandon_forwards_to_former_leaders();
   // Starts the forward_timeout clock of every pending commit of ours (we stopped leading).
   void start_pending_commit_deadlines();
   void expire_pending_commits();

@@ -2,7 +2,8 @@
 // committed only after a term check at their index (an overwritten entry is Dropped). One
 // that was appended but that nobody commits for us within forward_timeout (we stopped
 // leading, or the leader accepted our forward and we never learn its commit: cut off) fails
-// with Timeout, outcome unknown, instead of waiting for the partition to heal.
+// with Timeout, outcome unknown, instead of waiting for the partition to heal. A forward
+// still unanswered when we stop following its leader fails the same way at once.
 #include "core.hpp"
 
 namespace mosaik::groups::raft {
@@ -28,7 +29,7 @@ void Core::propose(std::uint64_t request, std::vector<Bytes> commands) {
     e.data = std::move(c);
     m.entries.push_back(std::move(e));
   }
-  pending_forwards_.emplace(request, PendingForward{m.entries.size(), now_ + options_.config.forward_timeout});
+  pending_forwards_.emplace(request, PendingForward{m.entries.size(), now_ + options_.config.forward_timeout, *leader_});
   send(std::move(m));
 }
 
@@ -160,6 +161,20 @@ void Core::expire_pending_commits() {
       earliest_commit_deadline_ = std::min(earliest_commit_deadline_, it->second.deadline);
       ++it;
     }
+  }
+}
+
+// The leader we forwarded to is no longer ours (we heard of another, or campaign): its answer
+// would come too late to matter. Outcome unknown, since it may have appended the commands;
+// the caller may retry through the new leader now rather than after forward_timeout.
+void Core::abandon_forwards_to_former_leaders() {
+  for (auto it = pending_forwards_.begin(); it != pending_forwards_.end();) {
+    if (role_ != Role::Leader && leader_ == it->second.to) {
+      ++it;
+      continue;
+    }
+    fail_proposal(it->first, FailReason::Timeout);
+    it = pending_forwards_.erase(it);
   }
 }
 
