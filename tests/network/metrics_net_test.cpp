@@ -1,6 +1,7 @@
 // NetworkBuilder::with_metrics (issue 18): the Prometheus endpoint answers over HTTP and its
 // counters move with the traffic: catalog peers, connections, bytes and packets, datums and
-// bytes per stream and consumer. Loopback only.
+// bytes per stream and consumer, and per group the term, commit index, elections and commit
+// latency. Loopback only.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 #include <regex>
 #include <string>
 
+#include "group_fixture.hpp"
+#include "kv_machine.hpp"
 #include "mosaik/mosaik.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
@@ -29,17 +32,19 @@ struct Tick {
 // co_await's full expression.
 SocketAddr loopback_any() { return SocketAddr(asio::ip::make_address("127.0.0.1"), 0); }
 
-NetworkBuilder builder_with_metrics(SocketAddr metrics) {
+NetworkBuilder builder_with_metrics(SocketAddr metrics,
+                                    discovery::Config::Builder discovery = test::fast_discovery()) {
   auto builder = Network::builder(kNet);
   builder.with_addresses({loopback_any()})
       .with_relay_mode(RelayMode::kDisabled)
-      .with_discovery(test::fast_discovery())
+      .with_discovery(std::move(discovery))
       .with_metrics(metrics);
   return builder;
 }
 
-asio::awaitable<Network> node_with_metrics(SocketAddr metrics) {
-  auto builder = builder_with_metrics(metrics);
+asio::awaitable<Network> node_with_metrics(SocketAddr metrics,
+                                           discovery::Config::Builder discovery = test::fast_discovery()) {
+  auto builder = builder_with_metrics(metrics, std::move(discovery));
   auto built = co_await builder.build();
   if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
   co_return std::move(*built);
@@ -114,6 +119,66 @@ TEST(Metrics, a_scrape_over_http_shows_counters_that_move_with_the_traffic) {
         << after;
     co_await b.shutdown();
     co_await a.shutdown();
+  });
+}
+
+// `name{group="<short id>"}`: one group's series.
+std::string group_series(std::string_view name, const GroupId& group) {
+  return fmt::format(R"({}{{group="{}"}})", name, group.to_short_hex());
+}
+
+TEST(Metrics, group_series_show_the_term_and_elections_and_the_commit_index_grows_with_commands) {
+  block_on([]() -> asio::awaitable<void> {
+    std::vector<Network> nodes;
+    nodes.push_back(co_await node_with_metrics(loopback_any()));
+    const auto first = nodes.front().local().addr();
+    for (int i = 0; i < 2; ++i) {
+      nodes.push_back(co_await node_with_metrics(loopback_any(), test::fast_discovery().with_bootstrap(first)));
+    }
+    for (const auto& n : nodes) {
+      co_await test::until_catalog(n, [](const discovery::Catalog& c) { return c.size() == 2; });
+    }
+    const auto key = groups::GroupKey::generate();
+    std::vector<groups::Group<test::KvStore>> members;
+    for (auto& n : nodes) {
+      members.push_back(
+          n.groups().with_key(key).with_state_machine(test::KvStore{}).with_consensus_config(test::test_consensus()).join());
+    }
+    (void)co_await test::agreed_leader(members, 15);
+    const auto lead = test::leader_index(members);
+    const auto group = members[lead].id();
+    const auto at = *nodes[lead].metrics_address();
+
+    const auto before = scrape(at);
+    EXPECT_GE(sample(before, group_series("mosaik_group_term", group)).value_or(0), 1.0) << before;
+    EXPECT_GE(sample(before, group_series("mosaik_group_elections_total", group)).value_or(0), 1.0) << before;
+    EXPECT_GE(sample(before, group_series("mosaik_group_leader_changes_total", group)).value_or(0), 1.0) << before;
+    EXPECT_EQ(sample(before, group_series("mosaik_group_is_leader", group)), 1.0) << before;
+    EXPECT_EQ(sample(before, group_series("mosaik_group_bonds", group)), 2.0) << before;
+    EXPECT_NE(before.find("# TYPE mosaik_group_commit_latency_seconds histogram"), std::string::npos) << before;
+
+    // Five commands from a follower (forwarded) and five from the leader.
+    const auto follower = (lead + 1) % members.size();
+    for (std::uint64_t i = 1; i <= 10; ++i) {
+      const test::KvPut put{1, i};
+      auto done = co_await test::timeout_s(10, members[i <= 5 ? follower : lead].execute(put));
+      CO_ASSERT_TRUE(done.has_value());
+    }
+    const auto after = scrape(at);
+    EXPECT_GE(sample(after, group_series("mosaik_group_commit_index", group)).value_or(0),
+              sample(before, group_series("mosaik_group_commit_index", group)).value_or(0) + 10)
+        << after;
+    const auto count = group_series("mosaik_group_commit_latency_seconds_count", group);
+    EXPECT_EQ(sample(after, count), 5.0) << after;  // the leader's own execute() calls
+    const auto inf = fmt::format(R"(mosaik_group_commit_latency_seconds_bucket{{group="{}",le="+Inf"}})",
+                                 group.to_short_hex());
+    EXPECT_EQ(sample(after, inf), 5.0) << after;
+    EXPECT_GT(sample(after, group_series("mosaik_group_commit_latency_seconds_sum", group)).value_or(0), 0.0)
+        << after;
+    const auto follower_view = scrape(*nodes[follower].metrics_address());
+    EXPECT_EQ(sample(follower_view, count), 5.0) << follower_view;
+    EXPECT_EQ(sample(follower_view, group_series("mosaik_group_is_leader", group)), 0.0) << follower_view;
+    for (auto& n : nodes) co_await n.shutdown();
   });
 }
 
