@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "catalog_state.hpp"
+#include "mosaik/discovery/group_summary.hpp"
 
 namespace mosaik::discovery {
 namespace {
@@ -76,6 +77,32 @@ TEST(GroupReport, a_report_for_an_unlisted_group_is_refused_as_malformed) {
   CatalogState state(kNet, local.public_key(), Config::builder().build().value());
   EXPECT_EQ(state.merge(SignedPeerEntry::sign(crafted, key), kNow).error(), Rejection::kMalformed);
   EXPECT_EQ(state.merge(SignedPeerEntry::sign(entry, key), kNow).value(), Change::kDiscovered);
+}
+
+// A member still in an old term (partitioned, or its report not refreshed yet) does not
+// name the group's leader: the report of the highest term does, in whatever order they come.
+TEST(GroupSummary, the_leader_is_the_one_named_in_the_highest_term_reported) {
+  const GroupId g("g");
+  const auto a = SecretKey::from_seed("a"), b = SecretKey::from_seed("b"), c = SecretKey::from_seed("c");
+  std::vector<PeerEntry> entries;
+  for (const auto* key : {&a, &b, &c}) {
+    entries.push_back(entry_of(*key));
+    entries.back().add_group(g);
+  }
+  ASSERT_TRUE(entries[0].set_group_report(g, GroupReport{b.public_key(), 5, 90}));
+  ASSERT_TRUE(entries[1].set_group_report(g, GroupReport{a.public_key(), 4, 100}));  // stale
+  // entries[2] has not reported
+  for (const auto& order : {std::vector<std::size_t>{0, 1, 2}, std::vector<std::size_t>{1, 2, 0}}) {
+    std::map<GroupId, GroupSummary> groups;
+    for (auto i : order) add_to_summary(groups, entries[i]);
+    ASSERT_EQ(groups.size(), 1u);
+    const auto& s = groups.at(g);
+    EXPECT_EQ(s.members.size(), 3u);
+    EXPECT_EQ(s.reports.size(), 2u);
+    EXPECT_EQ(s.leader, b.public_key());
+    EXPECT_EQ(s.term, 5u);
+    EXPECT_EQ(s.commit_index, 100u);  // the highest reported, whoever reported it
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "json.hpp"
+#include "mosaik/discovery/group_summary.hpp"
 
 namespace mosaik_tool {
 namespace {
@@ -134,39 +135,6 @@ std::string streams_json(const Catalog& catalog) {
 
 namespace {
 
-using mosaik::discovery::GroupReport;
-
-// What the members of one group report, and the group as the newest report sees it: the
-// leader named in the highest term, the highest term and commit index.
-struct GroupView {
-  std::set<mosaik::PeerId> members;
-  std::map<mosaik::PeerId, GroupReport> reports;
-  std::optional<mosaik::PeerId> leader;
-  std::uint64_t leader_term = 0;  // the term of the report that named `leader`
-  std::optional<std::uint64_t> term;
-  std::optional<std::uint64_t> commit_index;
-};
-
-std::map<mosaik::Digest, GroupView> group_views(const Catalog& catalog) {
-  std::map<mosaik::Digest, GroupView> out;
-  for (const auto& [id, entry] : catalog) {
-    for (const auto& group : entry.groups()) {
-      auto& view = out[group];
-      view.members.insert(id);
-      const auto* report = entry.entry().group_report(group);
-      if (report == nullptr) continue;
-      view.reports[id] = *report;
-      if (report->leader && (!view.leader || report->term > view.leader_term)) {
-        view.leader = report->leader;
-        view.leader_term = report->term;
-      }
-      view.term = std::max(view.term.value_or(0), report->term);
-      view.commit_index = std::max(view.commit_index.value_or(0), report->commit_index);
-    }
-  }
-  return out;
-}
-
 template <class T>
 std::string or_dash(const std::optional<T>& v) {
   return v ? fmt::format("{}", *v) : "-";
@@ -185,7 +153,7 @@ std::string quoted_or_null(const std::optional<mosaik::PeerId>& p) {
 
 std::string groups_table(const Catalog& catalog) {
   std::string out = fmt::format("{:<12} {:<12} {:>6} {:>10}  {}\n", "GROUP", "LEADER", "TERM", "COMMIT", "MEMBERS");
-  const auto groups = group_views(catalog);
+  const auto groups = mosaik::discovery::summarize_groups(catalog);
   for (const auto& [id, view] : groups) {
     out += fmt::format("{:<12} {:<12} {:>6} {:>10}  {}\n", fmt::format("{}", id), or_dash(view.leader),
                        or_dash(view.term), or_dash(view.commit_index), short_list(view.members));
@@ -196,7 +164,7 @@ std::string groups_table(const Catalog& catalog) {
 
 std::string groups_json(const Catalog& catalog) {
   std::vector<std::string> items;
-  for (const auto& [id, view] : group_views(catalog)) {
+  for (const auto& [id, view] : mosaik::discovery::summarize_groups(catalog)) {
     std::vector<std::string> reports;
     for (const auto& [member, r] : view.reports) {
       reports.push_back(fmt::format(R"({{"member":{},"leader":{},"term":{},"commit_index":{}}})",
