@@ -71,7 +71,10 @@ std::optional<double> sample(const std::string& text, const std::string& series)
   return std::nullopt;
 }
 
-std::string busy_failures() { return R"(mosaik_transport_handshake_failures_total{reason="busy"})"; }
+std::string handshake_failures(std::string_view direction, std::string_view reason) {
+  return fmt::format(R"(mosaik_transport_handshake_failures_total{{direction="{}",reason="{}"}})", direction,
+                     reason);
+}
 
 // Outside the coroutine: g++ 12 cannot keep string-literal arrays in a coroutine frame.
 std::vector<std::string> traffic_counters() {
@@ -90,7 +93,8 @@ TEST(Metrics, a_scrape_over_http_shows_counters_that_move_with_the_traffic) {
     EXPECT_EQ(sample(before, "mosaik_discovery_peers"), 0.0) << before;
     EXPECT_EQ(sample(before, "mosaik_transport_connections"), 0.0) << before;
     EXPECT_NE(before.find("# TYPE mosaik_transport_sent_bytes_total counter"), std::string::npos);
-    EXPECT_TRUE(sample(before, busy_failures()));
+    EXPECT_TRUE(sample(before, handshake_failures("inbound", "busy")));
+    EXPECT_TRUE(sample(before, handshake_failures("outbound", "busy")));
 
     auto b = co_await test::make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
     auto producer = a.streams().produce<Tick>();
@@ -117,6 +121,32 @@ TEST(Metrics, a_scrape_over_http_shows_counters_that_move_with_the_traffic) {
                                         stream)),
               0.0)
         << after;
+    co_await b.shutdown();
+    co_await a.shutdown();
+  });
+}
+
+// Dials that fail count on the dialing side, by reason: a peer that answers with another key
+// than the one dialed, and a peer that serves nothing for the ALPN. The dialed side counts
+// no outbound failure (its inbound count comes once its side of the connection is gone).
+TEST(Metrics, failed_dials_count_as_outbound_handshake_failures_by_reason) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await node_with_metrics(loopback_any());
+    auto b = co_await node_with_metrics(loopback_any());
+    auto impostor = b.local().addr();
+    impostor.id = SecretKey::generate().public_key();  // b's address, another key
+    auto mismatch = co_await a.local().endpoint().connect(impostor, "/mosaik/announce");
+    CO_ASSERT_FALSE(mismatch.has_value());
+    EXPECT_EQ(mismatch.error().kind, transport::ConnectError::Kind::kPeerMismatch);
+    auto no_alpn = co_await a.local().endpoint().connect(b.local().addr(), "/nobody/serves-this");
+    CO_ASSERT_FALSE(no_alpn.has_value());
+
+    const auto dialer = scrape(*a.metrics_address());
+    EXPECT_EQ(sample(dialer, handshake_failures("outbound", "peer_mismatch")), 1.0) << dialer;
+    EXPECT_EQ(sample(dialer, handshake_failures("outbound", "invalid_alpn")), 1.0) << dialer;
+    EXPECT_EQ(sample(dialer, handshake_failures("inbound", "invalid_alpn")), 0.0) << dialer;
+    const auto dialed = scrape(*b.metrics_address());
+    EXPECT_EQ(sample(dialed, handshake_failures("outbound", "invalid_alpn")), 0.0) << dialed;
     co_await b.shutdown();
     co_await a.shutdown();
   });

@@ -53,11 +53,18 @@ void add_transport(std::vector<MetricFamily>& out, const transport::TrafficStats
   out.push_back(single("mosaik_transport_sent_packets_total", "UDP datagrams sent", kCounter,
                        static_cast<double>(t.packets_out)));
   auto failures = family("mosaik_transport_handshake_failures_total",
-                         "Incoming QUIC handshakes refused or failed, by reason", kCounter);
+                         "QUIC handshakes refused or failed: incoming (inbound) and dialed (outbound, "
+                         "per address tried), by reason",
+                         kCounter);
   for (std::size_t i = 0; i < transport::kHandshakeFailureKinds; ++i) {
     const auto reason = static_cast<transport::HandshakeFailure>(i);
     add(failures, static_cast<double>(t.failures(reason)),
-        {{"reason", std::string(transport::to_string(reason))}});
+        {{"direction", "inbound"}, {"reason", std::string(transport::to_string(reason))}});
+  }
+  for (std::size_t i = 0; i < transport::kDialFailureKinds; ++i) {
+    const auto reason = static_cast<transport::DialFailure>(i);
+    add(failures, static_cast<double>(t.failures(reason)),
+        {{"direction", "outbound"}, {"reason", std::string(transport::to_string(reason))}});
   }
   out.push_back(std::move(failures));
 }
