@@ -28,6 +28,14 @@ struct Tick {
   static constexpr std::string_view stream_name = "metrics-test/tick";
 };
 
+// A datum big enough that a consumer that never reads fills its queue quickly.
+struct Bulk {
+  std::uint64_t n = 0;
+  std::string payload;
+  MSGPACK_DEFINE(n, payload);
+  static constexpr std::string_view stream_name = "metrics-test/bulk";
+};
+
 // 127.0.0.1, any port. Outside the coroutines: g++ 12 cannot keep a string literal in a
 // co_await's full expression.
 SocketAddr loopback_any() { return SocketAddr(asio::ip::make_address("127.0.0.1"), 0); }
@@ -96,7 +104,7 @@ TEST(Metrics, a_scrape_over_http_shows_counters_that_move_with_the_traffic) {
     EXPECT_TRUE(sample(before, handshake_failures("inbound", "busy")));
     EXPECT_TRUE(sample(before, handshake_failures("outbound", "busy")));
 
-    auto b = co_await test::make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+    auto b = co_await node_with_metrics(loopback_any(), test::fast_discovery().with_bootstrap(a.local().addr()));
     auto producer = a.streams().produce<Tick>();
     auto consumer = b.streams().consume<Tick>();
     for (std::uint64_t i = 0; i < 10; ++i) {
@@ -121,6 +129,47 @@ TEST(Metrics, a_scrape_over_http_shows_counters_that_move_with_the_traffic) {
                                         stream)),
               0.0)
         << after;
+    // The consumer's side, per producer, on b.
+    const auto consumed = scrape(*b.metrics_address());
+    EXPECT_EQ(sample(consumed, fmt::format(R"(mosaik_stream_received_datums_total{{stream="{}",producer="{}"}})",
+                                           stream, a.local().id())),
+              10.0)
+        << consumed;
+    EXPECT_GT(sample(consumed, fmt::format(R"(mosaik_stream_received_bytes_total{{stream="{}",producer="{}"}})",
+                                           stream, a.local().id()))
+                  .value_or(0),
+              0.0)
+        << consumed;
+    co_await b.shutdown();
+    co_await a.shutdown();
+  });
+}
+
+// A consumer that never reads is disconnected as too slow (disconnect_lagging, the default):
+// the producer's node counts one lagged consumer and the datums it lost.
+TEST(Metrics, a_consumer_dropped_as_too_slow_counts_as_lagged_with_its_dropped_datums) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await node_with_metrics(loopback_any());
+    auto b = co_await test::make_node(kNet, test::fast_discovery().with_bootstrap(a.local().addr()));
+    auto producer = a.streams().producer<Bulk>().with_buffer_size(8).build();
+    CO_ASSERT_TRUE(producer.has_value());
+    auto consumer = b.streams().consume<Bulk>();  // never reads
+    co_await test::timeout_s(15, producer->when().online());
+    const std::string big(16 * 1024, 'x');
+    std::uint64_t sent = 0;
+    for (; sent < 20'000; ++sent) {
+      const Bulk datum{sent, big};
+      if (!producer->try_send(datum)) break;  // Offline once the laggard is dropped
+    }
+    CO_ASSERT_TRUE(sent < 20'000);
+    co_await test::timeout_s(10, producer->when().unsubscribed());
+    const auto text = scrape(*a.metrics_address());
+    const auto stream = consumer.stream_id().to_short_hex();
+    EXPECT_EQ(sample(text, fmt::format(R"(mosaik_stream_lagged_consumers_total{{stream="{}"}})", stream)), 1.0)
+        << text;
+    EXPECT_GT(sample(text, fmt::format(R"(mosaik_stream_dropped_datums_total{{stream="{}"}})", stream)).value_or(0),
+              0.0)
+        << text;
     co_await b.shutdown();
     co_await a.shutdown();
   });
