@@ -15,10 +15,10 @@ using discovery::GroupReport;
 const PeerId kA = SecretKey::from_seed("a").public_key();
 const PeerId kB = SecretKey::from_seed("b").public_key();
 
-TEST(ReportThrottle, the_first_report_and_a_new_leader_are_announced_at_once) {
+TEST(ReportThrottle, a_report_without_a_leader_is_written_and_a_new_leader_announced_at_once) {
   ReportThrottle t;
-  EXPECT_EQ(t.offer(GroupReport{std::nullopt, 0, 0}, 0s), Action::kAnnounce);
-  EXPECT_EQ(t.offer(GroupReport{kA, 1, 0}, 2s), Action::kAnnounce);
+  EXPECT_EQ(t.offer(GroupReport{std::nullopt, 0, 0}, 0s), Action::kWrite);
+  EXPECT_EQ(t.offer(GroupReport{kA, 1, 0}, 500ms), Action::kAnnounce);  // elected soon after joining
   EXPECT_EQ(t.offer(GroupReport{kA, 1, 0}, 3s), Action::kNone);  // nothing new
   EXPECT_EQ(t.offer(GroupReport{kB, 2, 0}, 4s), Action::kAnnounce);
 }
@@ -26,9 +26,10 @@ TEST(ReportThrottle, the_first_report_and_a_new_leader_are_announced_at_once) {
 TEST(ReportThrottle, leadership_changes_within_the_gap_are_held_and_the_latest_goes_out_after_it) {
   ReportThrottle t;
   EXPECT_EQ(t.offer(GroupReport{kA, 1, 0}, 10s), Action::kAnnounce);
-  EXPECT_EQ(t.offer(GroupReport{std::nullopt, 2, 0}, 10s + 100ms), Action::kNone);
+  EXPECT_EQ(t.offer(GroupReport{std::nullopt, 2, 0}, 10s + 100ms), Action::kNone);  // within kWriteGap
   EXPECT_EQ(t.offer(GroupReport{kB, 2, 0}, 10s + 500ms), Action::kNone);
   EXPECT_EQ(t.offer(GroupReport{kB, 2, 0}, 10s + ReportThrottle::kAnnounceGap), Action::kAnnounce);
+  EXPECT_EQ(t.offer(GroupReport{std::nullopt, 3, 0}, 12s), Action::kWrite);  // leader lost: no gossip
 }
 
 TEST(ReportThrottle, a_busy_group_writes_its_commit_index_at_most_once_per_gap_and_never_announces_it) {
