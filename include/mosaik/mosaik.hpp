@@ -14,6 +14,7 @@
 #include "mosaik/discovery/catalog.hpp"
 #include "mosaik/discovery/config.hpp"
 #include "mosaik/discovery/events.hpp"
+#include "mosaik/discovery/group_summary.hpp"
 #include "mosaik/discovery/peer_entry.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/transport/close_reason.hpp"

@@ -60,6 +60,10 @@ std::expected<void, Rejection> CatalogState::check(const PeerEntry& e, Timestamp
   }
   const auto& v = e.version();
   if (v.update < v.start) return std::unexpected(Rejection::kMalformed);
+  // A report is about a group the entry lists (so their number is bounded by groups()).
+  for (const auto& [group, report] : e.group_reports()) {
+    if (!e.groups().contains(group)) return std::unexpected(Rejection::kMalformed);
+  }
   if (v.update > now + config_.max_time_drift) return std::unexpected(Rejection::kClockDrift);
   if (v.update + config_.purge_after < now) return std::unexpected(Rejection::kStale);
   if (auto gone = departed_.find(e.peer_id()); gone != departed_.end() && v <= gone->second) {

@@ -52,5 +52,13 @@ void Discovery::add_group(const GroupId& id) {
 void Discovery::remove_group(const GroupId& id) {
   service_->update_local([&](PeerEntry& e) { return e.remove_group(id); });
 }
+void Discovery::report_group(const GroupId& id, const GroupReport& report, bool announce) {
+  auto set = [&](PeerEntry& e) { return e.set_group_report(id, report); };
+  if (announce) {
+    service_->update_local(set);
+  } else {
+    service_->update_local_quietly(set);
+  }
+}
 
 }  // namespace mosaik::discovery

@@ -107,6 +107,13 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
     }
     if (changed) announce_entry(*changed, /*urgent=*/true);
   }
+  // Changes our entry without re-signing or announcing it: the next periodic refresh
+  // (announce_interval) carries the change.
+  template <class F>
+  void update_local_quietly(F&& fn) {
+    std::lock_guard lock(mutex_);
+    (void)fn(local_);
+  }
 
   void insert(PeerEntry entry);
   bool remove(const PeerId& peer);

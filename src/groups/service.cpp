@@ -99,6 +99,17 @@ void GroupsService::leave(const GroupId& id) {
                  asio::detached);
 }
 
+std::vector<GroupsService::GroupCounters> GroupsService::counters() {
+  std::vector<std::pair<GroupId, std::shared_ptr<const GroupMetrics>>> groups;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, reg] : groups_) groups.emplace_back(id, reg.worker->metrics());
+  }
+  std::vector<GroupCounters> out;
+  for (const auto& [id, metrics] : groups) out.push_back({id, metrics->snapshot()});
+  return out;
+}
+
 std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {
   std::lock_guard lock(mutex_);
   auto it = groups_.find(id);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/config.hpp"
@@ -37,6 +38,13 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   void leave(const GroupId& id) override;
   [[nodiscard]] const Config& config() const override { return config_; }
   [[nodiscard]] asio::any_io_executor executor() const { return executor_; }
+
+  struct GroupCounters {
+    GroupId group;
+    GroupMetricsSnapshot metrics;
+  };
+  // From any thread (a metrics scrape): each joined group's figures, ordered by id.
+  [[nodiscard]] std::vector<GroupCounters> counters();
 
  private:
   asio::awaitable<void> serve_connection(transport::Connection connection);

@@ -52,6 +52,7 @@ GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery disc
       settings_(std::move(settings)),
       env_(std::move(env)),
       member_(fresh_member(endpoint.id())),
+      reporter_(discovery_, settings_.group),
       tasks_(endpoint.executor()) {
   raft::CoreOptions o;
   o.id = member_;
@@ -305,8 +306,11 @@ asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> com
   if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
   if (commands.empty()) co_return ExecuteResult{false, {}, raft::FailReason::Busy};  // as the core answers it
   auto pending = std::make_shared<Pending>(endpoint_.executor());
+  const auto proposed = env_->now();
   join_batch(std::move(commands), until_commit, pending);
-  co_return co_await settled(pending);
+  auto result = co_await settled(pending);
+  if (until_commit && result.ok) metrics_->committed_after(env_->now() - proposed);
+  co_return result;
 }
 
 void GroupWorker::join_batch(std::vector<raft::Bytes> commands, bool until_commit, std::shared_ptr<Pending> pending) {
@@ -397,6 +401,7 @@ void GroupWorker::pump() {
     }
     for (const auto& read : r.reads) finish_read(read);
     if (r.role_change) {
+      metrics_->role_changed(*r.role_change);
       std::string leader = "none";
       if (r.role_change->leader == member_) {
         leader = "this node";
@@ -445,6 +450,8 @@ void GroupWorker::publish_status() {
   s.log_position = core_->log().last_index();
   s.bonds = bonds_.size();
   s.terminated = stopped_;
+  metrics_->status(s);
+  if (!stopped_) reporter_.offer(s, env_->now());
   status_.modify([&](Status& current) {
     if (current == s) return false;
     current = s;

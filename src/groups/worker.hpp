@@ -27,6 +27,8 @@
 #include "groups/bond/bond.hpp"
 #include "groups/bond/handshake.hpp"
 #include "groups/raft/core.hpp"
+#include "groups/reporting/group_metrics.hpp"
+#include "groups/reporting/status_report.hpp"
 #include "groups/sync/held_snapshots.hpp"
 #include "groups/sync/snapshot_fetch.hpp"
 #include "mosaik/discovery/discovery.hpp"
@@ -73,6 +75,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
 
   [[nodiscard]] const raft::NodeId& member() const { return member_; }
   [[nodiscard]] const GroupKey& key() const { return settings_.key; }
+  // Read from any thread (a metrics scrape).
+  [[nodiscard]] std::shared_ptr<const GroupMetrics> metrics() const { return metrics_; }
 
   // ---- on the executor
   void start();
@@ -142,6 +146,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   raft::MemoryLogStore store_;
   std::unique_ptr<raft::Core> core_;
   Watch<Status> status_;
+  const std::shared_ptr<GroupMetrics> metrics_ = std::make_shared<GroupMetrics>();
+  StatusReporter reporter_;  // the status in our peer entry (decision 0702)
 
   struct Link {
     std::shared_ptr<Bond> bond;

@@ -224,7 +224,7 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   if (mdns_) start_mdns(*runtime, executor);
   if (metrics_) {
     auto metrics = network::detail::MetricsServer::start(
-        *metrics_, {*runtime->discovery, *runtime->endpoint, runtime->streams_service});
+        *metrics_, {*runtime->discovery, *runtime->endpoint, runtime->streams_service, runtime->groups_service});
     if (!metrics) co_return std::unexpected(E{E::Kind::kMetrics, metrics.error()});
     runtime->metrics = std::move(*metrics);
     logger()->info("metrics at http://{}/metrics", runtime->metrics->address());

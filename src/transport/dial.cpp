@@ -27,6 +27,21 @@ bool final_for_the_peer(ConnectError::Kind kind) {
          kind == ConnectError::Kind::kInvalidNetworkProof || kind == ConnectError::Kind::kBusy;
 }
 
+// The reason label of a failed attempt (kNoAddress never comes from an attempt).
+DialFailure dial_failure(ConnectError::Kind kind) {
+  switch (kind) {
+    case ConnectError::Kind::kBusy: return DialFailure::kBusy;
+    case ConnectError::Kind::kPeerMismatch: return DialFailure::kPeerMismatch;
+    case ConnectError::Kind::kInvalidAlpn: return DialFailure::kInvalidAlpn;
+    case ConnectError::Kind::kInvalidNetworkProof: return DialFailure::kInvalidNetworkProof;
+    case ConnectError::Kind::kTimedOut: return DialFailure::kTimedOut;
+    case ConnectError::Kind::kClosed: return DialFailure::kClosed;
+    case ConnectError::Kind::kNoAddress:
+    case ConnectError::Kind::kHandshakeFailed: break;
+  }
+  return DialFailure::kHandshakeFailed;
+}
+
 }  // namespace
 
 // The attempts of one dial, shared by the coroutines that wait on each.
@@ -37,6 +52,7 @@ struct EndpointCore::DialRace {
   std::shared_ptr<QuicConnection> winner;
   UdpEndpoint winner_address;
   std::optional<ConnectError> final_error;
+  std::vector<ConnectError::Kind> failed;  // attempts that failed before the race was decided
   ConnectError last{ConnectError::Kind::kNoAddress, std::nullopt,
                     "the peer's address holds no address this endpoint can reach"};
   bool decided() const { return winner != nullptr || final_error.has_value(); }
@@ -68,6 +84,7 @@ asio::awaitable<void> EndpointCore::run_attempt(std::shared_ptr<DialRace> race,
   } else if (ready) {
     conn->close(close_reason::Cancelled);  // another address won
   } else {
+    if (!race->decided()) race->failed.push_back(ready.error().kind);  // else we cancelled it
     race->last = ready.error();
     if (final_for_the_peer(ready.error().kind) && !race->decided()) race->final_error = ready.error();
   }
@@ -130,6 +147,10 @@ asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(E
     if (attempt != race->winner && attempt->state() == QuicConnection::State::kHandshaking) {
       attempt->close(close_reason::Cancelled);
     }
+  }
+  // Each attempt that failed on its own counts (the metrics' outbound handshake failures).
+  if (!shut_down_) {
+    for (const auto kind : race->failed) traffic_->failed(dial_failure(kind));
   }
   if (shut_down_) {
     co_return std::unexpected(ConnectError{ConnectError::Kind::kClosed,

@@ -12,4 +12,17 @@ std::string_view to_string(HandshakeFailure f) {
   return "unknown";
 }
 
+std::string_view to_string(DialFailure f) {
+  switch (f) {
+    case DialFailure::kBusy: return "busy";
+    case DialFailure::kPeerMismatch: return "peer_mismatch";
+    case DialFailure::kInvalidAlpn: return "invalid_alpn";
+    case DialFailure::kInvalidNetworkProof: return "invalid_network_proof";
+    case DialFailure::kTimedOut: return "timed_out";
+    case DialFailure::kClosed: return "closed";
+    case DialFailure::kHandshakeFailed: return "handshake_failed";
+  }
+  return "unknown";
+}
+
 }  // namespace mosaik::transport

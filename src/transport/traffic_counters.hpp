@@ -15,6 +15,7 @@ struct TrafficCounters {
   std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0}, packets_in{0}, packets_out{0};
   std::atomic<std::uint64_t> connections{0};
   std::array<std::atomic<std::uint64_t>, kHandshakeFailureKinds> handshake_failures{};
+  std::array<std::atomic<std::uint64_t>, kDialFailureKinds> dial_failures{};
 
   void received(std::size_t bytes) {
     bytes_in.fetch_add(bytes, std::memory_order_relaxed);
@@ -22,6 +23,9 @@ struct TrafficCounters {
   }
   void failed(HandshakeFailure f) {
     handshake_failures[static_cast<std::size_t>(f)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void failed(DialFailure f) {
+    dial_failures[static_cast<std::size_t>(f)].fetch_add(1, std::memory_order_relaxed);
   }
   TrafficStats snapshot() const {
     TrafficStats s;
@@ -32,6 +36,9 @@ struct TrafficCounters {
     s.connections = connections.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < kHandshakeFailureKinds; ++i) {
       s.handshake_failures[i] = handshake_failures[i].load(std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < kDialFailureKinds; ++i) {
+      s.dial_failures[i] = dial_failures[i].load(std::memory_order_relaxed);
     }
     return s;
   }

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "json.hpp"
+#include "mosaik/discovery/group_summary.hpp"
 
 namespace mosaik_tool {
 namespace {
@@ -16,8 +19,8 @@ using mosaik::discovery::CatalogEntry;
 using mosaik::discovery::Timestamp;
 
 constexpr const char* kGroupsNote =
-    "groups do not run over the network yet: this is what the catalog advertises (who says it "
-    "belongs to each group); no member reports a leader, term or commit index";
+    "each member reports the leader it follows, its term and commit index (a new leader at "
+    "once, the commit index with its entry's periodic refresh)";
 
 template <class Set>
 std::vector<std::string> full_hex(const Set& items) {
@@ -76,7 +79,6 @@ std::vector<std::string> peer_ids(const std::set<mosaik::PeerId>& peers) {
 }
 
 const auto kStreamsOf = [](const CatalogEntry& e) -> const auto& { return e.streams(); };
-const auto kGroupsOf = [](const CatalogEntry& e) -> const auto& { return e.groups(); };
 
 }  // namespace
 
@@ -131,26 +133,50 @@ std::string streams_json(const Catalog& catalog) {
   return fmt::format(R"({{"streams":[{}]}})", fmt::join(items, ","));
 }
 
+namespace {
+
+template <class T>
+std::string or_dash(const std::optional<T>& v) {
+  return v ? fmt::format("{}", *v) : "-";
+}
+
+template <class T>
+std::string or_null(const std::optional<T>& v) {
+  return v ? fmt::format("{}", *v) : "null";
+}
+
+std::string quoted_or_null(const std::optional<mosaik::PeerId>& p) {
+  return p ? json::quote(p->to_string()) : "null";
+}
+
+}  // namespace
+
 std::string groups_table(const Catalog& catalog) {
-  std::string out = fmt::format("{:<12} {}\n", "GROUP", "MEMBERS");
-  const auto groups = advertisers(catalog, kGroupsOf);
-  for (const auto& [id, peers] : groups) {
-    out += fmt::format("{:<12} {}\n", fmt::format("{}", id), short_list(peers));
+  std::string out = fmt::format("{:<12} {:<12} {:>6} {:>10}  {}\n", "GROUP", "LEADER", "TERM", "COMMIT", "MEMBERS");
+  const auto groups = mosaik::discovery::summarize_groups(catalog);
+  for (const auto& [id, view] : groups) {
+    out += fmt::format("{:<12} {:<12} {:>6} {:>10}  {}\n", fmt::format("{}", id), or_dash(view.leader),
+                       or_dash(view.term), or_dash(view.commit_index), short_list(view.members));
   }
-  out += fmt::format("{} group{}; {}\n", groups.size(), groups.size() == 1 ? "" : "s",
-                     kGroupsNote);
+  out += fmt::format("{} group{}; {}\n", groups.size(), groups.size() == 1 ? "" : "s", kGroupsNote);
   return out;
 }
 
 std::string groups_json(const Catalog& catalog) {
   std::vector<std::string> items;
-  for (const auto& [id, peers] : advertisers(catalog, kGroupsOf)) {
-    items.push_back(
-        fmt::format(R"({{"id":{},"members":{},"leader":null,"term":null,"commit_index":null}})",
-                    json::quote(id.to_hex()), json::array(peer_ids(peers))));
+  for (const auto& [id, view] : mosaik::discovery::summarize_groups(catalog)) {
+    std::vector<std::string> reports;
+    for (const auto& [member, r] : view.reports) {
+      reports.push_back(fmt::format(R"({{"member":{},"leader":{},"term":{},"commit_index":{}}})",
+                                    json::quote(member.to_string()), quoted_or_null(r.leader), r.term,
+                                    r.commit_index));
+    }
+    items.push_back(fmt::format(R"({{"id":{},"members":{},"leader":{},"term":{},"commit_index":{},"reports":[{}]}})",
+                                json::quote(id.to_hex()), json::array(peer_ids(view.members)),
+                                quoted_or_null(view.leader), or_null(view.term), or_null(view.commit_index),
+                                fmt::join(reports, ",")));
   }
-  return fmt::format(R"({{"groups":[{}],"note":{}}})", fmt::join(items, ","),
-                     json::quote(kGroupsNote));
+  return fmt::format(R"({{"groups":[{}]}})", fmt::join(items, ","));
 }
 
 std::string present_line(const CatalogEntry& entry, bool json, Timestamp now) {

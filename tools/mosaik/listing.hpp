@@ -22,8 +22,9 @@ std::string peers_json(const mosaik::discovery::Catalog& catalog, const mosaik::
 std::string streams_table(const mosaik::discovery::Catalog& catalog);
 std::string streams_json(const mosaik::discovery::Catalog& catalog);
 
-// Each advertised group with the peers that say they belong to it. Groups do not run over
-// the network yet, so no member reports a leader, term or commit index: the output says so.
+// Each advertised group with the peers that say they belong to it and what each reports
+// (leader, term, commit index; decision 0702); the group's line takes the leader named in the
+// highest term reported, the highest term and the highest commit index.
 std::string groups_table(const mosaik::discovery::Catalog& catalog);
 std::string groups_json(const mosaik::discovery::Catalog& catalog);
 

@@ -78,6 +78,10 @@ class Discovery {
   void remove_stream(const StreamId& id);
   void add_group(const GroupId& id);
   void remove_group(const GroupId& id);
+  // What this node reports of a group it belongs to (the groups subsystem calls it at a
+  // bounded rate). `announce`: re-sign and announce at once; otherwise the next periodic
+  // refresh carries it.
+  void report_group(const GroupId& id, const GroupReport& report, bool announce);
 
   const std::shared_ptr<detail::DiscoveryService>& service() const { return service_; }
 

@@ -1,6 +1,7 @@
 #pragma once
 // PeerEntry: what a node tells the network about itself (identity, address, tags, streams,
-// groups), versioned by when it started and when it last changed. A SignedPeerEntry is the
+// groups, and what it reports of each group it is in), versioned by when it started and when
+// it last changed. A SignedPeerEntry is the
 // entry with its owner's Ed25519 signature, which anyone can check after any number of
 // gossip hops.
 //
@@ -10,6 +11,8 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "mosaik/primitives/digest.hpp"
@@ -31,6 +34,18 @@ struct PeerEntryVersion {
   auto operator<=>(const PeerEntryVersion&) const = default;
 };
 
+// What a member says about a group it belongs to, as it sees it: the leader it follows, its
+// term and the commit index it knows. Members refresh it at a bounded rate
+// (docs/decisions/0702), so it lags the group by up to a few seconds.
+struct GroupReport {
+  std::optional<PeerId> leader;
+  std::uint64_t term = 0;
+  std::uint64_t commit_index = 0;
+
+  bool operator==(const GroupReport&) const = default;
+  MOSAIK_WIRE_FIELDS(leader, term, commit_index);
+};
+
 class PeerEntry {
  public:
   PeerEntry() = default;
@@ -42,6 +57,12 @@ class PeerEntry {
   const std::set<Tag>& tags() const { return tags_; }
   const std::set<StreamId>& streams() const { return streams_; }
   const std::set<GroupId>& groups() const { return groups_; }
+  // Reports for some of groups() (a member that has not reported yet has none).
+  const std::map<GroupId, GroupReport>& group_reports() const { return group_reports_; }
+  const GroupReport* group_report(const GroupId& g) const {
+    auto it = group_reports_.find(g);
+    return it == group_reports_.end() ? nullptr : &it->second;
+  }
   const PeerEntryVersion& version() const { return version_; }
 
   PeerEntry& set_addr(EndpointAddr addr) {
@@ -58,16 +79,28 @@ class PeerEntry {
   bool add_stream(const StreamId& s) { return streams_.insert(s).second; }
   bool remove_stream(const StreamId& s) { return streams_.erase(s) > 0; }
   bool add_group(const GroupId& g) { return groups_.insert(g).second; }
-  bool remove_group(const GroupId& g) { return groups_.erase(g) > 0; }
+  bool remove_group(const GroupId& g) {
+    group_reports_.erase(g);
+    return groups_.erase(g) > 0;
+  }
+  // Only for a group in groups(); false when nothing changed.
+  bool set_group_report(const GroupId& g, const GroupReport& r) {
+    if (!groups_.contains(g)) return false;
+    auto [it, inserted] = group_reports_.try_emplace(g, r);
+    if (inserted) return true;
+    if (it->second == r) return false;
+    it->second = r;
+    return true;
+  }
 
   // Same content, ignoring the version.
   bool same_content(const PeerEntry& o) const {
     return network_id_ == o.network_id_ && addr_ == o.addr_ && tags_ == o.tags_ &&
-           streams_ == o.streams_ && groups_ == o.groups_;
+           streams_ == o.streams_ && groups_ == o.groups_ && group_reports_ == o.group_reports_;
   }
   bool operator==(const PeerEntry&) const = default;
 
-  MOSAIK_WIRE_FIELDS(network_id_, addr_, tags_, streams_, groups_, version_);
+  MOSAIK_WIRE_FIELDS(network_id_, addr_, tags_, streams_, groups_, group_reports_, version_);
 
  private:
   NetworkId network_id_;
@@ -75,6 +108,7 @@ class PeerEntry {
   std::set<Tag> tags_;
   std::set<StreamId> streams_;
   std::set<GroupId> groups_;
+  std::map<GroupId, GroupReport> group_reports_;  // keys within groups_
   PeerEntryVersion version_;
 };
 

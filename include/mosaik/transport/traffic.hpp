@@ -1,7 +1,8 @@
 #pragma once
-// TrafficStats: what an endpoint sent and received since it was bound, and the incoming
-// handshakes it refused or saw fail, by reason. A snapshot of counters the endpoint keeps
-// with atomics: reading it never waits for the endpoint's executor.
+// TrafficStats: what an endpoint sent and received since it was bound, the incoming
+// handshakes it refused or saw fail and the handshakes it started (dials) that failed, by
+// reason. A snapshot of counters the endpoint keeps with atomics: reading it never waits for
+// the endpoint's executor.
 //
 //   auto t = network.local().endpoint().traffic();   fmt::print("{} B in", t.bytes_in);
 
@@ -23,6 +24,23 @@ inline constexpr std::size_t kHandshakeFailureKinds = 4;
 // "busy", "invalid_token", "invalid_alpn", "incomplete": the `reason` label of metrics.
 std::string_view to_string(HandshakeFailure f);
 
+// Why a handshake this endpoint started failed (one count per address tried; an attempt
+// cancelled because another address won, or because the endpoint shut down, is none).
+enum class DialFailure {
+  kBusy,                 // the peer refused: at its bound of handshakes or connections
+  kPeerMismatch,         // the peer authenticated with another key than the PeerId dialed
+  kInvalidAlpn,          // the peer serves nothing for the requested ALPN
+  kInvalidNetworkProof,  // one side did not prove the network secret
+  kTimedOut,             // no answer within the handshake timeout
+  kClosed,               // the peer closed the connection during the handshake
+  kHandshakeFailed,      // TLS or QUIC refused the handshake for another reason
+};
+inline constexpr std::size_t kDialFailureKinds = 7;
+
+// "busy", "peer_mismatch", "invalid_alpn", "invalid_network_proof", "timed_out", "closed",
+// "handshake_failed": the `reason` label of metrics.
+std::string_view to_string(DialFailure f);
+
 struct TrafficStats {
   std::uint64_t bytes_in = 0;     // UDP payload bytes received
   std::uint64_t bytes_out = 0;    // UDP payload bytes sent
@@ -30,10 +48,12 @@ struct TrafficStats {
   std::uint64_t packets_out = 0;  // datagrams sent
   std::uint64_t connections = 0;  // QUIC connections now held, handshaking or open
   std::array<std::uint64_t, kHandshakeFailureKinds> handshake_failures{};  // by HandshakeFailure
+  std::array<std::uint64_t, kDialFailureKinds> dial_failures{};            // by DialFailure
 
   std::uint64_t failures(HandshakeFailure f) const {
     return handshake_failures[static_cast<std::size_t>(f)];
   }
+  std::uint64_t failures(DialFailure f) const { return dial_failures[static_cast<std::size_t>(f)]; }
 };
 
 }  // namespace mosaik::transport

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <string>
 
 #include "../../streams/service.hpp"
+#include "groups/service.hpp"
 
 namespace mosaik::network::detail {
 namespace {
@@ -51,11 +53,18 @@ void add_transport(std::vector<MetricFamily>& out, const transport::TrafficStats
   out.push_back(single("mosaik_transport_sent_packets_total", "UDP datagrams sent", kCounter,
                        static_cast<double>(t.packets_out)));
   auto failures = family("mosaik_transport_handshake_failures_total",
-                         "Incoming QUIC handshakes refused or failed, by reason", kCounter);
+                         "QUIC handshakes refused or failed: incoming (inbound) and dialed (outbound, "
+                         "per address tried), by reason",
+                         kCounter);
   for (std::size_t i = 0; i < transport::kHandshakeFailureKinds; ++i) {
     const auto reason = static_cast<transport::HandshakeFailure>(i);
     add(failures, static_cast<double>(t.failures(reason)),
-        {{"reason", std::string(transport::to_string(reason))}});
+        {{"direction", "inbound"}, {"reason", std::string(transport::to_string(reason))}});
+  }
+  for (std::size_t i = 0; i < transport::kDialFailureKinds; ++i) {
+    const auto reason = static_cast<transport::DialFailure>(i);
+    add(failures, static_cast<double>(t.failures(reason)),
+        {{"direction", "outbound"}, {"reason", std::string(transport::to_string(reason))}});
   }
   out.push_back(std::move(failures));
 }
@@ -97,6 +106,48 @@ void add_streams(std::vector<MetricFamily>& out, const streams::detail::StreamsS
   }
 }
 
+void add_groups(std::vector<MetricFamily>& out,
+                const std::vector<groups::detail::GroupsService::GroupCounters>& counters) {
+  constexpr auto kCounter = MetricType::Counter;
+  constexpr auto kGauge = MetricType::Gauge;
+  auto term = family("mosaik_group_term", "The term this member knows, per group", kGauge);
+  auto commit = family("mosaik_group_commit_index", "The commit index this member knows, per group", kGauge);
+  auto leading = family("mosaik_group_is_leader", "1 while this member leads the group", kGauge);
+  auto bonds = family("mosaik_group_bonds", "Members this member is bonded with, per group", kGauge);
+  auto leader_changes = family("mosaik_group_leader_changes_total",
+                               "Times this member came to follow a new leader (the first included)", kCounter);
+  auto elections = family("mosaik_group_elections_total", "Elections this member started (terms it campaigned in)",
+                          kCounter);
+  auto latency = family("mosaik_group_commit_latency_seconds",
+                        "Time from execute() on this member to its commands' commit, per group", MetricType::Histogram);
+  for (const auto& g : counters) {
+    const std::vector<ClientMetric::Label> label{{"group", short_id(g.group)}};
+    const auto& m = g.metrics;
+    add(term, static_cast<double>(m.term), label);
+    add(commit, static_cast<double>(m.commit_index), label);
+    add(leading, m.is_leader ? 1.0 : 0.0, label);
+    add(bonds, static_cast<double>(m.bonds), label);
+    add(leader_changes, static_cast<double>(m.leader_changes), label);
+    add(elections, static_cast<double>(m.elections), label);
+    ClientMetric h;
+    h.label = label;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < m.commit_latency_counts.size(); ++i) {
+      cumulative += m.commit_latency_counts[i];
+      const double bound = i < groups::detail::kCommitLatencyBoundsSeconds.size()
+                               ? groups::detail::kCommitLatencyBoundsSeconds[i]
+                               : std::numeric_limits<double>::infinity();
+      h.histogram.bucket.push_back({cumulative, bound});
+    }
+    h.histogram.sample_count = cumulative;
+    h.histogram.sample_sum = m.commit_latency_sum_seconds;
+    latency.metric.push_back(std::move(h));
+  }
+  for (auto* f : {&term, &commit, &leading, &bonds, &leader_changes, &elections, &latency}) {
+    out.push_back(std::move(*f));
+  }
+}
+
 }  // namespace
 
 std::vector<MetricFamily> MetricsServer::Collector::Collect() const {
@@ -105,6 +156,7 @@ std::vector<MetricFamily> MetricsServer::Collector::Collect() const {
                        static_cast<double>(sources_.discovery.catalog().size())));
   add_transport(out, sources_.endpoint.traffic());
   if (auto streams = sources_.streams.lock()) add_streams(out, streams->counters());
+  if (auto service = sources_.groups.lock()) add_groups(out, service->counters());
   return out;
 }
 

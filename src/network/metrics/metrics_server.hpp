@@ -21,6 +21,10 @@ namespace mosaik::streams::detail {
 class StreamsService;
 }
 
+namespace mosaik::groups::detail {
+class GroupsService;
+}
+
 namespace mosaik::network::detail {
 
 class MetricsServer {
@@ -29,6 +33,7 @@ class MetricsServer {
     discovery::Discovery discovery;
     transport::Endpoint endpoint;
     std::weak_ptr<streams::detail::StreamsService> streams;
+    std::weak_ptr<groups::detail::GroupsService> groups;
   };
 
   // Listens on `address` (port 0: any free port); the error says why it could not.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../../streams/service.hpp"
+#include "mosaik/discovery/group_summary.hpp"
 
 namespace mosaik::network::detail {
 namespace {
@@ -40,12 +41,25 @@ std::string state_json(const MetricsServer::Sources& sources) {
           c.datums, c.bytes));
     }
   }
+  // Our own entry is not in our catalog: it counts too.
+  auto summaries = discovery::summarize_groups(sources.discovery.catalog());
+  discovery::add_to_summary(summaries, sources.discovery.me().entry());
+  std::vector<std::string> groups;
+  for (const auto& [id, g] : summaries) {
+    std::vector<std::string> members;
+    for (const auto& m : g.members) members.push_back(quoted(m.to_string()));
+    groups.push_back(fmt::format(R"({{"id":{},"leader":{},"term":{},"commit_index":{},"members":[{}]}})",
+                                 quoted(id.to_hex()), g.leader ? quoted(g.leader->to_string()) : "null",
+                                 g.term ? fmt::format("{}", *g.term) : "null",
+                                 g.commit_index ? fmt::format("{}", *g.commit_index) : "null",
+                                 fmt::join(members, ",")));
+  }
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  return fmt::format(R"({{"self":{},"time_ms":{},"peers":[{}],"channels":[{}]}})",
+  return fmt::format(R"({{"self":{},"time_ms":{},"peers":[{}],"channels":[{}],"groups":[{}]}})",
                      quoted(sources.endpoint.id().to_string()), now, fmt::join(peers, ","),
-                     fmt::join(channels, ","));
+                     fmt::join(channels, ","), fmt::join(groups, ","));
 }
 
 }  // namespace mosaik::network::detail
