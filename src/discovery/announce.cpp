@@ -9,6 +9,13 @@ namespace {
 
 const auto& logger = log::module_logger<"discovery">;
 
+// Closes a link once the peer acknowledged what was sent on it (a Disconnect, usually),
+// or after `limit` when it stops acknowledging.
+asio::awaitable<void> close_when_delivered(transport::RawLink link, std::chrono::milliseconds limit) {
+  (void)co_await with_timeout(link.until_delivered(), limit);
+  link.close(transport::close_reason::Success);
+}
+
 }  // namespace
 
 AnnounceProtocol::AnnounceProtocol(transport::Endpoint endpoint, NetworkId network,
@@ -120,13 +127,13 @@ void AnnounceProtocol::run(gossip::Actions actions) {
     } else if (auto* close = std::get_if<gossip::Close>(&action)) {
       // A former neighbour's link goes as soon as what is queued for it (the Disconnect,
       // usually) is sent: kept open, it would hold a connection on a popular peer (the
-      // contact of many joins) for kIdleLinkTimeout. close_link() delivers before closing.
+      // contact of many joins) for kIdleLinkTimeout. close_link_locked() delivers before closing.
       std::lock_guard lock(mutex_);
       if (auto it = peers_.find(close->peer); it != peers_.end()) {
         it->second.keep = false;
         it->second.dropped = true;
         if (is_idle(it->second)) {
-          close_link(it->second);
+          close_link_locked(it->first, it->second);
           peers_.erase(it);
         }
       }
@@ -167,7 +174,7 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       if (it->second.queue.empty()) {
         it->second.sending = false;
         if (it->second.dropped && !it->second.keep) {
-          close_link(it->second);
+          close_link_locked(it->first, it->second);
           peers_.erase(it);
           co_return;
         }
@@ -182,23 +189,11 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       addr = it->second.addr;
     }
     if (!link) {
-      auto connection = co_await endpoint_.connect(addr, std::string(kAlpn));
-      if (!connection) logger()->debug("announce connect to {} failed: {}", peer, connection.error().message);
-      std::optional<transport::RawLink> opened;
-      if (connection) {
-        auto raw = co_await connection->open_link();
-        if (raw) {
-          // Every announce link starts with our network id (checked by the acceptor).
-          const wire::Bytes hello = wire::encode(network_);
-          auto sent = co_await raw->send_frame(hello);
-          if (sent) opened = std::move(*raw);
-        }
-      }
-      if (!opened) {
+      link = co_await open_link_to(peer, addr);
+      if (!link) {
         report_down(peer);
         co_return;
       }
-      link = opened;
       std::lock_guard lock(mutex_);
       if (auto it = peers_.find(peer); it != peers_.end()) it->second.link = link;
     }
@@ -211,10 +206,50 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
   }
 }
 
+asio::awaitable<std::optional<transport::RawLink>> AnnounceProtocol::open_link_to(PeerId peer,
+                                                                                EndpointAddr addr) {
+  std::optional<transport::Connection> shared;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = connections_.find(peer); it != connections_.end()) shared = it->second;
+  }
+  std::optional<transport::RawLink> raw;
+  if (shared) {
+    auto opened = co_await shared->open_link();
+    if (opened) raw = std::move(*opened);
+  }
+  if (!raw) {
+    // None shared, or it closed meanwhile: dial (the endpoint reuses a connection we dialed).
+    auto connection = co_await endpoint_.connect(addr, std::string(kAlpn));
+    if (!connection) {
+      logger()->debug("announce connect to {} failed: {}", peer, connection.error().message);
+      co_return std::nullopt;
+    }
+    serve_dialed(*connection);
+    auto opened = co_await connection->open_link();
+    if (!opened) co_return std::nullopt;
+    raw = std::move(*opened);
+  }
+  // Every announce link starts with our network id (checked by the acceptor).
+  const wire::Bytes hello = wire::encode(network_);
+  auto sent = co_await raw->send_frame(hello);
+  if (!sent) co_return std::nullopt;
+  co_return raw;
+}
+
+void AnnounceProtocol::serve_dialed(const transport::Connection& connection) {
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    start = serving_.insert(connection.impl().get()).second;
+  }
+  if (start) tasks_.spawn(serve_connection(connection));
+}
+
 void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
   for (auto it = peers_.begin(); it != peers_.end() && peers_.size() > at_most;) {
     if (is_idle(it->second)) {
-      close_link(it->second);
+      close_link_locked(it->first, it->second);
       it = peers_.erase(it);
     } else {
       ++it;
@@ -223,10 +258,10 @@ void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
 }
 
 void AnnounceProtocol::close_idle_links_locked(gossip::Instant now) {
-  std::erase_if(peers_, [now](auto& entry) {
+  std::erase_if(peers_, [this, now](auto& entry) {
     auto& p = entry.second;
     if (!is_idle(p) || now - p.last_used < kIdleLinkTimeout) return false;
-    close_link(p);
+    close_link_locked(entry.first, p);
     return true;
   });
 }
@@ -235,11 +270,35 @@ bool AnnounceProtocol::is_idle(const PeerLink& peer) {
   return !peer.keep && !peer.sending && peer.queue.empty();
 }
 
-void AnnounceProtocol::close_link(const PeerLink& peer) {
-  // The connection carries only this link (one per peer), so it goes too: an open
-  // connection would otherwise linger on both sides until the idle timeout. What was just
-  // sent on it is delivered first.
-  if (peer.link) peer.link->connection().close_after_delivery(transport::close_reason::Success);
+void AnnounceProtocol::close_link_locked(const PeerId& peer, const PeerLink& p) {
+  if (!p.link) return;
+  auto connection = p.link->connection();
+  if (inbound_links_.contains(connection.impl().get())) {
+    // The peer still sends to us on this connection: only our link goes (the peer closes
+    // the connection when it drops its own link). What we sent is delivered first.
+    tasks_.spawn(close_when_delivered(*p.link, kIdleLinkTimeout));
+    return;
+  }
+  // Nothing else on it: the connection goes too, or it would stay open (kept alive by its
+  // pings) on both sides. What was just sent on it is delivered first.
+  connection.close_after_delivery(transport::close_reason::Success);
+  if (auto it = connections_.find(peer); it != connections_.end() && it->second.impl() == connection.impl()) {
+    connections_.erase(it);
+  }
+}
+
+void AnnounceProtocol::release_connection_locked(const PeerId& peer,
+                                                 const transport::Connection& connection) {
+  if (inbound_links_.contains(connection.impl().get())) return;
+  const auto shared = connections_.find(peer);
+  const bool is_shared = shared != connections_.end() && shared->second.impl() == connection.impl();
+  if (auto it = peers_.find(peer); it != peers_.end()) {
+    // Our link to the peer is on it, or is about to be opened on it.
+    const auto& p = it->second;
+    if (p.link ? p.link->connection().impl() == connection.impl() : p.sending && is_shared) return;
+  }
+  transport::Connection(connection).close_after_delivery(transport::close_reason::Success);
+  if (is_shared) connections_.erase(shared);
 }
 
 void AnnounceProtocol::report_down(const PeerId& peer) {
@@ -256,7 +315,22 @@ void AnnounceProtocol::report_down(const PeerId& peer) {
 
 asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection) {
   const PeerId from = connection.peer_id();
-  logger()->trace("gossip: announce connection from {}", from);
+  logger()->trace("gossip: announce connection with {}", from);
+  {
+    std::lock_guard lock(mutex_);
+    serving_.insert(connection.impl().get());  // already there when we dialed it
+    connections_.try_emplace(from, connection);  // the first one up is the one both use
+  }
+  struct Forget {
+    AnnounceProtocol& self;
+    const transport::Connection& connection;
+    ~Forget() {
+      std::lock_guard lock(self.mutex_);
+      self.serving_.erase(connection.impl().get());
+      const auto it = self.connections_.find(connection.peer_id());
+      if (it != self.connections_.end() && it->second.impl() == connection.impl()) self.connections_.erase(it);
+    }
+  } forget{*this, connection};
   for (;;) {
     auto link = co_await connection.accept_link(kMaxHelloFrame);
     logger()->trace("gossip: accept_link from {}: {}", from, link.has_value() ? "ok" : link.error().message);
@@ -266,9 +340,30 @@ asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection c
 }
 
 asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, PeerId from) {
+  // While it is open the connection stays, whatever we do with our own link to the peer.
+  // A link we refuse leaves the connection to the dialer (closing it here would replace
+  // the refusal's reason with our Success).
+  struct Inbound {
+    AnnounceProtocol& self;
+    PeerId peer;
+    transport::Connection connection;
+    bool refused = false;
+    ~Inbound() {
+      std::lock_guard lock(self.mutex_);
+      const auto it = self.inbound_links_.find(connection.impl().get());
+      if (it != self.inbound_links_.end() && --it->second == 0) self.inbound_links_.erase(it);
+      if (!refused) self.release_connection_locked(peer, connection);
+    }
+  };
+  {
+    std::lock_guard lock(mutex_);
+    ++inbound_links_[link.connection().impl().get()];
+  }
+  Inbound inbound{*this, from, link.connection()};
   auto hello = co_await with_timeout(link.recv_frame(), kHelloTimeout);
   if (!hello) {
     logger()->info("refused announce link from {}: no hello within {}s", from, kHelloTimeout.count());
+    inbound.refused = true;
     link.close(transport::close_reason::Timeout);
     co_return;
   }
@@ -280,6 +375,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   if (!network || *network != network_) {
     logger()->info("refused announce link from {}: {}", from,
                    network ? "different network" : "malformed hello");
+    inbound.refused = true;
     link.close(network ? transport::close_reason::DifferentNetwork
                        : transport::close_reason::ProtocolViolation);
     co_return;
@@ -303,6 +399,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
     run(std::move(actions));
     if (refused) {
       logger()->info("refused an announce frame from {}; closing that link", from);
+      inbound.refused = true;
       link.close(transport::close_reason::ProtocolViolation);
       co_return;
     }
