@@ -35,7 +35,7 @@ gossip::Instant AnnounceProtocol::now() const {
 void AnnounceProtocol::start() {
   std::weak_ptr<AnnounceProtocol> weak = weak_from_this();
   endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
-    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection), false));
   });
   tasks_.spawn(tick_loop());
 }
@@ -199,6 +199,16 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
     }
     auto sent = co_await link->send_frame(*frame);
     if (!sent) {
+      // A link moved to the connection both sides share (share_connection_locked) closes
+      // under a send: the frame goes again on the new one, the peer is not down.
+      bool moved = false;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = peers_.find(peer);
+        moved = it != peers_.end() && (!it->second.link || it->second.link->state() != link->state());
+        if (moved) it->second.queue.push_front(std::move(*frame));
+      }
+      if (moved) continue;
       logger()->debug("announce send to {} failed: {}", peer, sent.error().message);
       report_down(peer);
       co_return;
@@ -243,7 +253,7 @@ void AnnounceProtocol::serve_dialed(const transport::Connection& connection) {
     std::lock_guard lock(mutex_);
     start = serving_.insert(connection.impl().get()).second;
   }
-  if (start) tasks_.spawn(serve_connection(connection));
+  if (start) tasks_.spawn(serve_connection(connection, true));
 }
 
 void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
@@ -313,13 +323,32 @@ void AnnounceProtocol::report_down(const PeerId& peer) {
   run(std::move(actions));
 }
 
-asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection) {
+void AnnounceProtocol::share_connection_locked(const transport::Connection& connection, bool dialed_by_us) {
+  const PeerId peer = connection.peer_id();
+  const auto [it, added] = connections_.try_emplace(peer, connection);
+  if (added || it->second.impl() == connection.impl()) return;
+  // Both sides dialed at once (a Join crossing a Neighbor request): each would send on its
+  // own connection and both would stay. Both sides keep the one the smaller id dialed.
+  const bool smaller_dialed = dialed_by_us == (endpoint_.id() < peer);
+  if (!smaller_dialed) return;
+  const transport::Connection other = it->second;
+  it->second = connection;
+  if (auto p = peers_.find(peer); p != peers_.end() && p->second.link &&
+                                  p->second.link->connection().impl() == other.impl()) {
+    // Our link moves: the next frame opens one on the shared connection. The old link goes
+    // once delivered, and the old connection once the peer's link on it goes too.
+    close_link_locked(peer, p->second);
+    p->second.link.reset();
+  }
+}
+
+asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection, bool dialed_by_us) {
   const PeerId from = connection.peer_id();
   logger()->trace("gossip: announce connection with {}", from);
   {
     std::lock_guard lock(mutex_);
     serving_.insert(connection.impl().get());  // already there when we dialed it
-    connections_.try_emplace(from, connection);  // the first one up is the one both use
+    share_connection_locked(connection, dialed_by_us);
   }
   struct Forget {
     AnnounceProtocol& self;

@@ -101,7 +101,11 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   asio::awaitable<std::optional<transport::RawLink>> open_link_to(PeerId peer, EndpointAddr addr);
   // Serves the links the peer opens on a connection we dialed (once per connection).
   void serve_dialed(const transport::Connection& connection);
-  asio::awaitable<void> serve_connection(transport::Connection connection);
+  // `dialed_by_us`: which side dialed it, for the tie-break between two connections.
+  asio::awaitable<void> serve_connection(transport::Connection connection, bool dialed_by_us);
+  // Makes `connection` the one shared with its peer unless another is, or the other is the
+  // one both sides prefer when both dialed at once (the smaller id's); our link moves to it.
+  void share_connection_locked(const transport::Connection& connection, bool dialed_by_us);
   asio::awaitable<void> serve_link(transport::RawLink link, PeerId from);
   asio::awaitable<void> tick_loop();
   void report_down(const PeerId& peer);
