@@ -163,6 +163,7 @@ void AnnounceProtocol::enqueue(const EndpointAddr& to, wire::Bytes frame) {
 }
 
 asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
+  bool retried = false;  // a frame whose connection the peer let go goes again once
   for (;;) {
     std::optional<transport::RawLink> link;
     std::optional<wire::Bytes> frame;
@@ -198,17 +199,32 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       if (auto it = peers_.find(peer); it != peers_.end()) it->second.link = link;
     }
     auto sent = co_await link->send_frame(*frame);
+    if (sent) retried = false;
     if (!sent) {
-      // A link moved to the connection both sides share (share_connection_locked) closes
-      // under a send: the frame goes again on the new one, the peer is not down.
-      bool moved = false;
+      // Not a dead peer: a link moved to the connection both sides share
+      // (share_connection_locked) closed under a send, or the peer closed our shared
+      // connection with Success because it saw no link of ours on it as we opened one (its
+      // release_connection_locked). The frame goes again, on the shared or a new connection.
+      const auto& error = sent.error();
+      const bool let_go = error.kind == transport::LinkError::Kind::kClosed && error.remote &&
+                          error.reason == transport::close_reason::Success && !retried;
+      bool again = false;
       {
         std::lock_guard lock(mutex_);
         auto it = peers_.find(peer);
-        moved = it != peers_.end() && (!it->second.link || it->second.link->state() != link->state());
-        if (moved) it->second.queue.push_front(std::move(*frame));
+        const bool moved = it != peers_.end() && (!it->second.link || it->second.link->state() != link->state());
+        again = it != peers_.end() && (moved || let_go);
+        if (again) it->second.queue.push_front(std::move(*frame));
+        if (again && !moved) {
+          it->second.link.reset();
+          const auto shared = connections_.find(peer);
+          if (shared != connections_.end() && shared->second.impl() == link->connection().impl()) {
+            connections_.erase(shared);
+          }
+        }
       }
-      if (moved) continue;
+      retried = retried || let_go;
+      if (again) continue;
       logger()->debug("announce send to {} failed: {}", peer, sent.error().message);
       report_down(peer);
       co_return;
@@ -223,13 +239,19 @@ asio::awaitable<std::optional<transport::RawLink>> AnnounceProtocol::open_link_t
     std::lock_guard lock(mutex_);
     if (auto it = connections_.find(peer); it != connections_.end()) shared = it->second;
   }
+  // Every announce link starts with our network id (checked by the acceptor).
+  const wire::Bytes hello = wire::encode(network_);
   std::optional<transport::RawLink> raw;
   if (shared) {
     auto opened = co_await shared->open_link();
-    if (opened) raw = std::move(*opened);
+    if (opened) {
+      auto sent = co_await opened->send_frame(hello);
+      if (sent) co_return std::move(*opened);
+    }
   }
-  if (!raw) {
-    // None shared, or it closed meanwhile: dial (the endpoint reuses a connection we dialed).
+  {
+    // None shared, or it closed meanwhile: dial (the endpoint reuses a connection we dialed,
+    // unless it is closing).
     auto connection = co_await endpoint_.connect(addr, std::string(kAlpn));
     if (!connection) {
       logger()->debug("announce connect to {} failed: {}", peer, connection.error().message);
@@ -240,8 +262,6 @@ asio::awaitable<std::optional<transport::RawLink>> AnnounceProtocol::open_link_t
     if (!opened) co_return std::nullopt;
     raw = std::move(*opened);
   }
-  // Every announce link starts with our network id (checked by the acceptor).
-  const wire::Bytes hello = wire::encode(network_);
   auto sent = co_await raw->send_frame(hello);
   if (!sent) co_return std::nullopt;
   co_return raw;
