@@ -6,8 +6,9 @@
 // Every node runs in this process on 127.0.0.1 with its own event-loop thread.
 //
 // Settings: the seed's announce_interval (15 s, jitter 0.5; `--interval=S` to change it),
-// measured over 4 s after 3 s of settling; max_connections and mean_connections are sampled
-// in that window (the largest is the bootstrap node, whose one-off links from the mass join
+// measured over 4 s after 3 s of settling (packets_per_node_s: QUIC packets a node receives
+// a second then, keep-alives and acknowledgements included); max_connections and
+// mean_connections are sampled in that window (the largest is the bootstrap node, whose one-off links from the mass join
 // close as the others' refill requests back off), max_connections_joining while the nodes
 // join (every joiner contacts the bootstrap node) with busiest_joining saying whose and
 // what discovery held of them; graceful_departure_window 100 ms so
@@ -15,8 +16,9 @@
 // join_cpu_s is the process CPU from the first node's start to convergence. When N nodes do
 // not converge within 20 s, stderr lists the nodes that miss entries or whose entry is
 // missing somewhere. Node i binds 127.0.x.y of its own (see loopback_of).
-// Usage: discovery [--interval=S] [N ...]   (default 16 64 256); MOSAIK_LOG sets the log
-// levels (default off), e.g. MOSAIK_LOG=discovery=warn.
+// Usage: discovery [--interval=S] [--progress] [N ...]   (default 16 64 256); `--progress`
+// prints how far the join got every 500 ms on stderr. MOSAIK_LOG sets the log levels
+// (default off), e.g. MOSAIK_LOG=discovery=warn.
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -48,6 +50,8 @@ using Clock = std::chrono::steady_clock;
 // re-announcement, so one process of N nodes verifies N^2 / interval signatures a second:
 // at 1 s, 256 nodes need more than this machine's two cores for that alone.
 std::chrono::milliseconds announce_interval = 15s;
+// `--progress`: every 500 ms while the nodes join, one line on stderr with how far they got.
+bool print_progress = false;
 constexpr auto kSettle = 3s;  // one-off join and shuffle links close after 2 s idle
 constexpr auto kSteadyWindow = 4s;
 constexpr auto kConvergeLimit = 20s;
@@ -94,6 +98,13 @@ asio::awaitable<Network> start_node(NetworkId net, discovery::Config::Builder di
 std::uint64_t frames_received(const std::vector<Network>& nodes) {
   std::uint64_t total = 0;
   for (const auto& n : nodes) total += n.discovery().service()->announce_frames_received();
+  return total;
+}
+
+// UDP datagrams every node received (QUIC packets: gossip, acknowledgements, keep-alives).
+std::uint64_t packets_received(const std::vector<Network>& nodes) {
+  std::uint64_t total = 0;
+  for (const auto& n : nodes) total += n.local().endpoint().traffic().packets_in;
   return total;
 }
 
@@ -155,8 +166,27 @@ void run(std::size_t n) {
   std::size_t joining_connections = 0;
   std::string busiest = "null";
   std::thread sampler([&] {
+    auto next_progress = Clock::now();
     while (!joined) {
+      if (print_progress && Clock::now() >= next_progress) {
+        next_progress += 500ms;
+        std::size_t complete = 0, known = 0;
+        for (const auto& node : nodes) {
+          const auto size = node.discovery().catalog().size();
+          known += size;
+          complete += size + 1 >= n;
+        }
+        fmt::print(stderr, "progress t={:.1f}s complete={} known={:.4f} cpu={:.1f}s max_connections={}\n",
+                   seconds_since(last_started), complete,
+                   static_cast<double>(known) / static_cast<double>(n * (n - 1)),
+                   process_cpu_seconds() - cpu_at_start, joining_connections);
+      }
       for (std::size_t i = 0; i < nodes.size(); ++i) {
+        // The connections a node holds (closing ones too) are an atomic read; the exact count
+        // (handshaking or open) is a round trip to the node's thread, which under a mass
+        // join takes long enough that sweeping every node took seconds: only a node that
+        // may beat the largest so far is asked.
+        if (nodes[i].local().endpoint().traffic().connections <= joining_connections) continue;
         const std::size_t open = nodes[i].local().endpoint().open_connections();
         if (open <= joining_connections) continue;
         joining_connections = open;
@@ -195,10 +225,13 @@ void run(std::size_t n) {
   double connection_sum = 0;
   std::size_t samples = 0;
   const std::uint64_t before = frames_received(nodes);
+  const std::uint64_t packets_before = packets_received(nodes);
   const double cpu_before = process_cpu_seconds();
   const auto window_start = Clock::now();
   while (Clock::now() - window_start < kSteadyWindow) {
-    std::this_thread::sleep_for(100ms);  // sampling, not synchronisation
+    // Sampling, not synchronisation; each sample wakes every node's thread (a round trip),
+    // so sampling often would add to the CPU this window measures.
+    std::this_thread::sleep_for(500ms);
     for (const auto& node : nodes) {
       const std::size_t open = node.local().endpoint().open_connections();
       most_connections = std::max(most_connections, open);
@@ -210,14 +243,16 @@ void run(std::size_t n) {
   const double cpu_per_node_s = (process_cpu_seconds() - cpu_before) / static_cast<double>(n) / window_s;
   const double per_node_s =
       static_cast<double>(frames_received(nodes) - before) / static_cast<double>(n) / window_s;
+  const double packets_per_node_s =
+      static_cast<double>(packets_received(nodes) - packets_before) / static_cast<double>(n) / window_s;
 
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
              R"("mean_connections": {:.1f}, "max_connections_joining": {}, "busiest_joining": {}, "announces_per_node_s": {:.2f}, )"
-             R"("cpu_s_per_node_s": {:.5f}, "join_cpu_s": {:.1f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
+             R"("cpu_s_per_node_s": {:.5f}, "packets_per_node_s": {:.1f}, "join_cpu_s": {:.1f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
-             joining_connections, busiest, per_node_s, cpu_per_node_s, join_cpu_s, start_s,
+             joining_connections, busiest, per_node_s, cpu_per_node_s, packets_per_node_s, join_cpu_s, start_s,
              std::chrono::duration<double>(announce_interval).count());
   std::fflush(stdout);
   tear_down(std::move(nodes));
@@ -230,7 +265,9 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> sizes;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg.starts_with("--interval=")) {
+    if (arg == "--progress") {
+      print_progress = true;
+    } else if (arg.starts_with("--interval=")) {
       announce_interval = std::chrono::milliseconds(
           static_cast<std::int64_t>(std::atof(argv[i] + std::strlen("--interval=")) * 1000));
     } else {

@@ -2,9 +2,10 @@
 // discovery runs) with 1 000 and 10 000 nodes, in the deterministic simulator of the tests
 // (tests/discovery/gossip_sim.hpp: virtual time, 2-20 ms per message, 100 ms ticks). Every
 // node joins through node 0; then:
-//  - three urgent broadcasts from different nodes: `rounds` is the most hops one took to
-//    reach a node, `spread_s` the virtual time until the last node had it, `reached_all`
-//    whether every node delivered each exactly once;
+//  - three urgent broadcasts from different nodes, 10 s apart: `rounds` is the most hops one
+//    took to reach a node (`rounds_each` per broadcast), `spread_s` the virtual time until
+//    the last node had it (`spread_each_s`), `reached_all` whether every node delivered each
+//    exactly once;
 //  - steady state: every node re-announces a 300-byte payload every 15 s (the seed's
 //    announce interval, random phases); `messages_per_node_s` counts the messages a node
 //    receives per virtual second (batched: Plumtree sends a neighbour at most one Gossip and
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "gossip_sim.hpp"
@@ -46,6 +48,8 @@ void run(std::size_t n) {
   const bool connected = sim.overlay_connected();
 
   std::uint16_t rounds = 0;
+  std::string rounds_each;
+  std::string spread_each;
   Instant spread{0};
   bool reached_all = true;
   for (std::size_t k = 0; k < 3; ++k) {
@@ -54,6 +58,8 @@ void run(std::size_t n) {
     reached_all = reached_all && sim.reached(id) == n && sim.max_deliveries(id) == 1;
     rounds = std::max(rounds, sim.max_round(id));
     spread = std::max(spread, sim.spread_time(id));
+    rounds_each += fmt::format("{}{}", k == 0 ? "" : ", ", sim.max_round(id));
+    spread_each += fmt::format("{}{:.2f}", k == 0 ? "" : ", ", seconds(sim.spread_time(id)));
   }
 
   sim.start_announcing(kAnnounceInterval, kPayloadBytes);
@@ -65,9 +71,9 @@ void run(std::size_t n) {
   const double messages_per_node_s = static_cast<double>(sim.received_messages()) / per_node;
 
   fmt::print(R"({{"nodes": {}, "overlay_connected": {}, "max_active_view": {}, "rounds": {}, )"
-             R"("spread_s": {:.2f}, "reached_all": {}, "messages_per_node_s": {:.2f}, "wall_s": {:.1f}}})"
+             R"("rounds_each": [{}], "spread_s": {:.2f}, "spread_each_s": [{}], "reached_all": {}, "messages_per_node_s": {:.2f}, "wall_s": {:.1f}}})"
              "\n",
-             n, connected, sim.max_active_view(), rounds, seconds(spread), reached_all,
+             n, connected, sim.max_active_view(), rounds, rounds_each, seconds(spread), spread_each, reached_all,
              messages_per_node_s,
              std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   std::fflush(stdout);

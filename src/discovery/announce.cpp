@@ -28,7 +28,7 @@ gossip::Instant AnnounceProtocol::now() const {
 void AnnounceProtocol::start() {
   std::weak_ptr<AnnounceProtocol> weak = weak_from_this();
   endpoint_.register_alpn(std::string(kAlpn), [weak](transport::Connection connection) {
-    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+    if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection), false));
   });
   tasks_.spawn(tick_loop());
 }
@@ -120,13 +120,13 @@ void AnnounceProtocol::run(gossip::Actions actions) {
     } else if (auto* close = std::get_if<gossip::Close>(&action)) {
       // A former neighbour's link goes as soon as what is queued for it (the Disconnect,
       // usually) is sent: kept open, it would hold a connection on a popular peer (the
-      // contact of many joins) for kIdleLinkTimeout. close_link() delivers before closing.
+      // contact of many joins) for kIdleLinkTimeout. close_link_locked() delivers before closing.
       std::lock_guard lock(mutex_);
       if (auto it = peers_.find(close->peer); it != peers_.end()) {
         it->second.keep = false;
         it->second.dropped = true;
         if (is_idle(it->second)) {
-          close_link(it->second);
+          close_link_locked(it->first, it->second);
           peers_.erase(it);
         }
       }
@@ -156,6 +156,7 @@ void AnnounceProtocol::enqueue(const EndpointAddr& to, wire::Bytes frame) {
 }
 
 asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
+  bool retried = false;  // a frame whose connection the peer let go goes again once
   for (;;) {
     std::optional<transport::RawLink> link;
     std::optional<wire::Bytes> frame;
@@ -167,7 +168,7 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       if (it->second.queue.empty()) {
         it->second.sending = false;
         if (it->second.dropped && !it->second.keep) {
-          close_link(it->second);
+          close_link_locked(it->first, it->second);
           peers_.erase(it);
           co_return;
         }
@@ -182,28 +183,41 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
       addr = it->second.addr;
     }
     if (!link) {
-      auto connection = co_await endpoint_.connect(addr, std::string(kAlpn));
-      if (!connection) logger()->debug("announce connect to {} failed: {}", peer, connection.error().message);
-      std::optional<transport::RawLink> opened;
-      if (connection) {
-        auto raw = co_await connection->open_link();
-        if (raw) {
-          // Every announce link starts with our network id (checked by the acceptor).
-          const wire::Bytes hello = wire::encode(network_);
-          auto sent = co_await raw->send_frame(hello);
-          if (sent) opened = std::move(*raw);
-        }
-      }
-      if (!opened) {
+      link = co_await open_link_to(peer, addr);
+      if (!link) {
         report_down(peer);
         co_return;
       }
-      link = opened;
       std::lock_guard lock(mutex_);
       if (auto it = peers_.find(peer); it != peers_.end()) it->second.link = link;
     }
     auto sent = co_await link->send_frame(*frame);
+    if (sent) retried = false;
     if (!sent) {
+      // Not a dead peer: a link moved to the connection both sides share
+      // (share_connection_locked) closed under a send, or the peer closed our shared
+      // connection with Success because it saw no link of ours on it as we opened one (its
+      // release_connection_locked). The frame goes again, on the shared or a new connection.
+      const auto& error = sent.error();
+      const bool let_go = error.kind == transport::LinkError::Kind::kClosed && error.remote &&
+                          error.reason == transport::close_reason::Success && !retried;
+      bool again = false;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = peers_.find(peer);
+        const bool moved = it != peers_.end() && (!it->second.link || it->second.link->state() != link->state());
+        again = it != peers_.end() && (moved || let_go);
+        if (again) it->second.queue.push_front(std::move(*frame));
+        if (again && !moved) {
+          it->second.link.reset();
+          const auto shared = connections_.find(peer);
+          if (shared != connections_.end() && shared->second.impl() == link->connection().impl()) {
+            connections_.erase(shared);
+          }
+        }
+      }
+      retried = retried || let_go;
+      if (again) continue;
       logger()->debug("announce send to {} failed: {}", peer, sent.error().message);
       report_down(peer);
       co_return;
@@ -214,7 +228,7 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
 void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
   for (auto it = peers_.begin(); it != peers_.end() && peers_.size() > at_most;) {
     if (is_idle(it->second)) {
-      close_link(it->second);
+      close_link_locked(it->first, it->second);
       it = peers_.erase(it);
     } else {
       ++it;
@@ -223,23 +237,16 @@ void AnnounceProtocol::evict_idle_locked(std::size_t at_most) {
 }
 
 void AnnounceProtocol::close_idle_links_locked(gossip::Instant now) {
-  std::erase_if(peers_, [now](auto& entry) {
+  std::erase_if(peers_, [this, now](auto& entry) {
     auto& p = entry.second;
     if (!is_idle(p) || now - p.last_used < kIdleLinkTimeout) return false;
-    close_link(p);
+    close_link_locked(entry.first, p);
     return true;
   });
 }
 
 bool AnnounceProtocol::is_idle(const PeerLink& peer) {
   return !peer.keep && !peer.sending && peer.queue.empty();
-}
-
-void AnnounceProtocol::close_link(const PeerLink& peer) {
-  // The connection carries only this link (one per peer), so it goes too: an open
-  // connection would otherwise linger on both sides until the idle timeout. What was just
-  // sent on it is delivered first.
-  if (peer.link) peer.link->connection().close_after_delivery(transport::close_reason::Success);
 }
 
 void AnnounceProtocol::report_down(const PeerId& peer) {
@@ -254,21 +261,31 @@ void AnnounceProtocol::report_down(const PeerId& peer) {
   run(std::move(actions));
 }
 
-asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection) {
-  const PeerId from = connection.peer_id();
-  logger()->trace("gossip: announce connection from {}", from);
-  for (;;) {
-    auto link = co_await connection.accept_link(kMaxHelloFrame);
-    logger()->trace("gossip: accept_link from {}: {}", from, link.has_value() ? "ok" : link.error().message);
-    if (!link) co_return;
-    tasks_.spawn(serve_link(std::move(*link), from));
-  }
-}
-
 asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, PeerId from) {
+  // While it is open the connection stays, whatever we do with our own link to the peer.
+  // A link we refuse leaves the connection to the dialer (closing it here would replace
+  // the refusal's reason with our Success).
+  struct Inbound {
+    AnnounceProtocol& self;
+    PeerId peer;
+    transport::Connection connection;
+    bool refused = false;
+    ~Inbound() {
+      std::lock_guard lock(self.mutex_);
+      const auto it = self.inbound_links_.find(connection.impl().get());
+      if (it != self.inbound_links_.end() && --it->second == 0) self.inbound_links_.erase(it);
+      if (!refused) self.release_connection_locked(peer, connection);
+    }
+  };
+  {
+    std::lock_guard lock(mutex_);
+    ++inbound_links_[link.connection().impl().get()];
+  }
+  Inbound inbound{*this, from, link.connection()};
   auto hello = co_await with_timeout(link.recv_frame(), kHelloTimeout);
   if (!hello) {
     logger()->info("refused announce link from {}: no hello within {}s", from, kHelloTimeout.count());
+    inbound.refused = true;
     link.close(transport::close_reason::Timeout);
     co_return;
   }
@@ -280,6 +297,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   if (!network || *network != network_) {
     logger()->info("refused announce link from {}: {}", from,
                    network ? "different network" : "malformed hello");
+    inbound.refused = true;
     link.close(network ? transport::close_reason::DifferentNetwork
                        : transport::close_reason::ProtocolViolation);
     co_return;
@@ -303,6 +321,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
     run(std::move(actions));
     if (refused) {
       logger()->info("refused an announce frame from {}; closing that link", from);
+      inbound.refused = true;
       link.close(transport::close_reason::ProtocolViolation);
       co_return;
     }

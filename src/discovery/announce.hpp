@@ -5,6 +5,13 @@
 // delivered payloads to discovery. Links start with the sender's network id: a node of
 // another network is closed with DifferentNetwork before any gossip is read.
 //
+// Two neighbours share one connection, whichever dialed it: our link to a peer is opened
+// on the connection the peer dialed to us when there is one, and links the peer opens on a
+// connection we dialed are served like any other. The connection closes once neither side
+// has a link on it (a side that drops its link while the other still sends closes only its
+// link). One connection per neighbour pair rather than one per direction halves the
+// handshakes of a forming overlay and the keep-alive traffic of a formed one (decision 0216).
+//
 // The GossipNode is guarded by this class's mutex; actions run after it is released, so
 // the delivery callback may take discovery's own lock.
 
@@ -19,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "gossip/gossip_node.hpp"
 #include "mosaik/primitives/async/task_group.hpp"
@@ -89,7 +97,15 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   void run(gossip::Actions actions);
   void enqueue(const EndpointAddr& to, wire::Bytes frame);
   asio::awaitable<void> send_loop(PeerId peer);
-  asio::awaitable<void> serve_connection(transport::Connection connection);
+  // A link to `peer`: on the connection we share with it when there is one, else dialed.
+  asio::awaitable<std::optional<transport::RawLink>> open_link_to(PeerId peer, EndpointAddr addr);
+  // Serves the links the peer opens on a connection we dialed (once per connection).
+  void serve_dialed(const transport::Connection& connection);
+  // `dialed_by_us`: which side dialed it, for the tie-break between two connections.
+  asio::awaitable<void> serve_connection(transport::Connection connection, bool dialed_by_us);
+  // Makes `connection` the one shared with its peer unless another is, or the other is the
+  // one both sides prefer when both dialed at once (the smaller id's); our link moves to it.
+  void share_connection_locked(const transport::Connection& connection, bool dialed_by_us);
   asio::awaitable<void> serve_link(transport::RawLink link, PeerId from);
   asio::awaitable<void> tick_loop();
   void report_down(const PeerId& peer);
@@ -98,7 +114,12 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   void close_idle_links_locked(gossip::Instant now);
   // Outside the active view with nothing queued or in flight: may be closed.
   static bool is_idle(const PeerLink& peer);
-  static void close_link(const PeerLink& peer);
+  // Closes our link to `peer`, once what was sent on it is delivered; the connection too
+  // unless the peer still has a link to us on it.
+  void close_link_locked(const PeerId& peer, const PeerLink& link);
+  // After the peer's link to us on `connection` ended: closes the connection when no link
+  // of either side is left on it.
+  void release_connection_locked(const PeerId& peer, const transport::Connection& connection);
 
   transport::Endpoint endpoint_;
   NetworkId network_;
@@ -110,6 +131,12 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   mutable std::mutex mutex_;
   gossip::GossipNode node_;           // guarded by mutex_
   std::map<PeerId, PeerLink> peers_;  // guarded by mutex_
+  // The announce connection shared with each peer (the first one either side opened that is
+  // still up), and, by connection, how many links the peer has open to us on it and whether
+  // we serve its links. Guarded by mutex_.
+  std::map<PeerId, transport::Connection> connections_;
+  std::map<const void*, std::size_t> inbound_links_;
+  std::set<const void*> serving_;
   std::uint64_t refused_frames_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> frames_received_{0};
 };

@@ -42,6 +42,32 @@ TEST(AnnounceNet, a_tag_change_reaches_others_within_one_second) {
   });
 }
 
+// Neighbours share one announce connection, whichever dialed it (decision 0216): once each
+// holds a link to the other, each endpoint holds that one connection. With one connection
+// per direction each held two, and every one of them sent keep-alives.
+TEST(AnnounceNet, two_neighbours_send_both_ways_over_one_connection) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh().with_bootstrap(a.local().addr()));
+    co_await until_knows(a, b.local().id());
+    co_await until_knows(b, a.local().id());
+    // Catalog exchanges (the bootstrap's, the first contact's, the settling ones) come and
+    // go beside it on connections of their own: wait for a moment without one.
+    const auto one_each = [&] {
+      return a.discovery().service()->announce_links() == 1 && b.discovery().service()->announce_links() == 1 &&
+             a.local().endpoint().open_connections() == 1 && b.local().endpoint().open_connections() == 1;
+    };
+    bool shared = one_each();
+    for (int i = 0; i < 500 && !shared; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(10));
+      shared = one_each();
+    }
+    CO_ASSERT_TRUE(shared);
+    EXPECT_EQ(a.discovery().service()->active_peers(), 1u);
+    EXPECT_EQ(b.discovery().service()->active_peers(), 1u);
+  });
+}
+
 TEST(AnnounceNet, thirty_two_nodes_given_only_the_first_all_hold_all_entries) {
   block_on([]() -> asio::awaitable<void> {
     constexpr std::size_t kNodes = 32;

@@ -43,7 +43,7 @@ struct EndpointConfig {
   // silent that long. A killed one is noticed within idle_timeout + keep_alive (a ping sent
   // after the last packet restarts the timer): 4 s (docs/decisions/0207).
   std::chrono::milliseconds idle_timeout{3'500};
-  std::chrono::milliseconds keep_alive{500};          // ping an idle connection this often
+  std::chrono::milliseconds keep_alive{500};          // the dialer pings an idle connection this often
   std::chrono::milliseconds handshake_timeout{10'000};
   std::uint64_t stream_window_bytes = 4 << 20;       // receive window per stream
   std::uint64_t connection_window_bytes = 16 << 20;  // receive window per connection
