@@ -17,13 +17,14 @@ const auto& logger = log::module_logger<"groups">;
 }  // namespace
 
 GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
-                             Config config)
+                             Config config, std::shared_ptr<storage::LmdbStorage> storage)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
       executor_(endpoint.executor()),
       self_(endpoint.id()),
       network_(network),
       config_(config),
+      storage_(std::move(storage)),
       tasks_(endpoint.executor()) {}
 
 void GroupsService::start() {
@@ -67,12 +68,24 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
       if (auto existing = it->second.state.lock()) return {existing, false};
       // Its last handle is going away right now: that membership ends, this one begins.
       retired = std::move(it->second.worker);
+      retired->close_log();  // before this membership opens the same store
+    }
+    auto log = open_log(id, terms.snapshots.has_value());
+    if (!log) {  // a member that cannot read its log must not vote: it stays out
+      logger()->error("group {}: not joined: {}", id, log.error());
+      groups_.erase(id);
+      state = make(std::make_shared<GroupPort>(id, executor_));
+      if (retired) {
+        asio::co_spawn(executor_, [](std::shared_ptr<GroupWorker> w) -> asio::awaitable<void> { co_await w->stop(); }(retired),
+                       asio::detached);
+      }
+      return {state, true};
     }
     WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
                             std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout),
                             terms.snapshots};
     worker = std::make_shared<GroupWorker>(*endpoint_, *discovery_, std::move(settings),
-                                           std::make_unique<SystemEnvironment>());
+                                           std::make_unique<SystemEnvironment>(), std::move(*log));
     auto port = std::make_shared<GroupPort>(worker);
     state = make(port);
     groups_.insert_or_assign(id, Registration{worker, port, state, type});
@@ -97,6 +110,24 @@ void GroupsService::leave(const GroupId& id) {
   }
   asio::co_spawn(executor_, [worker]() -> asio::awaitable<void> { co_await worker->stop(); },
                  asio::detached);
+}
+
+std::expected<std::unique_ptr<GroupLog>, std::string> GroupsService::open_log(const GroupId& id, bool snapshots) {
+  if (!storage_) return GroupLog::in_memory();
+  const auto name = id.to_hex();
+  auto store = storage_->open_group(name);
+  if (!store) return std::unexpected(store.error().message);
+  if (snapshots && (*store)->base().cursor.index > Index(0)) {
+    // The state machine's snapshots are not on disk yet: a compacted log cannot rebuild the
+    // state. Start over as a new member (a new epoch) that state-syncs from the others.
+    logger()->warn("group {}: the durable log was compacted and no snapshot is kept: rejoining as a new member",
+                   id);
+    store->reset();
+    if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
+    store = storage_->open_group(name);
+    if (!store) return std::unexpected(store.error().message);
+  }
+  return GroupLog::durable(std::move(*store), executor_);
 }
 
 std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {
