@@ -42,7 +42,9 @@ asio::awaitable<void> GroupsService::stop() {
     groups.swap(groups_);
   }
   for (auto& [id, reg] : groups) {
-    co_await reg.worker->stop();
+    // A member with a durable log only pauses when its node stops: it comes back with its
+    // log as the same member, so it does not leave the group (a handle's leave() does).
+    co_await reg.worker->stop(/*depart=*/!reg.worker->durable());
     reg.port->release();  // handles may outlive the node: they keep no transport object
   }
   co_await tasks_.close();

@@ -34,7 +34,8 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
                 std::shared_ptr<storage::LmdbStorage> storage = nullptr);
 
   void start();  // registers the protocol handler
-  // Departs every group and stops their tasks; on the node's executor.
+  // Departs every group (a durable member only closes its bonds: it will be back) and stops
+  // their tasks; on the node's executor.
   asio::awaitable<void> stop();
 
   // GroupsApi, from any thread. A new worker starts on the node's executor once `make` has

@@ -66,6 +66,7 @@ GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery disc
   o.preference = settings_.preference;
   o.random = [env = env_.get()] { return env->random(); };
   core_ = std::make_unique<raft::Core>(std::move(o), log_->store(), env_->now());
+  next_request_ = (env_->random() >> 2) + 1;  // far from wrapping, never 0
   if (settings_.snapshots) held_.emplace(settings_.snapshots->snapshot_ttl);
   publish_status();  // a durable log's position shows from the join on
 }
@@ -82,13 +83,19 @@ void GroupWorker::start() {
   pump();
 }
 
-asio::awaitable<void> GroupWorker::stop() {
+asio::awaitable<void> GroupWorker::stop(bool depart) {
   if (stopped_) co_return;
   stopped_ = true;
   terminated_.store(true, std::memory_order_release);
   log_->close();
   discovery_.remove_group(id());
-  for (auto& [peer, link] : bonds_) link.bond->depart();
+  for (auto& [peer, link] : bonds_) {
+    if (depart) {
+      link.bond->depart();
+    } else {
+      link.bond->close(transport::close_reason::GracefulShutdown);
+    }
+  }
   for (auto& [request, p] : pending_) {
     p->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
     p->wake.cancel();

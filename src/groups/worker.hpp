@@ -83,8 +83,11 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
 
   // ---- on the executor
   void start();
-  // Departs every bond, stops the tasks and forgets the group's state.
-  asio::awaitable<void> stop();
+  // Departs every bond (or, without `depart`, only closes them: the member stays in the
+  // group and is expected back), stops the tasks and forgets the group's state.
+  asio::awaitable<void> stop(bool depart = true);
+  // Whether the log outlives the process (a node with a data dir).
+  [[nodiscard]] bool durable() const { return log_->epoch().has_value(); }
   // An accepted bond (the service ran the handshake).
   void bonded(Bonded bond, bool we_dialed);
   // Appends `commands` (through the leader) and waits until they commit (or, without
@@ -151,6 +154,9 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::set<PeerId> dialing_;
   std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;  // proposals and strong reads
   Notifier applied_changed_;
+  // Drawn at random: a durable member restarted under the same member id must not reuse the
+  // ids of its earlier life, or the leader, which remembers each (member, request) it
+  // answered, would give a new proposal an old one's answer.
   std::uint64_t next_request_ = 1;
   std::optional<asio::steady_timer> tick_timer_;
   raft::Time armed_for_{};

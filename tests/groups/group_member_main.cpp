@@ -4,9 +4,10 @@
 // a log read back from its data dir), and serves until SIGTERM or SIGINT; then it reads its
 // state with a strong query, prints "replica state: <commands applied> <applied_digest>" (or
 // "replica state: unknown"), leaves, shuts down and exits 0. SIGUSR1 executes --puts Puts
-// (each a new value from --value-base on) and prints "puts: <k> committed"; SIGUSR2 prints
-// the replica state and goes on serving. Without --data-dir its log is in memory: each start
-// is a new member; with it, the same member with its log (--secret fixes the PeerId).
+// (each a new value from --value-base on), printing "put <v> committed" for each that
+// committed and "puts: <k> committed" at the end; SIGUSR2 prints "applied: <values>" and the
+// replica state, and goes on serving. Without --data-dir its log is in memory: each start
+// is a new member; with it, the same node (its key is kept there) and member, with its log.
 //
 //   group_member --key HEX [--bootstrap ADDR] [--data-dir DIR] [--secret NAME] [--puts N] [--value-base V]
 #include <pthread.h>
@@ -103,7 +104,11 @@ int main(int argc, char** argv) {
         for (int attempt = 0; attempt < 5; ++attempt) {
           (void)co_await with_timeout(group.when().online(), std::chrono::seconds(2));  // a leader to ask
           auto view = co_await group.query(test::KvQuery{0, true}, groups::Consistency::Strong);
-          if (view) co_return fmt::format("{} {}", view->result.applied.size(), test::applied_digest(view->result.applied));
+          if (!view) continue;
+          std::printf("applied:");  // every value, for a test that checks acknowledged ones survived
+          for (auto v : view->result.applied) std::printf(" %llu", static_cast<unsigned long long>(v));
+          std::printf("\n");
+          co_return fmt::format("{} {}", view->result.applied.size(), test::applied_digest(view->result.applied));
         }
         co_return std::string("unknown");
       });
@@ -121,8 +126,12 @@ int main(int argc, char** argv) {
         int done = 0;
         for (int attempt = 0; attempt < 10 * puts && done < puts; ++attempt) {  // a new value each attempt
           (void)co_await with_timeout(group.when().online(), std::chrono::seconds(2));
-          auto r = co_await group.execute(test::KvPut{0, next_value++});
-          if (r) ++done;
+          const std::uint64_t value = next_value++;
+          auto r = co_await group.execute(test::KvPut{0, value});
+          if (!r) continue;
+          ++done;
+          std::printf("put %llu committed\n", static_cast<unsigned long long>(value));  // acknowledged
+          std::fflush(stdout);
         }
         co_return done;
       });

@@ -305,5 +305,16 @@ TEST(LmdbLogStore, a_truncated_data_file_is_an_error_naming_it_not_a_crash) {
   }
 }
 
+TEST(LmdbStorage, a_directory_in_use_by_another_storage_is_refused) {
+  TempDir dir;
+  auto first = open_storage(dir.path());
+  ASSERT_TRUE(first);
+  auto second = LmdbStorage::open(options_in(dir.path()));
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("in use by another node"), std::string::npos) << second.error().message;
+  first.reset();
+  EXPECT_TRUE(LmdbStorage::open(options_in(dir.path())));  // released with the first
+}
+
 }  // namespace
 }  // namespace mosaik::groups::storage

@@ -128,9 +128,11 @@ class NetworkBuilder {
   // consumers and the datums they lost; and a live web view at http://<address>/ drawn from
   // http://<address>/state.json (docs/decisions/0701). Off by default.
   NetworkBuilder& with_metrics(SocketAddr address);
-  // Keeps the node's state in `directory` (created with mode 0700): every group's log in one
-  // LMDB environment (docs/decisions/0410), so a restarted member comes back with its log.
-  // Without it, logs are in memory (the default).
+  // Keeps the node's state in `directory` (created with mode 0700): its secret key (file
+  // `secret_key`, mode 0600; with_secret_key's key on a first start, which must match later)
+  // and every group's log in one LMDB environment (docs/decisions/0410), so a restarted node
+  // has the same PeerId and rejoins its groups as the member it was, with its log. Without
+  // it, logs are in memory (the default) and the key is with_secret_key's or a new one.
   NetworkBuilder& with_data_dir(std::filesystem::path directory);
 
   asio::awaitable<std::expected<Network, network::Error>> build();

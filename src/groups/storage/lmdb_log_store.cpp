@@ -1,7 +1,10 @@
 #include "lmdb_log_store.hpp"
 
+#include <fcntl.h>
 #include <lmdb.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstring>
@@ -137,6 +140,7 @@ struct LmdbStorage::Env {
   MDB_env* env = nullptr;
   std::filesystem::path directory;
   std::filesystem::path data_file;
+  int lock_fd = -1;      // flock'ed: one node per directory, in this process or another
   std::mutex dbi_mutex;  // mdb_dbi_open: one transaction at a time may call it
 
   std::mutex mutex;
@@ -153,6 +157,7 @@ struct LmdbStorage::Env {
     wake.notify_all();
     if (writer.joinable()) writer.join();
     if (env) mdb_env_close(env);
+    if (lock_fd >= 0) ::close(lock_fd);
   }
 
   [[nodiscard]] std::string where(std::string_view what) const {
@@ -411,6 +416,14 @@ std::expected<std::shared_ptr<LmdbStorage>, StorageError> LmdbStorage::open(Lmdb
   std::filesystem::create_directories(options.directory, ec);
   if (ec) return std::unexpected(StorageError{fmt::format("{}: cannot create: {}", options.directory.string(), ec.message())});
   std::filesystem::permissions(options.directory, std::filesystem::perms::owner_all, ec);
+  // Two nodes on one directory would write one log as two members: the second is refused.
+  // (LMDB itself must not be opened twice in one process either.)
+  const auto lock_file = options.directory / "node.lock";
+  env->lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (env->lock_fd < 0)
+    return std::unexpected(StorageError{fmt::format("{}: cannot open: {}", lock_file.string(), std::strerror(errno))});
+  if (::flock(env->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return std::unexpected(StorageError{fmt::format("{}: in use by another node", options.directory.string())});
   // LMDB would take an empty data file for a new database: an empty file where a database
   // was is a truncation, not a fresh start.
   struct stat st {};
