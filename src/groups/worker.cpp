@@ -378,7 +378,9 @@ void GroupWorker::pump() {
 
 void GroupWorker::written(std::uint64_t write, std::optional<Cursor> last,
                           const std::expected<void, std::string>& result) {
-  if (stopped_) return;
+  // After a failed write nothing more counts as written: a later write that succeeded must
+  // not release the messages of the Ready whose write failed.
+  if (stopped_ || log_failed_) return;
   if (!result) {
     storage_failed(result.error());
     return;
@@ -401,6 +403,8 @@ void GroupWorker::send_written() {
 }
 
 void GroupWorker::storage_failed(const std::string& error) {
+  if (log_failed_) return;
+  log_failed_ = true;
   // The member cannot keep what it promises: it leaves rather than vote or acknowledge.
   logger()->error("group {}: leaving: the log cannot be written: {}", id(), error);
   asio::co_spawn(endpoint_.executor(), [](std::shared_ptr<GroupWorker> self) -> asio::awaitable<void> {

@@ -144,6 +144,7 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::uint64_t writes_queued_ = 0;
   std::uint64_t writes_done_ = 0;
   bool pumping_ = false;
+  bool log_failed_ = false;  // a write failed: the member stops, nothing more is sent
 
   struct Link {
     std::shared_ptr<Bond> bond;

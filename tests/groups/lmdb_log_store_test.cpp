@@ -305,6 +305,22 @@ TEST(LmdbLogStore, a_truncated_data_file_is_an_error_naming_it_not_a_crash) {
   }
 }
 
+TEST(LmdbLogStore, a_write_that_does_not_fit_fails_alone_naming_the_file) {
+  TempDir dir;
+  auto o = options_in(dir.path());
+  o.map_size_bytes = std::size_t{1} << 20;
+  auto storage = LmdbStorage::open(o);
+  ASSERT_TRUE(storage);
+  auto store = open_group(*storage);
+  ASSERT_TRUE(save(*store, std::nullopt, std::nullopt, run(1, 1, 2)));
+  auto too_big = save(*store, std::nullopt, std::nullopt, {entry(1, 3, std::string(4 << 20, 'b'))});
+  ASSERT_FALSE(too_big);
+  EXPECT_NE(too_big.error().message.find((dir.path() / "data.mdb").string()), std::string::npos) << too_big.error().message;
+  EXPECT_EQ(store->last_index(), Index(2));
+  EXPECT_TRUE(save(*store, std::nullopt, std::nullopt, run(1, 3, 4)));  // the store goes on
+  EXPECT_EQ(store->last_index(), Index(4));
+}
+
 TEST(LmdbStorage, a_directory_in_use_by_another_storage_is_refused) {
   TempDir dir;
   auto first = open_storage(dir.path());
