@@ -13,6 +13,9 @@ pkg_check_modules(libtorrent REQUIRED IMPORTED_TARGET GLOBAL libtorrent-rasterba
 # mDNS / DNS-SD (avahi-core, embedded on the node's event loop): private to mosaik_network,
 # included by src/network/mdns/ alone (docs/decisions/0208).
 pkg_check_modules(avahi REQUIRED IMPORTED_TARGET GLOBAL avahi-core)
+# LMDB for the durable group log: private to mosaik_groups_lmdb, included by
+# src/groups/storage/lmdb_log_store.cpp alone (docs/decisions/0410).
+pkg_check_modules(lmdb REQUIRED IMPORTED_TARGET GLOBAL lmdb)
 # Prometheus metrics (prometheus-cpp's text format and its civetweb HTTP server): private to
 # mosaik_network, included by src/network/metrics/ alone (docs/decisions/0701).
 if(NOT MOSAIK_BUILD_FUZZ)

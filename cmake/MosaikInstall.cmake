@@ -24,7 +24,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mosaikConfig.cmake
 
 # pkg-config: mosaik.pc beside the CMake package. The libraries in link order (the reverse of
 # the order they were registered in, dependencies last); a static mosaik needs the libraries
-# its subsystems link privately (libtorrent, avahi) on every link line, a shared one does not.
+# its subsystems link privately (libtorrent, avahi, lmdb) on every link line, a shared one does not.
 set(MOSAIK_PC_LIBS "")
 foreach(target ${MOSAIK_INSTALL_TARGETS})
   get_target_property(type ${target} TYPE)
@@ -38,7 +38,7 @@ foreach(target ${MOSAIK_INSTALL_TARGETS})
 endforeach()
 string(STRIP "${MOSAIK_PC_LIBS}" MOSAIK_PC_LIBS)
 set(MOSAIK_PC_REQUIRES "fmt spdlog libsodium libngtcp2 libngtcp2_crypto_gnutls gnutls")
-set(MOSAIK_PC_PRIVATE_DEPS "libtorrent-rasterbar avahi-core prometheus-cpp-pull")
+set(MOSAIK_PC_PRIVATE_DEPS "libtorrent-rasterbar avahi-core prometheus-cpp-pull lmdb")
 # civetweb (the web view's HTTP hook) ships no .pc file: named as libraries.
 set(MOSAIK_PC_PRIVATE_LIBS "-lcivetweb-cpp -lcivetweb")
 if(MOSAIK_BUILD_SHARED)

@@ -17,13 +17,14 @@ const auto& logger = log::module_logger<"groups">;
 }  // namespace
 
 GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
-                             Config config)
+                             Config config, std::shared_ptr<storage::LmdbStorage> storage)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
       executor_(endpoint.executor()),
       self_(endpoint.id()),
       network_(network),
       config_(config),
+      storage_(std::move(storage)),
       tasks_(endpoint.executor()) {}
 
 void GroupsService::start() {
@@ -41,7 +42,9 @@ asio::awaitable<void> GroupsService::stop() {
     groups.swap(groups_);
   }
   for (auto& [id, reg] : groups) {
-    co_await reg.worker->stop();
+    // A member with a durable log only pauses when its node stops: it comes back with its
+    // log as the same member, so it does not leave the group (a handle's leave() does).
+    co_await reg.worker->stop(/*depart=*/!reg.worker->durable());
     reg.port->release();  // handles may outlive the node: they keep no transport object
   }
   co_await tasks_.close();
@@ -67,12 +70,24 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
       if (auto existing = it->second.state.lock()) return {existing, false};
       // Its last handle is going away right now: that membership ends, this one begins.
       retired = std::move(it->second.worker);
+      retired->close_log();  // before this membership opens the same store
+    }
+    auto log = open_log(id, terms.snapshots.has_value());
+    if (!log) {  // a member that cannot read its log must not vote: it stays out
+      logger()->error("group {}: not joined: {}", id, log.error());
+      groups_.erase(id);
+      state = make(std::make_shared<GroupPort>(id, executor_));
+      if (retired) {
+        asio::co_spawn(executor_, [](std::shared_ptr<GroupWorker> w) -> asio::awaitable<void> { co_await w->stop(); }(retired),
+                       asio::detached);
+      }
+      return {state, true};
     }
     WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
                             std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout),
                             terms.snapshots};
     worker = std::make_shared<GroupWorker>(*endpoint_, *discovery_, std::move(settings),
-                                           std::make_unique<SystemEnvironment>());
+                                           std::make_unique<SystemEnvironment>(), std::move(*log));
     auto port = std::make_shared<GroupPort>(worker);
     state = make(port);
     groups_.insert_or_assign(id, Registration{worker, port, state, type});
@@ -108,6 +123,24 @@ std::vector<GroupsService::GroupCounters> GroupsService::counters() {
   std::vector<GroupCounters> out;
   for (const auto& [id, metrics] : groups) out.push_back({id, metrics->snapshot()});
   return out;
+}
+
+std::expected<std::unique_ptr<GroupLog>, std::string> GroupsService::open_log(const GroupId& id, bool snapshots) {
+  if (!storage_) return GroupLog::in_memory();
+  const auto name = id.to_hex();
+  auto store = storage_->open_group(name);
+  if (!store) return std::unexpected(store.error().message);
+  if (snapshots && (*store)->base().cursor.index > Index(0)) {
+    // The state machine's snapshots are not on disk yet: a compacted log cannot rebuild the
+    // state. Start over as a new member (a new epoch) that state-syncs from the others.
+    logger()->warn("group {}: the durable log was compacted and no snapshot is kept: rejoining as a new member",
+                   id);
+    store->reset();
+    if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
+    store = storage_->open_group(name);
+    if (!store) return std::unexpected(store.error().message);
+  }
+  return GroupLog::durable(std::move(*store), executor_);
 }
 
 std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {

@@ -5,6 +5,9 @@
 // it; stop() departs every group.
 //
 //   auto [state, created] = service->join(terms, typeid(M), make_typed_state);   // Groups::with_key().join()
+//
+// With an LmdbStorage (a node built with_data_dir) each group's log is durable, one store per
+// group in the node's environment (docs/decisions/0410).
 
 #include <asio/awaitable.hpp>
 
@@ -13,12 +16,14 @@
 #include <mutex>
 #include <optional>
 #include <vector>
+#include <string>
 
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/config.hpp"
 #include "mosaik/groups/detail/groups_api.hpp"
 #include "mosaik/primitives/async/task_group.hpp"
 #include "mosaik/transport/endpoint.hpp"
+#include "groups/storage/lmdb_log_store.hpp"
 #include "port.hpp"
 #include "worker.hpp"
 
@@ -26,10 +31,12 @@ namespace mosaik::groups::detail {
 
 class GroupsService final : public GroupsApi, public std::enable_shared_from_this<GroupsService> {
  public:
-  GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network, Config config);
+  GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network, Config config,
+                std::shared_ptr<storage::LmdbStorage> storage = nullptr);
 
   void start();  // registers the protocol handler
-  // Departs every group and stops their tasks; on the node's executor.
+  // Departs every group (a durable member only closes its bonds: it will be back) and stops
+  // their tasks; on the node's executor.
   asio::awaitable<void> stop();
 
   // GroupsApi, from any thread. A new worker starts on the node's executor once `make` has
@@ -50,6 +57,8 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_bond(transport::RawLink link);
   std::shared_ptr<GroupWorker> find(const GroupId& id);
+  // The group's log: in memory, or its durable store (an error names the damaged file).
+  std::expected<std::unique_ptr<GroupLog>, std::string> open_log(const GroupId& id, bool snapshots);
 
   // Released by stop(): a Groups copy may outlive the node, and transport objects must go on
   // its executor, before its io_context does.
@@ -59,6 +68,7 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   const PeerId self_;
   const NetworkId network_;
   const Config config_;
+  const std::shared_ptr<storage::LmdbStorage> storage_;  // null: logs in memory
   std::mutex mutex_;
   struct Registration {
     std::shared_ptr<GroupWorker> worker;

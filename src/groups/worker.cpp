@@ -1,5 +1,7 @@
 #include "worker.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -14,9 +16,13 @@ namespace {
 const auto& logger = log::module_logger<"groups">;
 
 // With in-memory storage every start of a node is a new member (decision 0100): its log is
-// gone, so it must never vote as the member it was.
-raft::NodeId fresh_member(const PeerId& self) {
-  return Digest::from_bytes(self.as_bytes()).derive("mosaik.groups.member").derive(Digest::random());
+// gone, so it must never vote as the member it was. A durable log keeps its storage epoch:
+// the same PeerId and epoch are the same member, with the log it had.
+raft::NodeId member_id(const PeerId& self, std::optional<std::uint64_t> epoch) {
+  const auto base = Digest::from_bytes(self.as_bytes()).derive("mosaik.groups.member");
+  if (!epoch) return base.derive(Digest::random());
+  const std::string epoch_name = fmt::format("epoch {:016x}", *epoch);
+  return base.derive(std::string_view(epoch_name));
 }
 
 BondSettings bond_settings(const ConsensusConfig& c) {
@@ -46,12 +52,13 @@ struct GroupWorker::Pending {
 };
 
 GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
-                         std::unique_ptr<Environment> env)
+                         std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
       settings_(std::move(settings)),
       env_(std::move(env)),
-      member_(fresh_member(endpoint.id())),
+      log_(log ? std::move(log) : GroupLog::in_memory()),
+      member_(member_id(endpoint.id(), log_->epoch())),
       reporter_(discovery_, settings_.group),
       tasks_(endpoint.executor()) {
   raft::CoreOptions o;
@@ -59,8 +66,10 @@ GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery disc
   o.config = settings_.consensus;
   o.preference = settings_.preference;
   o.random = [env = env_.get()] { return env->random(); };
-  core_ = std::make_unique<raft::Core>(std::move(o), store_, env_->now());
+  core_ = std::make_unique<raft::Core>(std::move(o), log_->store(), env_->now());
+  next_request_ = (env_->random() >> 2) + 1;  // far from wrapping, never 0
   if (settings_.snapshots) held_.emplace(settings_.snapshots->snapshot_ttl);
+  publish_status();  // a durable log's position shows from the join on
 }
 
 GroupWorker::~GroupWorker() = default;
@@ -70,16 +79,24 @@ void GroupWorker::start() {
   tasks_.spawn(timer_loop());
   tasks_.spawn(dial_loop());
   discovery_.add_group(id());
-  logger()->info("group {}: joined as member {}", id(), member_);
+  logger()->info("group {}: joined as member {}{}", id(), member_,
+                 log_->epoch() ? fmt::format(" (durable log, last index {})", log_->store().last_index()) : "");
   pump();
 }
 
-asio::awaitable<void> GroupWorker::stop() {
+asio::awaitable<void> GroupWorker::stop(bool depart) {
   if (stopped_) co_return;
   stopped_ = true;
   terminated_.store(true, std::memory_order_release);
+  log_->close();
   discovery_.remove_group(id());
-  for (auto& [peer, link] : bonds_) link.bond->depart();
+  for (auto& [peer, link] : bonds_) {
+    if (depart) {
+      link.bond->depart();
+    } else {
+      link.bond->close(transport::close_reason::GracefulShutdown);
+    }
+  }
   for (auto& [request, r] : pending_) {
     for (auto& c : r.callers) {
       c.pending->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
@@ -380,15 +397,22 @@ void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {
 }
 
 void GroupWorker::pump() {
+  const bool outer = pumping_;
+  pumping_ = true;
   for (int round = 0; round < 64 && core_->has_ready(); ++round) {
     raft::Ready r = core_->take_ready();
-    store_.save(r.snapshot, r.hard_state, r.entries);
-    if (!r.entries.empty()) core_->persisted({r.entries.back().term, r.entries.back().index});
-    for (const auto& m : r.messages) {
-      auto to = peers_by_member_.find(m.to);
-      if (to == peers_by_member_.end()) continue;
-      if (auto b = bonds_.find(to->second); b != bonds_.end()) b->second.bond->send_raft(raft::encode_message(m));
+    if (r.snapshot || r.hard_state || !r.entries.empty()) {
+      const auto write = ++writes_queued_;
+      std::optional<Cursor> last;
+      if (!r.entries.empty()) last = Cursor{r.entries.back().term, r.entries.back().index};
+      std::weak_ptr<GroupWorker> weak = weak_from_this();
+      log_->write(std::move(r.snapshot), std::move(r.hard_state), std::move(r.entries),
+                  [weak, write, last](std::expected<void, std::string> result) {
+                    if (auto self = weak.lock()) self->written(write, last, result);
+                  });
     }
+    if (!r.messages.empty()) outbox_.push_back(Outgoing{writes_queued_, std::move(r.messages)});
+    send_written();
     if (!r.committed.empty()) apply_committed(std::move(r.committed));
     if (r.state_sync) start_state_sync(*r.state_sync);
     for (const auto& p : r.proposals) {
@@ -413,8 +437,45 @@ void GroupWorker::pump() {
                      leader);
     }
   }
+  pumping_ = outer;
   publish_status();
   if (tick_timer_ && core_->next_deadline() < armed_for_) tick_timer_->cancel();  // re-armed earlier
+}
+
+void GroupWorker::written(std::uint64_t write, std::optional<Cursor> last,
+                          const std::expected<void, std::string>& result) {
+  // After a failed write nothing more counts as written: a later write that succeeded must
+  // not release the messages of the Ready whose write failed.
+  if (stopped_ || log_failed_) return;
+  if (!result) {
+    storage_failed(result.error());
+    return;
+  }
+  writes_done_ = write;  // writes complete in the order they were queued
+  if (last) core_->persisted(*last);
+  send_written();
+  if (!pumping_) pump();  // a durable write completed later, on its own
+}
+
+void GroupWorker::send_written() {
+  while (!outbox_.empty() && outbox_.front().after_write <= writes_done_) {
+    for (const auto& m : outbox_.front().messages) {
+      auto to = peers_by_member_.find(m.to);
+      if (to == peers_by_member_.end()) continue;
+      if (auto b = bonds_.find(to->second); b != bonds_.end()) b->second.bond->send_raft(raft::encode_message(m));
+    }
+    outbox_.pop_front();
+  }
+}
+
+void GroupWorker::storage_failed(const std::string& error) {
+  if (log_failed_) return;
+  log_failed_ = true;
+  // The member cannot keep what it promises: it leaves rather than vote or acknowledge.
+  logger()->error("group {}: leaving: the log cannot be written: {}", id(), error);
+  asio::co_spawn(endpoint_.executor(), [](std::shared_ptr<GroupWorker> self) -> asio::awaitable<void> {
+    co_await self->stop();
+  }(shared_from_this()), asio::detached);
 }
 
 void GroupWorker::apply_committed(std::vector<raft::Entry> committed) {
@@ -451,7 +512,7 @@ void GroupWorker::publish_status() {
   s.bonds = bonds_.size();
   s.terminated = stopped_;
   metrics_->status(s);
-  if (!stopped_) reporter_.offer(s, env_->now());
+  if (tick_timer_ && !stopped_) reporter_.offer(s, env_->now());  // started: the entry lists the group
   status_.modify([&](Status& current) {
     if (current == s) return false;
     current = s;

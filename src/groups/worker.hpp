@@ -6,7 +6,8 @@
 // and reports both back to the core, and arms one timer at the core's next deadline. In
 // SnapshotSync groups it also snapshots, compacts and state-syncs (worker_sync.cpp, 0405).
 //
-//   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);
+//   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);   // log in memory
+//   auto d = std::make_shared<GroupWorker>(endpoint, discovery, settings, env, GroupLog::durable(...));
 //   w->set_apply(apply);  w->start();            // start on the executor
 //   auto r = co_await w->execute({command});     // committed, or why not
 //   co_await w->status().wait_until([](auto& s) { return s.leader.has_value(); });
@@ -16,6 +17,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <expected>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "environment.hpp"
+#include "group_log.hpp"
 #include "groups/bond/bond.hpp"
 #include "groups/bond/handshake.hpp"
 #include "groups/raft/core.hpp"
@@ -59,8 +63,9 @@ struct ExecuteResult {
 
 class GroupWorker final : public GroupCore, public std::enable_shared_from_this<GroupWorker> {
  public:
+  // `log`: where the log is kept; nullptr keeps it in memory.
   GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
-              std::unique_ptr<Environment> env);
+              std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log = nullptr);
   ~GroupWorker() override;
 
   [[nodiscard]] const GroupId& id() const override { return settings_.group; }
@@ -77,11 +82,16 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   [[nodiscard]] const GroupKey& key() const { return settings_.key; }
   // Read from any thread (a metrics scrape).
   [[nodiscard]] std::shared_ptr<const GroupMetrics> metrics() const { return metrics_; }
+  // From any thread: this membership writes nothing more to its log (a new one takes it over).
+  void close_log() { log_->close(); }
 
   // ---- on the executor
   void start();
-  // Departs every bond, stops the tasks and forgets the group's state.
-  asio::awaitable<void> stop();
+  // Departs every bond (or, without `depart`, only closes them: the member stays in the
+  // group and is expected back), stops the tasks and forgets the group's state.
+  asio::awaitable<void> stop(bool depart = true);
+  // Whether the log outlives the process (a node with a data dir).
+  [[nodiscard]] bool durable() const { return log_->epoch().has_value(); }
   // An accepted bond (the service ran the handshake).
   void bonded(Bonded bond, bool we_dialed);
   // Appends `commands` (through the leader) and waits until they commit (or, without
@@ -116,6 +126,10 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void on_raft(const PeerId& peer, const raft::NodeId& member, const raft::Bytes& bytes);
   void on_bond_down(const std::shared_ptr<Bond>& bond, const raft::NodeId& member, BondEnd why);
   void pump();
+  // A Ready's writes are durable: report them and send the messages that waited for them.
+  void written(std::uint64_t write, std::optional<Cursor> last, const std::expected<void, std::string>& result);
+  void send_written();
+  void storage_failed(const std::string& error);
   void apply_committed(std::vector<raft::Entry> committed);
 
   // worker_sync.cpp: snapshots, compaction and state sync (SnapshotSync groups)
@@ -142,12 +156,23 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   const WorkerSettings settings_;
   ApplyCommands apply_;
   std::unique_ptr<Environment> env_;
-  const raft::NodeId member_;  // this start of this node: in-memory storage, a new member each time
-  raft::MemoryLogStore store_;
+  std::unique_ptr<GroupLog> log_;
+  const raft::NodeId member_;  // in memory: a new member each start; durable: PeerId and storage epoch
   std::unique_ptr<raft::Core> core_;
   Watch<Status> status_;
   const std::shared_ptr<GroupMetrics> metrics_ = std::make_shared<GroupMetrics>();
   StatusReporter reporter_;  // the status in our peer entry (decision 0702)
+  // Messages wait here, in Ready order, until the writes of their Ready (and all before) are
+  // durable: a vote or an append response promises what is on disk (decision 0403).
+  struct Outgoing {
+    std::uint64_t after_write = 0;
+    std::vector<raft::Message> messages;
+  };
+  std::deque<Outgoing> outbox_;
+  std::uint64_t writes_queued_ = 0;
+  std::uint64_t writes_done_ = 0;
+  bool pumping_ = false;
+  bool log_failed_ = false;  // a write failed: the member stops, nothing more is sent
 
   struct Link {
     std::shared_ptr<Bond> bond;
@@ -160,6 +185,9 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::optional<Batch> forming_[2];           // by until_commit: the batch callers join now
   bool submit_posted_ = false;
   Notifier applied_changed_;
+  // Drawn at random: a durable member restarted under the same member id must not reuse the
+  // ids of its earlier life, or the leader, which remembers each (member, request) it
+  // answered, would give a new proposal an old one's answer.
   std::uint64_t next_request_ = 1;
   std::optional<asio::steady_timer> tick_timer_;
   raft::Time armed_for_{};

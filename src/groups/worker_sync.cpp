@@ -35,7 +35,10 @@ void GroupWorker::take_snapshot() {
     logger()->debug("group {}: log not compacted at {}: {}", id(), keep_after, compacted.error().message);
     return;
   }
-  store_.compact(*compacted);
+  std::weak_ptr<GroupWorker> weak = weak_from_this();
+  log_->compact(*compacted, [weak](std::expected<void, std::string> result) {
+    if (auto self = weak.lock(); self && !result && !self->stopped_) self->storage_failed(result.error());
+  });
 }
 
 bool GroupWorker::send_sync(const PeerId& peer, const SyncMessage& m) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "mosaik/primitives/log.hpp"
+#include "data_dir.hpp"
 #include "runtime.hpp"
 
 namespace mosaik {
@@ -107,6 +108,10 @@ EndpointAddr LocalNode::addr() const { return runtime_->endpoint->addr(); }
 transport::Endpoint& LocalNode::endpoint() const { return *runtime_->endpoint; }
 asio::awaitable<void> LocalNode::online() const { co_return; }
 
+NetworkBuilder& NetworkBuilder::with_data_dir(std::filesystem::path directory) {
+  data_dir_ = std::move(directory);
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::with_secret_key(SecretKey key) {
   secret_key_ = std::move(key);
   return *this;
@@ -200,8 +205,14 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
     }
   }
 
+  std::optional<network::detail::NodeData> data;
+  if (data_dir_) {
+    auto opened = network::detail::open_data_dir(*data_dir_, secret_key_);
+    if (!opened) co_return std::unexpected(E{E::Kind::kDataDir, opened.error()});
+    data = std::move(*opened);
+  }
   auto runtime = std::make_shared<detail::NetworkRuntime>(
-      network_id_, secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
+      network_id_, data ? data->secret_key : secret_key_ ? *secret_key_ : SecretKey::generate(), relay_mode_, mdns_);
   runtime->groups_config = *groups_config;
   runtime->network_secret = network_secret_.has_value();
   const auto executor = executor_ ? *executor_ : runtime->start_own_thread();
@@ -218,7 +229,8 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   runtime->streams.emplace(runtime->streams_service);
   runtime->streams_service->start();
   runtime->groups_service = std::make_shared<groups::detail::GroupsService>(
-      *runtime->endpoint, *runtime->discovery, network_id_, *groups_config);
+      *runtime->endpoint, *runtime->discovery, network_id_, *groups_config,
+      data ? data->group_storage : nullptr);
   runtime->groups.emplace(runtime->groups_service);
   runtime->groups_service->start();
   if (mdns_) start_mdns(*runtime, executor);

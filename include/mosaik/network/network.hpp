@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <expected>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +52,7 @@ struct Error {
     kStreamsConfig,
     kGroupsConfig,
     kMetrics,           // the metrics server could not listen (with_metrics)
+    kDataDir,           // the data dir cannot be created, read or locked, or is damaged (with_data_dir)
   };
   Kind kind;
   std::string message;
@@ -126,6 +128,12 @@ class NetworkBuilder {
   // consumers and the datums they lost; and a live web view at http://<address>/ drawn from
   // http://<address>/state.json (docs/decisions/0701). Off by default.
   NetworkBuilder& with_metrics(SocketAddr address);
+  // Keeps the node's state in `directory` (created with mode 0700): its secret key (file
+  // `secret_key`, mode 0600; with_secret_key's key on a first start, which must match later)
+  // and every group's log in one LMDB environment (docs/decisions/0410), so a restarted node
+  // has the same PeerId and rejoins its groups as the member it was, with its log. Without
+  // it, logs are in memory (the default) and the key is with_secret_key's or a new one.
+  NetworkBuilder& with_data_dir(std::filesystem::path directory);
 
   asio::awaitable<std::expected<Network, network::Error>> build();
 
@@ -143,6 +151,7 @@ class NetworkBuilder {
   std::optional<asio::any_io_executor> executor_;
   transport::EndpointConfig transport_;
   std::optional<SocketAddr> metrics_;
+  std::optional<std::filesystem::path> data_dir_;
 };
 
 class Network {

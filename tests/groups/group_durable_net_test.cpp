@@ -1,0 +1,225 @@
+// Nodes with a data dir (NetworkBuilder::with_data_dir, decision 0410) on 127.0.0.1: the
+// secret key and the group logs on disk. A rebuilt node has its PeerId and rejoins its group
+// as the member it was, with its log; a damaged or truncated store, a key file others can
+// read, or a directory another node holds fail with the file named; a member whose log is
+// damaged stays out of its group.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "group_fixture.hpp"
+#include "kv_machine.hpp"
+#include "mosaik/primitives/async/block_on.hpp"
+#include "support/co_assert.hpp"
+
+namespace mosaik::test {
+namespace {
+
+namespace fs = std::filesystem;
+const NetworkId kNet = "groups-durable-net-test";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "mosaik-datadir-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+asio::awaitable<std::expected<Network, network::Error>> build_node(const fs::path& data_dir,
+                                                                   std::optional<EndpointAddr> bootstrap = std::nullopt,
+                                                                   std::optional<SecretKey> key = std::nullopt) {
+  const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
+  auto discovery = fast_discovery();
+  if (bootstrap) discovery.with_bootstrap(*bootstrap);
+  auto builder = Network::builder(kNet);
+  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled).with_discovery(std::move(discovery));
+  builder.with_data_dir(data_dir);
+  if (key) builder.with_secret_key(*key);
+  co_return co_await builder.build();
+}
+
+asio::awaitable<Network> node_in(const fs::path& data_dir, std::optional<EndpointAddr> bootstrap = std::nullopt) {
+  auto built = co_await build_node(data_dir, std::move(bootstrap));
+  if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
+  co_return std::move(*built);
+}
+
+groups::Group<KvStore> join(const Network& node, const groups::GroupKey& key, std::uint32_t founders) {
+  return node.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(test_consensus(founders)).join();
+}
+
+// Puts `value` once a leader is known; retried (bounded) while the group has none.
+asio::awaitable<bool> put(const groups::Group<KvStore>& group, std::uint64_t value) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    (void)co_await with_timeout(group.when().online(), std::chrono::seconds(2));
+    if ((co_await timeout_s(15, group.execute(KvPut{0, value}))).has_value()) co_return true;
+  }
+  co_return false;
+}
+
+// Flips one byte in every copy of `marker` in `file`; how many it found.
+int damage(const fs::path& file, const std::string& marker) {
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  int hits = 0;
+  for (auto at = bytes.find(marker); at != std::string::npos; at = bytes.find(marker, at + 1), ++hits)
+    bytes[at + marker.size() / 2] ^= 0x20;
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return hits;
+}
+
+TEST(DataDir, a_rebuilt_node_has_its_peer_id_from_a_key_file_only_its_owner_reads) {
+  block_on([]() -> asio::awaitable<void> {
+    TempDir dir;
+    PeerId first;
+    {
+      auto node = co_await node_in(dir.path());
+      first = node.local().id();
+      co_await node.shutdown();
+    }
+    struct stat st {};
+    CO_ASSERT_TRUE(::stat((dir.path() / "secret_key").c_str(), &st) == 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto again = co_await node_in(dir.path());
+    EXPECT_EQ(again.local().id(), first);
+    co_await again.shutdown();
+  });
+}
+
+TEST(DataDir, a_key_file_others_can_read_or_another_key_or_a_second_node_fails_the_build_naming_it) {
+  block_on([]() -> asio::awaitable<void> {
+    TempDir dir;
+    const auto key_file = (dir.path() / "secret_key").string();
+    {
+      auto node = co_await node_in(dir.path());
+      // The directory is this node's while it runs.
+      auto second = co_await build_node(dir.path());
+      CO_ASSERT_TRUE(!second.has_value());
+      EXPECT_EQ(second.error().kind, network::Error::Kind::kDataDir);
+      EXPECT_NE(second.error().message.find(dir.path().string()), std::string::npos) << second.error().message;
+      co_await node.shutdown();
+    }
+    fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                  fs::perms::others_read);
+    auto readable = co_await build_node(dir.path());
+    CO_ASSERT_TRUE(!readable.has_value());
+    EXPECT_EQ(readable.error().kind, network::Error::Kind::kDataDir);
+    EXPECT_NE(readable.error().message.find(key_file + ": permissions 0644 are too open"), std::string::npos)
+        << readable.error().message;
+    fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write);
+    auto other_key = co_await build_node(dir.path(), std::nullopt, SecretKey::generate());
+    CO_ASSERT_TRUE(!other_key.has_value());
+    EXPECT_NE(other_key.error().message.find(key_file + ": holds the key of peer"), std::string::npos)
+        << other_key.error().message;
+  });
+}
+
+TEST(DataDir, a_truncated_log_file_fails_the_build_naming_it) {
+  block_on([]() -> asio::awaitable<void> {
+    TempDir dir;
+    {
+      auto node = co_await node_in(dir.path());
+      {
+        auto group = join(node, groups::GroupKey::generate(), 1);
+        for (std::uint64_t v = 1; v <= 5; ++v) CO_ASSERT_TRUE(co_await put(group, v));
+      }
+      co_await node.shutdown();
+    }
+    const auto file = dir.path() / "groups" / "data.mdb";
+    fs::resize_file(file, fs::file_size(file) / 2);
+    auto built = co_await build_node(dir.path());
+    CO_ASSERT_TRUE(!built.has_value());
+    EXPECT_EQ(built.error().kind, network::Error::Kind::kDataDir);
+    EXPECT_NE(built.error().message.find(file.string()), std::string::npos) << built.error().message;
+  });
+}
+
+TEST(DurableGroupNet, a_member_whose_log_is_damaged_stays_out_of_the_group) {
+  block_on([]() -> asio::awaitable<void> {
+    TempDir dir;
+    const auto key = groups::GroupKey::generate();
+    constexpr std::uint64_t kMarker = 0x4d41524b45523432ull;  // "MARKER42" in the log's msgpack
+    {
+      auto node = co_await node_in(dir.path());
+      {
+        auto group = join(node, key, 1);
+        CO_ASSERT_TRUE(co_await put(group, kMarker));
+      }
+      co_await node.shutdown();
+    }
+    CO_ASSERT_TRUE(damage(dir.path() / "groups" / "data.mdb", "MARKER42") > 0);
+    auto node = co_await node_in(dir.path());  // the environment opens; the group's store does not
+    auto group = join(node, key, 1);
+    EXPECT_TRUE(group.status().terminated) << "a member with a damaged log joined its group";
+    auto r = co_await timeout_s(15, group.execute(KvPut{0, 1}));
+    EXPECT_FALSE(r.has_value());
+    // Another group of the same node is unaffected.
+    auto other = join(node, groups::GroupKey::generate(), 1);
+    EXPECT_TRUE(co_await put(other, 2));
+    co_await node.shutdown();
+  });
+}
+
+// The proof that it is the same member: with the third node stopped too, only the first
+// and the rebuilt one are up. As the voter it was, the rebuilt one makes a majority of the
+// three; as a new member it would first have to be added, which needs a majority of the old
+// three, so nothing would commit.
+TEST(DurableGroupNet, a_rebuilt_node_rejoins_as_the_voter_it_was_with_its_log_and_catches_up) {
+  block_on([]() -> asio::awaitable<void> {
+    TempDir dirs[3];
+    const auto key = groups::GroupKey::generate();
+    std::vector<std::optional<Network>> nodes(3);
+    nodes[0] = co_await node_in(dirs[0].path());
+    const auto bootstrap = nodes[0]->local().addr();
+    for (int i = 1; i < 3; ++i) nodes[static_cast<std::size_t>(i)] = co_await node_in(dirs[i].path(), bootstrap);
+    std::vector<std::optional<groups::Group<KvStore>>> members(3);
+    for (std::size_t i = 0; i < 3; ++i) members[i] = join(*nodes[i], key, 3);
+    for (std::uint64_t v = 1; v <= 10; ++v) CO_ASSERT_TRUE(co_await put(*members[0], v));
+    // The member to restart holds the commands (a strong read waits until it applied them).
+    auto seen = co_await timeout_s(15, members[2]->query(KvQuery{0, true}, groups::Consistency::Strong));
+    CO_ASSERT_TRUE(seen.has_value());
+    CO_ASSERT_TRUE(seen->result.applied_count == 10);
+    const PeerId id = nodes[2]->local().id();
+    // The node stops (a durable member does not leave its group then; dropping its last
+    // handle first would), then its handle goes, then the node, which releases its data dir.
+    auto stop = [&](std::size_t i) -> asio::awaitable<void> {
+      co_await nodes[i]->shutdown();
+      members[i].reset();
+      nodes[i].reset();
+    };
+    co_await stop(2);
+    // Meanwhile the other two commit more: a majority of the three voters.
+    for (std::uint64_t v = 11; v <= 15; ++v) CO_ASSERT_TRUE(co_await put(*members[0], v));
+    co_await stop(1);
+
+    nodes[2] = co_await node_in(dirs[2].path(), bootstrap);
+    EXPECT_EQ(nodes[2]->local().id(), id);
+    members[2] = join(*nodes[2], key, 3);
+    EXPECT_GT(members[2]->log_position().value, 10u) << "the rebuilt member did not read its log back";
+    CO_ASSERT_TRUE(co_await put(*members[0], 16));
+    auto caught_up = co_await timeout_s(15, members[2]->query(KvQuery{0, true}, groups::Consistency::Strong));
+    CO_ASSERT_TRUE(caught_up.has_value());
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t v = 1; v <= 16; ++v) expected.push_back(v);
+    EXPECT_EQ(caught_up->result.applied, expected);
+    for (std::size_t i : {0u, 2u}) co_await stop(i);
+  });
+}
+
+}  // namespace
+}  // namespace mosaik::test
