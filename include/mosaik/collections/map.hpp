@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <mosaik/collections/detail/collection.hpp>
+#include <mosaik/collections/detail/constructors.hpp>
 #include <mosaik/collections/detail/map_machine.hpp>
 #include <mosaik/collections/type_name.hpp>
 
@@ -120,29 +121,9 @@ using MapWriter = MapHandle<K, V, true>;
 template <class K, class V>
 using MapReader = MapHandle<K, V, false>;
 
-// The seed's constructors: Map<K, V>::writer(network, store_id) and friends.
+// The seed's constructors: Map<K, V>::writer(network, store_id) and the others.
 template <class K, class V>
   requires std::totally_ordered<K> && std::equality_comparable<V> && NamedType<K> && NamedType<V>
-struct Map {
-  template <NetworkHandle Net>
-  static MapWriter<K, V> writer(const Net& n, const StoreId& s) { return MapWriter<K, V>(n, s, Options{}); }
-  template <NetworkHandle Net>
-  static MapWriter<K, V> writer_with_config(const Net& n, const StoreId& s, SyncConfig c) {
-    return MapWriter<K, V>(n, s, Options{c, {}, {}});
-  }
-  template <NetworkHandle Net>
-  static MapWriter<K, V> writer_with_options(const Net& n, const StoreId& s, const Options& o) { return MapWriter<K, V>(n, s, o); }
-  template <NetworkHandle Net>
-  static MapReader<K, V> reader(const Net& n, const StoreId& s) { return MapReader<K, V>(n, s, Options{}); }
-  template <NetworkHandle Net>
-  static MapReader<K, V> reader_with_config(const Net& n, const StoreId& s, SyncConfig c) {
-    return MapReader<K, V>(n, s, Options{c, {}, {}});
-  }
-  template <NetworkHandle Net>
-  static MapReader<K, V> reader_with_options(const Net& n, const StoreId& s, const Options& o) { return MapReader<K, V>(n, s, o); }
-  // The seed's new() (a keyword in C++): a writer.
-  template <NetworkHandle Net>
-  static MapWriter<K, V> create(const Net& n, const StoreId& s) { return writer(n, s); }
-};
+struct Map : detail::Constructors<MapWriter<K, V>, MapReader<K, V>> {};
 
 }  // namespace mosaik::collections

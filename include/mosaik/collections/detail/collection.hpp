@@ -52,8 +52,9 @@ class Collection {
 
  protected:
   template <NetworkHandle Net>
-  Collection(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer)
-      : Collection(join(network, descriptor, options, writer)) {}
+  Collection(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer,
+             Machine machine = {})
+      : Collection(join(network, descriptor, options, writer, std::move(machine))) {}
 
   // An O(1) copy of the state this member applied last.
   [[nodiscard]] State state() const { return published_->get(); }
@@ -69,8 +70,8 @@ class Collection {
   explicit Collection(Joined joined) : group_(std::move(joined.first)), published_(std::move(joined.second)) {}
 
   template <class Net>
-  static Joined join(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer) {
-    Machine machine;
+  static Joined join(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer,
+                     Machine machine) {
     machine.machine_signature = machine_signature(descriptor);
     machine.sync = options.sync;
     machine.preference = writer ? groups::LeadershipPreference::normal() : groups::LeadershipPreference::observer();
