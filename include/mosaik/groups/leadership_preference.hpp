@@ -18,8 +18,7 @@ class LeadershipPreference {
   static constexpr LeadershipPreference reluctant(std::uint32_t factor = 3) {
     return {Kind::Reluctant, factor == 0 ? 1 : factor};
   }
-  // Never campaigns and only learns: peers keep it a learner (replicated to, never a voter,
-  // never in a quorum; docs/decisions/0800). A group of observers elects no leader.
+  // Never campaigns; still votes and replicates. A group of observers elects no leader.
   static constexpr LeadershipPreference observer() { return {Kind::Observer, 1}; }
 
   [[nodiscard]] constexpr Kind kind() const { return kind_; }
