@@ -73,8 +73,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
 
   [[nodiscard]] const raft::NodeId& member() const { return member_; }
   [[nodiscard]] const GroupKey& key() const { return settings_.key; }
-  // This member only learns (LeadershipPreference::observer()): peers keep it a learner.
-  [[nodiscard]] bool observer() const { return settings_.preference.never_campaigns(); }
+  // This member only learns (LeadershipPreference::learner()): peers keep it a learner.
+  [[nodiscard]] bool observer() const { return settings_.preference.only_learns(); }
 
   // ---- on the executor
   void start();
