@@ -74,7 +74,7 @@ class Collection {
                      Machine machine) {
     machine.machine_signature = machine_signature(descriptor);
     machine.sync = options.sync;
-    machine.preference = writer ? groups::LeadershipPreference::normal() : groups::LeadershipPreference::observer();
+    machine.preference = writer ? groups::LeadershipPreference::normal() : groups::LeadershipPreference::learner();
     auto candidate = machine.published;
     std::optional<groups::Group<Machine>> group;
     auto key = store_group_key(descriptor, options.sync, options.secret);
