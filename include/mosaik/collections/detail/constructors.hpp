@@ -10,6 +10,8 @@ namespace mosaik::collections::detail {
 
 template <class Writer, class Reader>
 struct Constructors {
+  using writer_type = Writer;
+  using reader_type = Reader;
   template <NetworkHandle Net>
   static Writer writer(const Net& n, const StoreId& s) { return Writer(n, s, Options{}); }
   template <NetworkHandle Net>
