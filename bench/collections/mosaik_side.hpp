@@ -16,7 +16,7 @@ struct MosaikFigures {
 };
 
 struct MosaikSettings {
-  std::uint64_t inserts = 100'000;
+  std::uint64_t inserts = 20'000;  // each insert is one Raft command: minutes beyond this
   std::uint64_t in_flight = 64;  // pipelined inserts per writer
   std::uint64_t gets = 200'000;
   std::uint64_t sync_entries = 1'000'000;

@@ -1,5 +1,6 @@
 #include "redis_side.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +53,12 @@ class RedisServer {
   RedisServer(const std::string& binary, std::uint16_t port) {
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Its log would mix into the bench's JSON on stdout.
+      const int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+      }
       const auto p = std::to_string(port);
       ::execl(binary.c_str(), binary.c_str(), "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
               "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
