@@ -1,8 +1,14 @@
 // Map on real nodes over loopback: a writer's mutations reach a reader on another node
 // (each through reaches(v)); a reader joining late catches up past a compacted log by
-// snapshot; two writers interleave and every replica ends identical; errors give values back.
+// snapshot; two writers interleave and every replica ends identical; concurrent inserts on one
+// handle (coalesced into few proposals) each get their own version; errors give values back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/this_coro.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +16,7 @@
 #include "mosaik/collections/map.hpp"
 #include "mosaik/network/network.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/watch.hpp"
 #include "support/co_assert.hpp"
 
 namespace mosaik {
@@ -156,6 +163,39 @@ TEST(MapNet, two_writers_interleave_and_every_replica_ends_identical) {
     CO_ASSERT_TRUE(want.size() == 100u);  // 20 shared keys + 40 of each writer's own
     CO_ASSERT_TRUE(entries_of(b) == want);
     CO_ASSERT_TRUE(entries_of(reader) == want);
+  }());
+}
+
+// One concurrent insert: its version goes into `versions`, then `left` counts down.
+asio::awaitable<void> insert_one(MapWriter<std::string, std::uint64_t> w, std::uint64_t i,
+                                 std::shared_ptr<std::vector<Version>> versions,
+                                 std::shared_ptr<Watch<std::size_t>> left) {
+  std::string key = "concurrent-" + std::to_string(i);
+  auto v = co_await w.insert(std::move(key), i);
+  if (v) versions->push_back(*v);
+  left->modify([](std::size_t& n) { --n; return true; });
+}
+
+TEST(MapNet, concurrent_inserts_on_one_handle_each_get_their_own_version_and_all_apply) {
+  block_on([]() -> asio::awaitable<void> {
+    auto nodes = co_await test::make_converged_nodes(kNet, 2, [] { return test::fast_discovery(); });
+    const auto options = test::collection_options();
+    auto writer = Prices::writer_with_options(nodes[0], StoreId("concurrent"), options);
+    auto reader = Prices::reader_with_options(nodes[1], StoreId("concurrent"), options);
+    co_await test::timeout_s(10, writer.when().online());
+    constexpr std::size_t kInserts = 300;  // more than one coalesced proposal holds
+    auto versions = std::make_shared<std::vector<Version>>();
+    auto left = std::make_shared<Watch<std::size_t>>(kInserts);
+    auto ex = co_await asio::this_coro::executor;
+    for (std::size_t i = 0; i < kInserts; ++i) asio::co_spawn(ex, insert_one(writer, i, versions, left), asio::detached);
+    auto all = left->subscribe();
+    (void)co_await test::timeout_s(20, all.wait_until([](std::size_t n) { return n == 0; }));
+    CO_ASSERT_TRUE(versions->size() == kInserts);
+    std::sort(versions->begin(), versions->end());
+    CO_ASSERT_TRUE(std::adjacent_find(versions->begin(), versions->end()) == versions->end());  // all distinct
+    co_await test::reaches(reader, versions->back());
+    CO_ASSERT_TRUE(reader.len() == kInserts && writer.len() == kInserts);
+    CO_ASSERT_TRUE(reader.get("concurrent-299") == 299u);
   }());
 }
 

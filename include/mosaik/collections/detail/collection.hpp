@@ -4,11 +4,16 @@
 // version() and when(). Writers and readers of each kind derive from it.
 
 #include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/this_coro.hpp>
 
 #include <chrono>
 #include <concepts>
 #include <expected>
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <typeindex>
 #include <utility>
 
@@ -21,6 +26,7 @@
 #include <mosaik/groups/group.hpp>
 #include <mosaik/groups/groups.hpp>
 #include <mosaik/primitives/async/timeout.hpp>
+#include <mosaik/primitives/async/watch.hpp>
 
 namespace mosaik::collections {
 
@@ -59,10 +65,11 @@ class Collection {
   // An O(1) copy of the state this member applied last.
   [[nodiscard]] State state() const { return published_->get(); }
 
-  // Executes `command`; on failure `back` turns the command handed back into the caller's value.
+  // Executes `command` (with whatever else waits on this handle: one proposal); on failure
+  // `back` turns the command handed back into the caller's value.
   template <class T, class Back>
   [[nodiscard]] asio::awaitable<std::expected<Version, Error<T>>> mutate(Command command, Back back) const {
-    return run<T>(group_, std::move(command), std::move(back));
+    return run<T>(group_, waiting_, std::move(command), std::move(back));
   }
 
  private:
@@ -89,20 +96,94 @@ class Collection {
     return {std::move(*group), std::static_pointer_cast<Published<State>>(state)};
   }
 
-  template <class T, class Back>
-  static asio::awaitable<std::expected<Version, Error<T>>> run(groups::Group<Machine> group, Command command,
-                                                               Back back) {
-    auto done = co_await group.execute(std::move(command));
-    if (!done) {
-      auto& e = done.error();
-      if (e.is_terminated()) co_return std::unexpected(Error<T>::network_down());
-      if (e.is_too_large()) co_return std::unexpected(Error<T>::too_large());
-      const bool timeout = e.is_timeout();
-      auto commands = std::move(e).take_commands();
-      T value = back(std::move(commands.front()));
-      co_return std::unexpected(timeout ? Error<T>::timeout(std::move(value)) : Error<T>::offline(std::move(value)));
+  // What became of one mutation in a coalesced batch.
+  struct Slot {
+    enum class Kind : std::uint8_t { kPending, kCommitted, kOffline, kTimeout, kTooLarge, kDown };
+    explicit Slot(Command c) : command(std::move(c)) {}
+    Command command;
+    Kind kind = Kind::kPending;
+    groups::Index index;
+    Watch<bool> done{false};
+  };
+  // Mutations waiting on one collection handle: the first caller that finds nobody flushing
+  // starts a task that sends everything waiting as one execute_many (one proposal;
+  // consecutive versions in arrival order), again until nothing waits. At most
+  // kMaxCoalesced commands per proposal.
+  struct Waiting {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<Slot>> slots;
+    bool flushing = false;
+  };
+  static constexpr std::size_t kMaxCoalesced = 256;
+
+  static asio::awaitable<void> flush(groups::Group<Machine> group, std::shared_ptr<Waiting> waiting) {
+    for (;;) {
+      std::vector<std::shared_ptr<Slot>> batch;
+      {
+        std::lock_guard lock(waiting->mutex);
+        if (waiting->slots.empty()) {
+          waiting->flushing = false;
+          co_return;
+        }
+        const auto n = std::min(waiting->slots.size(), kMaxCoalesced);
+        batch.assign(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
+        waiting->slots.erase(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      co_await send(group, batch);
+      for (auto& slot : batch) slot->done.set(true);
     }
-    const Version v(*done);
+  }
+
+  // Executes `batch` as one proposal; a batch too large for one is sent one by one.
+  static asio::awaitable<void> send(groups::Group<Machine> group, std::vector<std::shared_ptr<Slot>> batch) {
+    std::vector<Command> commands;
+    commands.reserve(batch.size());
+    for (const auto& slot : batch) commands.push_back(slot->command);  // kept: handed back on failure
+    auto done = co_await group.execute_many(std::move(commands));
+    if (done) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->kind = Slot::Kind::kCommitted;
+        batch[i]->index = groups::Index(done->first.value + i);
+      }
+      co_return;
+    }
+    const auto& e = done.error();
+    if (e.is_too_large() && batch.size() > 1) {
+      for (auto& slot : batch) co_await send(group, std::vector<std::shared_ptr<Slot>>(1, slot));
+      co_return;
+    }
+    typename Slot::Kind kind = Slot::Kind::kOffline;
+    if (e.is_terminated()) kind = Slot::Kind::kDown;
+    if (e.is_too_large()) kind = Slot::Kind::kTooLarge;
+    if (e.is_timeout()) kind = Slot::Kind::kTimeout;
+    for (auto& slot : batch) slot->kind = kind;
+  }
+
+  template <class T, class Back>
+  static asio::awaitable<std::expected<Version, Error<T>>> run(groups::Group<Machine> group,
+                                                               std::shared_ptr<Waiting> waiting, Command command,
+                                                               Back back) {
+    auto slot = std::make_shared<Slot>(std::move(command));
+    bool flusher = false;
+    {
+      std::lock_guard lock(waiting->mutex);
+      waiting->slots.push_back(slot);
+      flusher = !waiting->flushing;
+      waiting->flushing = true;
+    }
+    // A task of its own, so no caller waits for others' batches after its own one settled.
+    if (flusher) asio::co_spawn(co_await asio::this_coro::executor, flush(group, waiting), asio::detached);
+    auto settled = slot->done.subscribe();
+    (void)co_await settled.wait_until([](bool d) { return d; });
+    switch (slot->kind) {
+      case Slot::Kind::kCommitted: break;
+      case Slot::Kind::kDown: co_return std::unexpected(Error<T>::network_down());
+      case Slot::Kind::kTooLarge: co_return std::unexpected(Error<T>::too_large());
+      case Slot::Kind::kTimeout: co_return std::unexpected(Error<T>::timeout(back(std::move(slot->command))));
+      case Slot::Kind::kPending:
+      case Slot::Kind::kOffline: co_return std::unexpected(Error<T>::offline(back(std::move(slot->command))));
+    }
+    const Version v(slot->index);
     // Read-your-writes: this member publishes its status after applying what committed.
     auto applied = When(group.status_watch()).reaches(v);
     (void)co_await with_timeout(std::move(applied), kApplyWaitLimit);
@@ -111,6 +192,7 @@ class Collection {
 
   groups::Group<Machine> group_;
   std::shared_ptr<Published<State>> published_;
+  std::shared_ptr<Waiting> waiting_ = std::make_shared<Waiting>();
 };
 
 }  // namespace detail
