@@ -106,7 +106,8 @@ class PersistentPriorityQueue {
   // Removes the lowest entry (false when empty).
   bool pop_min() {
     if (empty()) return false;
-    return erase(by_priority_.nth(0).first.second);
+    const K lowest = by_priority_.nth(0).first.second;  // a copy: erase() frees the node it lives in
+    return erase(lowest);
   }
   void clear() {
     by_key_ = {};
