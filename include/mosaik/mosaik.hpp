@@ -33,5 +33,6 @@
 #include "mosaik/groups/state_machine.hpp"
 #include "mosaik/groups/status.hpp"
 #include "mosaik/groups/storage.hpp"
+#include "mosaik/collections/collections.hpp"
 #include "mosaik/network/network.hpp"
 #include "mosaik/streams/streams.hpp"

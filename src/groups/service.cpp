@@ -161,7 +161,7 @@ asio::awaitable<void> GroupsService::serve_bond(transport::RawLink link) {
   auto find_group = [this](const GroupId& id) -> std::optional<LocalMembership> {
     auto worker = find(id);
     if (!worker) return std::nullopt;
-    return LocalMembership{worker->key(), worker->member()};
+    return LocalMembership{worker->key(), worker->member(), worker->observer()};
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout);
   auto bond = co_await accept_bond(std::move(link), network_, self_, find_group, timeout);

@@ -153,7 +153,7 @@ asio::awaitable<void> GroupWorker::dial(discovery::CatalogEntry peer) {
   if (!connection) {
     logger()->debug("group {}: cannot reach member {}: {}", this->id(), id, connection.error().message);
   } else {
-    BondTerms terms{settings_.network, this->id(), settings_.key, endpoint_.id(), member_};
+    BondTerms terms{settings_.network, this->id(), settings_.key, endpoint_.id(), member_, observer()};
     auto bond = co_await initiate_bond(*connection, std::move(terms), settings_.handshake_timeout);
     if (bond) {
       bonded(std::move(*bond), true);
@@ -190,6 +190,7 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
     old.bond->close(close_reason::AlreadyBonded);
   }
   const auto member = b.peer_member;
+  const bool peer_observer = b.peer_observer;
   std::weak_ptr<GroupWorker> weak = weak_from_this();
   BondEvents events{[weak, peer, member](wire::Bytes bytes) {
                       if (auto self = weak.lock()) self->on_raft(peer, member, bytes);
@@ -219,7 +220,7 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
   peers_by_member_[member] = peer;
   logger()->info("group {}: bonded with {}", id(), peer);
   core_->tick(env_->now());
-  core_->bond_up(member);
+  core_->bond_up(member, peer_observer);
   pump();
 }
 

@@ -84,6 +84,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   [[nodiscard]] std::shared_ptr<const GroupMetrics> metrics() const { return metrics_; }
   // From any thread: this membership writes nothing more to its log (a new one takes it over).
   void close_log() { log_->close(); }
+  // This member only learns (LeadershipPreference::learner()): peers keep it a learner.
+  [[nodiscard]] bool observer() const { return settings_.preference.only_learns(); }
 
   // ---- on the executor
   void start();

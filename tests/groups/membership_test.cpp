@@ -103,3 +103,48 @@ TEST(Membership, a_silent_voter_is_removed_only_while_the_rest_can_commit_the_re
 
 }  // namespace
 }  // namespace mosaik::groups::raft
+
+namespace mosaik::groups::raft {
+namespace {
+
+// The leader of {1, 2, 3} bonded with 4 (as an observer or not), everyone answering every
+// append and heartbeat for a second: the membership it ends with.
+Membership membership_after_a_caught_up_learner(bool observer) {
+  const auto voters = sorted({id(1), id(2), id(3)}, {});
+  auto leader = direct::restarted(id(1), HardState{Term(1), std::nullopt, 0, {}},
+                                  {membership_entry(Term(1), Index(1), voters)});
+  for (const auto& p : {id(2), id(3)}) leader->bond_up(p);
+  leader->bond_up(id(4), observer);
+  Time now = 1s;
+  auto out = direct::elect(*leader, now);
+  for (const Time end = now + 1s; now <= end; now += 10ms) {
+    for (const auto& m : out) {
+      if (m.message_type() == MessageType::Append) {
+        auto r = direct::msg(MessageType::AppendResponse, m.to, id(1), m.term);
+        r.index = Index(m.index.value + m.entries.size());
+        leader->step(r);
+      } else if (m.message_type() == MessageType::Heartbeat) {
+        auto r = direct::msg(MessageType::HeartbeatResponse, m.to, id(1), m.term);
+        r.request = m.request;
+        leader->step(r);
+      }
+    }
+    leader->tick(now);
+    out = leader->take_ready().messages;
+  }
+  return leader->membership();
+}
+
+// A collection's reader bonds as an observer (docs/decisions/0800): it is added as a learner
+// and replicated to, but however far it catches up it never becomes a voter, so it never
+// counts in a quorum. The same member bonded normally is promoted.
+TEST(Membership, an_observer_is_added_as_a_learner_and_never_promoted_to_voter) {
+  const auto observed = membership_after_a_caught_up_learner(true);
+  EXPECT_TRUE(observed.is_learner(id(4)));
+  EXPECT_FALSE(observed.is_voter(id(4)));
+  const auto normal = membership_after_a_caught_up_learner(false);
+  EXPECT_TRUE(normal.is_voter(id(4)));
+}
+
+}  // namespace
+}  // namespace mosaik::groups::raft

@@ -110,6 +110,24 @@ class PersistentMap {
     }
   }
 
+  // How many leading entries (in key order) have keys for which `pred` holds, where `pred`
+  // is true on a prefix of the keys and false after it: O(log n). Ranges use it, e.g.
+  // partition_point([&](const K& k) { return k < lo; }) is the position of the first key >= lo.
+  template <class Pred>
+  std::size_t partition_point(const Pred& pred) const {
+    std::size_t before = 0;
+    const Node* n = root_.get();
+    while (n != nullptr) {
+      if (pred(n->kv.first)) {
+        before += size_of(n->left) + 1;
+        n = n->right.get();
+      } else {
+        n = n->left.get();
+      }
+    }
+    return before;
+  }
+
   // A new map with key set to value (inserted or replaced).
   [[nodiscard]] PersistentMap insert(K key, V value) const {
     return PersistentMap(insert_at(root_, std::move(key), std::move(value)), less_);

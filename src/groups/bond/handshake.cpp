@@ -41,7 +41,8 @@ asio::awaitable<std::expected<Bonded, BondRefused>> initiate_bond(
   auto mine = exported_for_bond(connection, terms.group, BondRole::kInitiator);
   auto theirs = exported_for_bond(connection, terms.group, BondRole::kAcceptor);
   if (!mine || !theirs) co_return refuse(link, transport::close_reason::Cancelled, "TLS exporter failed");
-  const HandshakeStart start{terms.network, terms.group, terms.member, bond_proof(*mine, terms.key, terms.self, peer)};
+  const HandshakeStart start{terms.network, terms.group, terms.member, bond_proof(*mine, terms.key, terms.self, peer),
+                             terms.observer};
   auto sent = co_await link.send_frame(wire::encode(start));
   if (!sent) co_return std::unexpected(BondRefused{sent.error().reason, sent.error().remote, fmt::format("{}", sent.error())});
   auto frame = co_await next_frame(link, timeout);
@@ -50,7 +51,7 @@ asio::awaitable<std::expected<Bonded, BondRefused>> initiate_bond(
   if (!end) co_return refuse(link, close_reason::InvalidHandshake, "undecodable HandshakeEnd: " + end.error().message());
   if (!proofs_equal(end->proof, bond_proof(*theirs, terms.key, peer, terms.self)))
     co_return refuse(link, close_reason::InvalidProof, "the acceptor did not prove the group key");
-  co_return Bonded{std::move(link), terms.group, end->member};
+  co_return Bonded{std::move(link), terms.group, end->member, end->observer};
 }
 
 asio::awaitable<std::expected<Bonded, BondRefused>> accept_bond(transport::RawLink link, NetworkId network,
@@ -72,10 +73,10 @@ asio::awaitable<std::expected<Bonded, BondRefused>> accept_bond(transport::RawLi
   if (!mine || !theirs) co_return refuse(link, transport::close_reason::Cancelled, "TLS exporter failed");
   if (!proofs_equal(start->proof, bond_proof(*theirs, local->key, peer, self)))
     co_return refuse(link, close_reason::InvalidProof, "the initiator did not prove the group key");
-  const HandshakeEnd end{local->member, bond_proof(*mine, local->key, self, peer)};
+  const HandshakeEnd end{local->member, bond_proof(*mine, local->key, self, peer), local->observer};
   auto sent = co_await link.send_frame(wire::encode(end));
   if (!sent) co_return std::unexpected(BondRefused{sent.error().reason, sent.error().remote, fmt::format("{}", sent.error())});
-  co_return Bonded{std::move(link), start->group, start->member};
+  co_return Bonded{std::move(link), start->group, start->member, start->observer};
 }
 
 }  // namespace mosaik::groups::detail

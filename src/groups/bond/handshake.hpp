@@ -34,13 +34,15 @@ struct HandshakeStart {
   GroupId group;
   Digest member;
   Digest proof;
-  MOSAIK_WIRE_FIELDS(network, group, member, proof);
+  bool observer = false;  // the sender only learns: never promoted to voter (docs/decisions/0800)
+  MOSAIK_WIRE_FIELDS(network, group, member, proof, observer);
 };
 
 struct HandshakeEnd {
   Digest member;
   Digest proof;
-  MOSAIK_WIRE_FIELDS(member, proof);
+  bool observer = false;
+  MOSAIK_WIRE_FIELDS(member, proof, observer);
 };
 
 // Both handshake messages are a hundred bytes or so; a bond raises the limit afterwards.
@@ -59,6 +61,7 @@ struct BondTerms {
   GroupKey key;
   PeerId self;
   Digest member;
+  bool observer = false;  // this member only learns
 };
 
 // A handshake that succeeded: the stream the bond lives on and who is at its other end.
@@ -66,6 +69,7 @@ struct Bonded {
   transport::RawLink link;
   GroupId group;
   Digest peer_member;
+  bool peer_observer = false;  // the peer only learns: it must stay a learner
 };
 
 [[nodiscard]] asio::awaitable<std::expected<Bonded, BondRefused>> initiate_bond(
@@ -75,6 +79,7 @@ struct Bonded {
 struct LocalMembership {
   GroupKey key;
   Digest member;
+  bool observer = false;
 };
 using FindGroup = std::function<std::optional<LocalMembership>(const GroupId&)>;
 

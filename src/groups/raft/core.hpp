@@ -133,7 +133,8 @@ class Core {
   // A linearizable read: reports the index to read at once a quorum confirmed leadership.
   void read(std::uint64_t request);
   // Bond events from the shell: who is reachable now, who left for good.
-  void bond_up(const NodeId& peer);
+  // `observer`: the peer only learns (a collection's reader); it stays a learner.
+  void bond_up(const NodeId& peer, bool observer = false);
   void bond_down(const NodeId& peer);
   void peer_departed(const NodeId& peer);
   // The state machine holds a snapshot at `up_to` (<= applied): drop the log up to it.
@@ -203,6 +204,7 @@ class Core {
   };
   struct Bond {
     bool up = false;
+    bool observer = false;  // it said it only learns: never a founder, never promoted to voter
     bool departed = false;
     bool unresponsive = false;  // removed for silence; re-added only after the bond flaps
     Time down_since{};

@@ -156,7 +156,7 @@ void Core::become_candidate() {
 void Core::campaign_genesis() {
   std::vector<NodeId> founders{options_.id};
   for (const auto& [peer, bond] : bonds_)
-    if (bond.up) founders.push_back(peer);
+    if (bond.up && !bond.observer) founders.push_back(peer);  // observers never vote
   std::sort(founders.begin(), founders.end());
   if (options_.preference.never_campaigns() || founders.size() < options_.config.bootstrap_expect) {
     reset_election_deadline();

@@ -16,10 +16,11 @@ namespace {
 constexpr std::size_t kMinVotersAfterRemoval = 3;
 }  // namespace
 
-void Core::bond_up(const NodeId& peer) {
+void Core::bond_up(const NodeId& peer, bool observer) {
   if (peer == options_.id) return;
   auto& b = bonds_[peer];
   b.up = true;
+  b.observer = observer;
   b.departed = false;
   b.unresponsive = false;
 }
@@ -84,11 +85,13 @@ void Core::maybe_change_membership() {
   for (const auto& learner : current.learners)
     if (gone(learner)) return append_membership(without(learner));
   // 3. A caught-up learner becomes a voter before any silent voter is dropped, so a
-  //    replacement restores fault tolerance first.
+  //    replacement restores fault tolerance first. An observer (a collection's reader) stays a
+//    learner: it never counts in a quorum, so its crash never stalls the writers.
   for (const auto& learner : current.learners) {
     const auto* pr = progress_.find(learner);
     auto bond = bonds_.find(learner);
-    if (!pr || !pr->recent_active || pr->match < commit_ || bond == bonds_.end() || !bond->second.up)
+    if (!pr || !pr->recent_active || pr->match < commit_ || bond == bonds_.end() || !bond->second.up ||
+        bond->second.observer)
       continue;
     Membership next = current;
     std::erase(next.learners, learner);

@@ -1,0 +1,27 @@
+#pragma once
+// The mosaik side of bench/collections: Map<u64, string> on three loopback nodes.
+
+#include <cstdint>
+
+namespace bench {
+
+struct MosaikFigures {
+  double inserts_one_writer_s = 0;     // through one writer, replicated on three members
+  double inserts_three_writers_s = 0;  // through three writers of the same map
+  double get_p50_ns = 0;               // a reader's local get
+  double sync_s = 0;                   // a new reader, from joining to holding every entry
+  double bytes_per_entry = 0;          // bytes the new reader received during that sync, per entry
+  std::uint64_t sync_entries = 0;
+  std::uint64_t insert_retries = 0;    // inserts whose outcome was unknown (or offline) and were retried
+};
+
+struct MosaikSettings {
+  std::uint64_t inserts = 20'000;  // each insert is one Raft command: minutes beyond this
+  std::uint64_t in_flight = 64;  // pipelined inserts per writer
+  std::uint64_t gets = 200'000;
+  std::uint64_t sync_entries = 1'000'000;
+};
+
+MosaikFigures measure_mosaik(const MosaikSettings& s);
+
+}  // namespace bench

@@ -1,0 +1,199 @@
+#pragma once
+// The part every collection handle shares: joining its group with the machine, reading the
+// published state, mutations through the group with the value given back on failure,
+// version() and when(). Writers and readers of each kind derive from it.
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/this_coro.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <expected>
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <typeindex>
+#include <utility>
+
+#include <mosaik/collections/detail/machine.hpp>
+#include <mosaik/collections/detail/registry.hpp>
+#include <mosaik/collections/error.hpp>
+#include <mosaik/collections/options.hpp>
+#include <mosaik/collections/version.hpp>
+#include <mosaik/collections/when.hpp>
+#include <mosaik/groups/group.hpp>
+#include <mosaik/groups/groups.hpp>
+#include <mosaik/primitives/async/timeout.hpp>
+#include <mosaik/primitives/async/watch.hpp>
+
+namespace mosaik::collections {
+
+// What the constructors take: a Network (collections sit below the network in the build, so
+// they name it through what they use of it).
+template <class N>
+concept NetworkHandle = requires(const N& n) {
+  { n.groups() } -> std::convertible_to<const groups::Groups&>;
+  { n.local().id() } -> std::convertible_to<PeerId>;
+};
+
+namespace detail {
+
+// How long a mutation that committed waits for this member to apply it before returning
+// anyway (read-your-writes; the commit is certain, only the local view lags).
+inline constexpr std::chrono::seconds kApplyWaitLimit{5};
+
+template <class Machine>
+class Collection {
+ public:
+  using State = typename Machine::State;
+  using Command = typename Machine::Command;
+
+  // The version this member's state is at: every mutation up to it is visible to reads.
+  [[nodiscard]] Version version() const { return Version(group_.committed()); }
+  [[nodiscard]] When when() const { return When(group_.status_watch()); }
+  // The group underneath (its status, leader, bonds).
+  [[nodiscard]] const groups::Group<Machine>& group() const { return group_; }
+
+ protected:
+  template <NetworkHandle Net>
+  Collection(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer,
+             Machine machine = {})
+      : Collection(join(network, descriptor, options, writer, std::move(machine))) {}
+
+  // An O(1) copy of the state this member applied last.
+  [[nodiscard]] State state() const { return published_->get(); }
+
+  // Executes `command` (with whatever else waits on this handle: one proposal); on failure
+  // `back` turns the command handed back into the caller's value.
+  template <class T, class Back>
+  [[nodiscard]] asio::awaitable<std::expected<Version, Error<T>>> mutate(Command command, Back back) const {
+    return run<T>(group_, waiting_, std::move(command), std::move(back));
+  }
+
+ private:
+  using Joined = std::pair<groups::Group<Machine>, std::shared_ptr<Published<State>>>;
+  explicit Collection(Joined joined) : group_(std::move(joined.first)), published_(std::move(joined.second)) {}
+
+  template <class Net>
+  static Joined join(const Net& network, const StoreDescriptor& descriptor, const Options& options, bool writer,
+                     Machine machine) {
+    machine.machine_signature = machine_signature(descriptor);
+    machine.sync = options.sync;
+    machine.preference = writer ? groups::LeadershipPreference::normal() : groups::LeadershipPreference::learner();
+    auto candidate = machine.published;
+    std::optional<groups::Group<Machine>> group;
+    auto key = store_group_key(descriptor, options.sync, options.secret);
+    const groups::Groups& groups = network.groups();
+    auto state = join_registered(network.local().id(), std::type_index(typeid(Machine)), candidate, [&] {
+      group.emplace(groups.with_key(std::move(key))
+                        .with_state_machine(std::move(machine))
+                        .with_consensus_config(options.consensus)
+                        .join());
+      return group->id();
+    });
+    return {std::move(*group), std::static_pointer_cast<Published<State>>(state)};
+  }
+
+  // What became of one mutation in a coalesced batch.
+  struct Slot {
+    enum class Kind : std::uint8_t { kPending, kCommitted, kOffline, kTimeout, kTooLarge, kDown };
+    explicit Slot(Command c) : command(std::move(c)) {}
+    Command command;
+    Kind kind = Kind::kPending;
+    groups::Index index;
+    Watch<bool> done{false};
+  };
+  // Mutations waiting on one collection handle: the first caller that finds nobody flushing
+  // starts a task that sends everything waiting as one execute_many (one proposal;
+  // consecutive versions in arrival order), again until nothing waits. At most
+  // kMaxCoalesced commands per proposal.
+  struct Waiting {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<Slot>> slots;
+    bool flushing = false;
+  };
+  static constexpr std::size_t kMaxCoalesced = 256;
+
+  static asio::awaitable<void> flush(groups::Group<Machine> group, std::shared_ptr<Waiting> waiting) {
+    for (;;) {
+      std::vector<std::shared_ptr<Slot>> batch;
+      {
+        std::lock_guard lock(waiting->mutex);
+        if (waiting->slots.empty()) {
+          waiting->flushing = false;
+          co_return;
+        }
+        const auto n = std::min(waiting->slots.size(), kMaxCoalesced);
+        batch.assign(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
+        waiting->slots.erase(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      co_await send(group, batch);
+      for (auto& slot : batch) slot->done.set(true);
+    }
+  }
+
+  // Executes `batch` as one proposal; a batch too large for one is sent one by one.
+  static asio::awaitable<void> send(groups::Group<Machine> group, std::vector<std::shared_ptr<Slot>> batch) {
+    std::vector<Command> commands;
+    commands.reserve(batch.size());
+    for (const auto& slot : batch) commands.push_back(slot->command);  // kept: handed back on failure
+    auto done = co_await group.execute_many(std::move(commands));
+    if (done) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->kind = Slot::Kind::kCommitted;
+        batch[i]->index = groups::Index(done->first.value + i);
+      }
+      co_return;
+    }
+    const auto& e = done.error();
+    if (e.is_too_large() && batch.size() > 1) {
+      for (auto& slot : batch) co_await send(group, std::vector<std::shared_ptr<Slot>>(1, slot));
+      co_return;
+    }
+    typename Slot::Kind kind = Slot::Kind::kOffline;
+    if (e.is_terminated()) kind = Slot::Kind::kDown;
+    if (e.is_too_large()) kind = Slot::Kind::kTooLarge;
+    if (e.is_timeout()) kind = Slot::Kind::kTimeout;
+    for (auto& slot : batch) slot->kind = kind;
+  }
+
+  template <class T, class Back>
+  static asio::awaitable<std::expected<Version, Error<T>>> run(groups::Group<Machine> group,
+                                                               std::shared_ptr<Waiting> waiting, Command command,
+                                                               Back back) {
+    auto slot = std::make_shared<Slot>(std::move(command));
+    bool flusher = false;
+    {
+      std::lock_guard lock(waiting->mutex);
+      waiting->slots.push_back(slot);
+      flusher = !waiting->flushing;
+      waiting->flushing = true;
+    }
+    // A task of its own, so no caller waits for others' batches after its own one settled.
+    if (flusher) asio::co_spawn(co_await asio::this_coro::executor, flush(group, waiting), asio::detached);
+    auto settled = slot->done.subscribe();
+    (void)co_await settled.wait_until([](bool d) { return d; });
+    switch (slot->kind) {
+      case Slot::Kind::kCommitted: break;
+      case Slot::Kind::kDown: co_return std::unexpected(Error<T>::network_down());
+      case Slot::Kind::kTooLarge: co_return std::unexpected(Error<T>::too_large());
+      case Slot::Kind::kTimeout: co_return std::unexpected(Error<T>::timeout(back(std::move(slot->command))));
+      case Slot::Kind::kPending:
+      case Slot::Kind::kOffline: co_return std::unexpected(Error<T>::offline(back(std::move(slot->command))));
+    }
+    const Version v(slot->index);
+    // Read-your-writes: this member publishes its status after applying what committed.
+    auto applied = When(group.status_watch()).reaches(v);
+    (void)co_await with_timeout(std::move(applied), kApplyWaitLimit);
+    co_return v;
+  }
+
+  groups::Group<Machine> group_;
+  std::shared_ptr<Published<State>> published_;
+  std::shared_ptr<Waiting> waiting_ = std::make_shared<Waiting>();
+};
+
+}  // namespace detail
+}  // namespace mosaik::collections
