@@ -305,7 +305,15 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   link.set_max_frame_size(kMaxGossipFrame);
   for (;;) {
     auto frame = co_await link.recv_frame();
-    if (!frame) co_return;
+    if (!frame) {
+      // The transport refused what the peer sent (a frame over the limit, say): a refusal
+      // like ours above, so the connection stays the dialer's and it sees the reason.
+      const auto& e = frame.error();
+      if (e.kind == transport::LinkError::Kind::kClosed && !e.remote &&
+          e.reason.code() != transport::close_reason::Success.code())
+        inbound.refused = true;
+      co_return;
+    }
     frames_received_.fetch_add(1, std::memory_order_relaxed);
     logger()->trace("gossip: frame of {} bytes from {}", frame->size(), from);
     gossip::Actions actions;

@@ -86,7 +86,7 @@ void Core::maybe_change_membership() {
     if (gone(learner)) return append_membership(without(learner));
   // 3. A caught-up learner becomes a voter before any silent voter is dropped, so a
   //    replacement restores fault tolerance first. An observer (a collection's reader) stays a
-//    learner: it never counts in a quorum, so its crash never stalls the writers.
+  //    learner: it never counts in a quorum, so its crash never stalls the writers.
   for (const auto& learner : current.learners) {
     const auto* pr = progress_.find(learner);
     auto bond = bonds_.find(learner);
