@@ -15,28 +15,13 @@
 #include "kv_machine.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
 #include "support/co_assert.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mosaik::test {
 namespace {
 
 namespace fs = std::filesystem;
 const NetworkId kNet = "groups-durable-net-test";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mosaik-datadir-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 asio::awaitable<std::expected<Network, network::Error>> build_node(const fs::path& data_dir,
                                                                    std::optional<EndpointAddr> bootstrap = std::nullopt,

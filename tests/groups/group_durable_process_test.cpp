@@ -21,28 +21,13 @@
 #include "node_process_child.hpp"
 #include "support/child_process.hpp"
 #include "support/co_assert.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mosaik::test {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr int kPutsPerRound = 20;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mosaik-durable-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 struct DurableMember {
   std::unique_ptr<ChildProcess> process;

@@ -13,6 +13,7 @@
 
 #include "groups/storage/crc32c.hpp"
 #include "groups/storage/lmdb_log_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mosaik::groups::storage {
 namespace {
@@ -22,23 +23,7 @@ using raft::Entry;
 using raft::HardState;
 using raft::SnapshotPoint;
 
-// A directory of its own for each test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mosaik-lmdb-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
+using test::TempDir;
 LmdbOptions options_in(const fs::path& dir, bool skip_fsync = false) {
   LmdbOptions o;
   o.directory = dir;
