@@ -99,7 +99,7 @@ std::expected<std::shared_ptr<QuicConnection>, std::string> QuicConnection::crea
   ngtcp2_path p{as_addr(c->local_), as_addr(c->remote_), nullptr};
   ngtcp2_conn* raw = nullptr;
   if (int rv = ngtcp2_conn_client_new(&raw, &dcid, &scid, &p, NGTCP2_PROTO_VER_V1, &callbacks(),
-                                      &settings, &tp, nullptr, c.get());
+                                      &settings, &tp, c->ngtcp2_arena_.mem(), c.get());
       rv != 0) {
     return std::unexpected(std::string("ngtcp2_conn_client_new: ") + ngtcp2_strerror(rv));
   }
@@ -135,7 +135,7 @@ std::expected<std::shared_ptr<QuicConnection>, std::string> QuicConnection::crea
   ngtcp2_conn* raw = nullptr;
   if (int rv = ngtcp2_conn_server_new(&raw, &params.initial.scid, &scid, &p,
                                       params.initial.version, &callbacks(), &settings, &tp,
-                                      nullptr, c.get());
+                                      c->ngtcp2_arena_.mem(), c.get());
       rv != 0) {
     return std::unexpected(std::string("ngtcp2_conn_server_new: ") + ngtcp2_strerror(rv));
   }

@@ -24,6 +24,7 @@
 #include "mosaik/transport/errors.hpp"
 #include "mosaik/transport/packet_path.hpp"
 #include "network_proof.hpp"
+#include "ngtcp2_arena.hpp"
 #include "ngtcp2_handles.hpp"
 #include "signal.hpp"
 #include "stream_state.hpp"
@@ -191,6 +192,7 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   UdpEndpoint local_;
 
   ngtcp2_crypto_conn_ref conn_ref_{};
+  Ngtcp2Arena ngtcp2_arena_;  // declared before conn_: outlives it, frees what it lost
   Ngtcp2Conn conn_;
   GnutlsSession session_;
 

@@ -136,6 +136,7 @@ asio::awaitable<void> cut_and_heal(bool cut_the_leader) {
   for (std::uint64_t v = 1; v <= 5; ++v) {
     const KvPut put{0, v};
     auto index = co_await timeout_s(10, members[v % 3].execute(put));
+    if (!index) ADD_FAILURE() << "put " << v << " failed before the cut, error variant " << index.error().variant().index();
     CO_ASSERT_TRUE(index.has_value());
   }
 
