@@ -48,9 +48,7 @@ DialFailure dial_failure(ConnectError::Kind kind) {
 // already on such a connection keep it; a new dial does not reuse it. A dial that names no
 // address has nothing fresher to go by.
 bool still_advertised(const EndpointAddr& peer, const UdpEndpoint& dialed_to) {
-  return peer.direct_addresses.empty() ||
-         std::find(peer.direct_addresses.begin(), peer.direct_addresses.end(), dialed_to) !=
-             peer.direct_addresses.end();
+  return peer.direct_addresses.empty() || peer.direct_addresses.contains(dialed_to);
 }
 
 }  // namespace
