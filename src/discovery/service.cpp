@@ -450,10 +450,11 @@ std::vector<EndpointAddr> DiscoveryService::catalog_peers_outside_locked(
 }
 
 asio::awaitable<void> DiscoveryService::refresh_loop() {
-  for (std::uint64_t round = 1;; ++round) {
+  for (std::uint64_t refreshes = 1;; ++refreshes) {
     co_await sleep_for(jittered_interval());
     std::optional<EndpointAddr> partner;
-    // Anti-entropy only with gossip neighbours, so connections stay bounded by the views.
+    // Anti-entropy with gossip neighbours, so connections stay bounded by the views; now and
+    // then with another peer (below), one exchange at a time.
     std::vector<EndpointAddr> known = announce_ ? announce_->active_peers() : std::vector<EndpointAddr>{};
     std::optional<SignedPeerEntry> refreshed;
     bool alone = false;
@@ -463,7 +464,7 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
       alone = known.empty();
       if (alone) {
         known = config_.bootstrap_peers;  // still alone: retry bootstrap
-      } else if (round % kOutsideSyncEvery == 0) {
+      } else if (refreshes % kOutsideSyncEvery == 0) {
         // Now and then a peer outside our neighbours. Without it an overlay split in two
         // (nodes that joined through a neighbour which then crashed, holding no other
         // candidate: seen when members restart one after another) never hears the other part
