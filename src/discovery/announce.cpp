@@ -112,9 +112,11 @@ void AnnounceProtocol::run(gossip::Actions actions) {
         std::lock_guard lock(mutex_);
         if (!peers_.contains(connect->peer.id)) evict_idle_locked(kMaxPeerLinks - 1);
         auto& p = peers_[connect->peer.id];
+        const bool moved = !p.addr.direct_addresses.empty() && p.addr.direct_addresses != connect->peer.direct_addresses;
         p.addr = connect->peer;
         p.keep = true;
         p.dropped = false;
+        if (moved) drop_link_to_old_addresses_locked(connect->peer.id, p);
       }
       neighbor_up_(connect->peer);
     } else if (auto* close = std::get_if<gossip::Close>(&action)) {

@@ -117,6 +117,10 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // Closes our link to `peer`, once what was sent on it is delivered; the connection too
   // unless the peer still has a link to us on it.
   void close_link_locked(const PeerId& peer, const PeerLink& link);
+  // A neighbour now at other addresses (restarted with the same key, or moved): our link
+  // to it goes, with its connection, when that connection is to an address it no longer
+  // advertises; the next frame opens one on the connection it dialed to us, or dials.
+  void drop_link_to_old_addresses_locked(const PeerId& peer, PeerLink& p);
   // After the peer's link to us on `connection` ended: closes the connection when no link
   // of either side is left on it.
   void release_connection_locked(const PeerId& peer, const transport::Connection& connection);

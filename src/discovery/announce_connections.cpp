@@ -83,6 +83,20 @@ void AnnounceProtocol::close_link_locked(const PeerId& peer, const PeerLink& p) 
   }
 }
 
+void AnnounceProtocol::drop_link_to_old_addresses_locked(const PeerId& peer, PeerLink& p) {
+  if (!p.link) return;
+  const auto connection = p.link->connection();
+  if (p.addr.direct_addresses.contains(connection.remote_address())) return;
+  // Closed, not released after delivery: what we queued on it would wait for the idle
+  // timeout of a dead process. Success, so that a live peer (one that dialed us from an
+  // address it does not advertise) opens its links again rather than taking us for gone.
+  transport::Connection(connection).close(transport::close_reason::Success);
+  if (auto it = connections_.find(peer); it != connections_.end() && it->second.impl() == connection.impl()) {
+    connections_.erase(it);
+  }
+  p.link.reset();
+}
+
 void AnnounceProtocol::release_connection_locked(const PeerId& peer,
                                                  const transport::Connection& connection) {
   if (inbound_links_.contains(connection.impl().get())) return;
@@ -103,8 +117,12 @@ void AnnounceProtocol::share_connection_locked(const transport::Connection& conn
   if (added || it->second.impl() == connection.impl()) return;
   // Both sides dialed at once (a Join crossing a Neighbor request): each would send on its
   // own connection and both would stay. Both sides keep the one the smaller id dialed.
+  // Unless the two go to different addresses: then the peer restarted with the same key on
+  // a new port (or moved), the one we held goes to its old process, which looks alive until
+  // the idle timeout, and the new one wins.
   const bool smaller_dialed = dialed_by_us == (endpoint_.id() < peer);
-  if (!smaller_dialed) return;
+  const bool moved = it->second.remote_address() != connection.remote_address();
+  if (!smaller_dialed && !moved) return;
   const transport::Connection other = it->second;
   it->second = connection;
   if (auto p = peers_.find(peer); p != peers_.end() && p->second.link &&

@@ -438,11 +438,23 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_pt
   merge_incoming(more->entries);
 }
 
+std::vector<EndpointAddr> DiscoveryService::catalog_peers_outside_locked(
+    const std::vector<EndpointAddr>& neighbours) const {
+  std::vector<EndpointAddr> outside;
+  for (const auto& [id, entry] : state_.catalog()) {
+    if (!entry.is_signed() || id == key_.public_key()) continue;
+    if (std::any_of(neighbours.begin(), neighbours.end(), [&](const EndpointAddr& n) { return n.id == id; })) continue;
+    outside.push_back(entry.addr());
+  }
+  return outside;
+}
+
 asio::awaitable<void> DiscoveryService::refresh_loop() {
-  for (;;) {
+  for (std::uint64_t refreshes = 1;; ++refreshes) {
     co_await sleep_for(jittered_interval());
     std::optional<EndpointAddr> partner;
-    // Anti-entropy only with gossip neighbours, so connections stay bounded by the views.
+    // Anti-entropy with gossip neighbours, so connections stay bounded by the views; now and
+    // then with another peer (below), one exchange at a time.
     std::vector<EndpointAddr> known = announce_ ? announce_->active_peers() : std::vector<EndpointAddr>{};
     std::optional<SignedPeerEntry> refreshed;
     bool alone = false;
@@ -450,7 +462,15 @@ asio::awaitable<void> DiscoveryService::refresh_loop() {
       std::lock_guard lock(mutex_);
       refreshed = resign_locked();
       alone = known.empty();
-      if (alone) known = config_.bootstrap_peers;  // still alone: retry bootstrap
+      if (alone) {
+        known = config_.bootstrap_peers;  // still alone: retry bootstrap
+      } else if (refreshes % kOutsideSyncEvery == 0) {
+        // Now and then a peer outside our neighbours. Without it an overlay split in two
+        // (nodes that joined through a neighbour which then crashed, holding no other
+        // candidate: seen when members restart one after another) never hears the other part
+        // again, and each part purges the other. The exchange makes the partner a candidate.
+        if (auto outside = catalog_peers_outside_locked(known); !outside.empty()) known = std::move(outside);
+      }
       if (!known.empty()) {
         partner = known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng_)];
       }

@@ -78,6 +78,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   static constexpr std::size_t kQuietAttempts = 8;
   // Anti-entropy exchanges soon after start: after this, doubling, below the announce interval.
   static constexpr std::chrono::milliseconds kFirstSettleSync{2000};
+  // Every this many refreshes the anti-entropy partner is any peer of the catalog, not a
+  // gossip neighbour (refresh_loop): a one-off connection, one at a time.
+  static constexpr std::uint64_t kOutsideSyncEvery = 4;
 
   // `network_secret`, when the network has one, keys the DHT bootstrap record.
   DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config,
@@ -160,6 +163,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<void> serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving);
   void start_dht();
   asio::awaitable<void> refresh_loop();
+  // The signed entries of the catalog but ours and `neighbours`'. Under mutex_.
+  std::vector<EndpointAddr> catalog_peers_outside_locked(const std::vector<EndpointAddr>& neighbours) const;
   asio::awaitable<void> purge_loop();
 
   // Our entry and the signed entries `peer_has` (a peer's summary) lacks; everything

@@ -32,6 +32,7 @@ Connection::Connection(std::shared_ptr<detail::QuicConnection> impl, std::shared
 
 PeerId Connection::peer_id() const { return PeerId::from_bytes(impl_->peer_key()); }
 const std::string& Connection::alpn() const { return impl_->alpn(); }
+const SocketAddr& Connection::remote_address() const { return impl_->remote(); }
 std::chrono::nanoseconds Connection::rtt() const { return impl_->smoothed_rtt(); }
 bool Connection::is_open() const {
   return impl_->state() == detail::QuicConnection::State::kOpen;

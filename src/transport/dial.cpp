@@ -42,6 +42,15 @@ DialFailure dial_failure(ConnectError::Kind kind) {
   return DialFailure::kHandshakeFailed;
 }
 
+// Whether `peer` still names the address a connection was dialed to. A peer that restarted
+// with the same key (a node with a data dir) listens on a new port: the connection to its
+// previous process looks open until the idle timeout, but nothing answers on it. Links
+// already on such a connection keep it; a new dial does not reuse it. A dial that names no
+// address has nothing fresher to go by.
+bool still_advertised(const EndpointAddr& peer, const UdpEndpoint& dialed_to) {
+  return peer.direct_addresses.empty() || peer.direct_addresses.contains(dialed_to);
+}
+
 }  // namespace
 
 // The attempts of one dial, shared by the coroutines that wait on each.
@@ -97,13 +106,14 @@ asio::awaitable<std::expected<Connection, ConnectError>> EndpointCore::connect(E
   auto self = shared_from_this();
   const auto key = std::make_pair(peer.id.as_bytes(), alpn);
   // A connection to the peer for this ALPN, open or being dialed, is shared (unless it is
-  // closing once its data is delivered: a link opened on it would fail). When the one
-  // waited on loses its race, the table names the winner by the time this wakes.
+  // closing once its data is delivered: a link opened on it would fail, or it goes to an
+  // address the peer no longer advertises). When the one waited on loses its race, the
+  // table names the winner by the time this wakes.
   for (int reuse = 0; reuse < 3; ++reuse) {
     auto it = dialed_.find(key);
     if (it == dialed_.end()) break;
     auto existing = it->second.lock();
-    if (!existing || !existing->reusable()) {
+    if (!existing || !existing->reusable() || !still_advertised(peer, existing->remote())) {
       dialed_.erase(it);
       break;
     }

@@ -82,6 +82,28 @@ TEST_F(HyParViewTest, the_contact_accepts_a_join_and_forwards_it_to_its_other_ac
   }
 }
 
+// A neighbour that restarted with the same key on a new port joins again: the view takes its
+// new address and connects again (the shell drops its link to the old process), and a
+// repeated join from the same address changes nothing.
+TEST_F(HyParViewTest, a_neighbour_joining_again_from_a_new_address_replaces_its_address_and_connects_again) {
+  befriend({1, 2});
+  EndpointAddr restarted = peer_addr(1);
+  restarted.direct_addresses = {SocketAddr(asio::ip::make_address("127.0.0.1"), 30'001)};
+  view.handle(restarted.id, Join{restarted}, kT0);
+  auto actions = view.take_actions();
+  EXPECT_EQ(view.active_view().at(restarted.id), restarted);
+  const auto connects = of_type<Connect>(actions);
+  ASSERT_EQ(connects.size(), 1u);
+  EXPECT_EQ(connects[0].peer, restarted);
+  const auto neighbor = sent<Neighbor>(actions);
+  ASSERT_EQ(neighbor.size(), 1u);
+  EXPECT_EQ(neighbor[0].first, restarted.id);
+
+  view.handle(restarted.id, Neighbor{restarted, true}, kT0);
+  EXPECT_TRUE(of_type<Connect>(view.take_actions()).empty());
+  EXPECT_EQ(view.active_view().size(), 2u);
+}
+
 TEST_F(HyParViewTest, forward_join_at_ttl_zero_adds_the_new_node_and_asks_it_with_high_priority) {
   befriend({1, 2});
   view.handle(peer_addr(1).id, ForwardJoin{peer_addr(7), 0}, kT0);

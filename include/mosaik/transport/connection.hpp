@@ -19,6 +19,7 @@
 #include "mosaik/primitives/frame.hpp"
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/transport/close_reason.hpp"
+#include "mosaik/transport/endpoint_addr.hpp"
 #include "mosaik/transport/errors.hpp"
 #include "mosaik/transport/raw_link.hpp"
 
@@ -35,6 +36,9 @@ class Connection {
   // Fixed after the handshake: safe from any thread.
   PeerId peer_id() const;
   const std::string& alpn() const;
+  // The peer's address as this connection sees it: the address dialed, or the source of an
+  // accepted handshake (connections do not migrate, decision 0214).
+  const SocketAddr& remote_address() const;
 
   // The rest runs on (or hops to) the endpoint's executor.
   std::chrono::nanoseconds rtt() const;  // smoothed RTT estimate; call on the executor

@@ -19,7 +19,8 @@ struct Send {
   Message message;
 };
 
-// `peer` entered the active view: keep a connection to it open.
+// `peer` entered the active view, or a neighbour now speaks from other addresses (it
+// restarted with the same key on a new port): keep a connection to it open, at these.
 struct Connect {
   EndpointAddr peer;
 };

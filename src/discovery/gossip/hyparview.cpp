@@ -256,7 +256,17 @@ void HyParView::start_shuffle(Instant now) {
 }
 
 void HyParView::add_active(const EndpointAddr& peer) {
-  if (peer.id == self_.id || active_.contains(peer.id)) return;
+  if (peer.id == self_.id) return;
+  if (const auto it = active_.find(peer.id); it != active_.end()) {
+    // A neighbour that speaks to us from new addresses restarted (same key, new port) or
+    // moved: what we hold names its old process. Connect again, so the shell drops the
+    // link to the old addresses. Callers pass addresses the peer itself just sent.
+    if (it->second.direct_addresses != peer.direct_addresses) {
+      it->second = peer;
+      actions_.emplace_back(Connect{peer});
+    }
+    return;
+  }
   passive_.erase(peer.id);
   pending_neighbors_.erase(peer.id);
   if (active_.size() >= config_.active_view_size) drop_random_active();
