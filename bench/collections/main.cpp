@@ -8,6 +8,7 @@
 // until it holds them all; bytes_per_entry: what it received for that, per entry. Beside
 // them redis-server (SET pipelined 1000 deep, GET p50 over a local TCP connection), and
 // insert_ratio = map_inserts_s / redis_set_s, get_ratio = get_p50_ns / redis_get_p50_ns.
+// MOSAIK_LOG sets the log levels (info by default).
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "mosaik/primitives/log.hpp"
 #include "mosaik_side.hpp"
 #include "redis_side.hpp"
 
@@ -32,6 +34,7 @@ std::string ratio(std::optional<double> v) { return v ? fmt::format("{:.4f}", *v
 }  // namespace
 
 int main() {
+  mosaik::log::init_from_env();  // MOSAIK_LOG, e.g. groups=info to see state syncs
   bench::MosaikSettings s;
   s.inserts = env_or("BENCH_INSERTS", s.inserts);
   s.gets = env_or("BENCH_GETS", s.gets);

@@ -133,9 +133,10 @@ asio::awaitable<void> GroupWorker::state_sync(raft::StateSyncRequest want) {
 void GroupWorker::install(FetchedSnapshot snapshot) {
   core_->tick(env_->now());
   if (snapshot.point.cursor.index > core_->commit_index()) {
-    // Others fetch from us too: hold it as if we had taken it.
-    held_->hold(snapshot.point, snapshot.items, env_->now());
     snapshot_hooks_.install(std::move(snapshot.items));
+    // Others fetch from us too: hold what we installed as if we had taken it (a capture of
+    // the installed state, not a copy of the items, for machines that capture).
+    held_->hold(snapshot.point, snapshot_hooks_.take(), env_->now());
     applied_ = snapshot.point.cursor;
   }
   core_->state_synced(snapshot.point);

@@ -32,13 +32,27 @@ void run(M& m, const typename M::Command& c) {
   m.apply(std::move(*decoded), Ctx{});
 }
 
-// A fresh machine given `m`'s snapshot ends equal to it, and so does what it publishes.
+// A fresh machine given `m`'s snapshot ends equal to it, and so does what it publishes; the
+// snapshot the core takes (capture_snapshot, encoded later) has the same items.
 template <class M>
 void expect_snapshot_round_trip(const M& m) {
   M other;
   other.install_snapshot(m.snapshot());
   EXPECT_TRUE(other.state == m.state);
   EXPECT_TRUE(other.published->get() == m.state);
+  EXPECT_EQ(*m.capture_snapshot().items(), m.snapshot());
+}
+
+// The core captures at a snapshot point and encodes when a member fetches, after the machine
+// applied more (0801): the items must be of the state at the capture.
+template <class M>
+void expect_capture_unchanged_by(M& m, const std::vector<typename M::Command>& later) {
+  const auto capture = m.capture_snapshot();
+  EXPECT_FALSE(capture.encoded()) << "capture_snapshot() encoded the state at once";
+  const auto at_capture = m.snapshot();
+  for (const auto& c : later) run(m, c);
+  EXPECT_NE(m.snapshot(), at_capture) << "the later commands should change the state";
+  EXPECT_EQ(*capture.items(), at_capture);
 }
 
 TEST(CollectionsMachines, once_keeps_the_first_write_and_ignores_later_ones) {
@@ -194,6 +208,46 @@ TEST(CollectionsMachines, a_bounded_priority_queue_evicts_the_lowest_priorities)
   run(m, batch);
   EXPECT_EQ(m.state.size(), 3u);
   EXPECT_EQ(std::get<0>(*m.state.min()), 8);
+}
+
+TEST(CollectionsMachines, a_snapshot_captured_before_later_writes_encodes_the_state_it_captured) {
+  using MC = MapCommand<std::string, int>;
+  MapMachine<std::string, int> map;
+  MC fill;
+  for (int i = 0; i < 100; ++i) fill.entries.emplace_back("k" + std::to_string(i), i);
+  run(map, fill);
+  MC overwrite;
+  overwrite.entries.emplace_back("k1", -1);
+  MC remove;
+  remove.op = MC::kRemove;
+  remove.key = "k2";
+  MC clear;
+  clear.op = MC::kClear;
+  expect_capture_unchanged_by(map, {overwrite, remove});
+  expect_capture_unchanged_by(map, {clear});
+
+  using VC = VecCommand<int>;
+  VecMachine<int> vec;
+  run(vec, VC{VC::kPushBack, {1, 2, 3, 4}, 0, 0});
+  expect_capture_unchanged_by(vec, {VC{VC::kSwap, {}, 0, 3}, VC{VC::kPopFront, {}, 0, 0}, VC{VC::kPushBack, {5}, 0, 0}});
+
+  using SC = SetCommand<std::string>;
+  SetMachine<std::string> set;
+  run(set, SC{SC::kInsert, {"a", "b"}});
+  expect_capture_unchanged_by(set, {SC{SC::kRemove, {"a"}}, SC{SC::kInsert, {"c"}}});
+
+  Depq depq;
+  run(depq, insert(5, "a", "x"));
+  DC up;
+  up.op = DC::kUpdatePriority;
+  up.key = "a";
+  up.priority = 9;
+  expect_capture_unchanged_by(depq, {up, insert(1, "b", "y")});
+
+  using RC = RegisterCommand<std::string>;
+  RegisterMachine<std::string> reg;
+  run(reg, RC{RC::kWrite, "first", std::nullopt});
+  expect_capture_unchanged_by(reg, {RC{RC::kWrite, "second", std::nullopt}});
 }
 
 TEST(CollectionsMachines, unknown_operations_change_nothing) {

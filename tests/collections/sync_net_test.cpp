@@ -2,9 +2,11 @@
 // a map of 100 000 entries while writes go on ends identical to the writer; a reader whose
 // node restarts before it installed the snapshot catches up after the restart; a node that
 // does not hold the store secret never receives an item, while one that holds it does; a
-// reader cut off never stalls a lone writer (readers are learners, never voters).
+// reader cut off never stalls a lone writer (readers are learners, never voters); snapshot
+// points encode nothing until a reader fetches the snapshot (decision 0801).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,52 @@ collections::Options big_options() {
   auto o = test::collection_options(1, 20);
   o.sync.fetch_batch_size = 2000;
   return o;
+}
+
+// A value that counts its encodings, whoever makes them: a writer's command, a snapshot.
+struct Counted {
+  std::uint64_t n = 0;
+  static constexpr std::string_view mosaik_type_name = "test.collections.Counted.v1";
+  static inline std::atomic<std::uint64_t> packs{0};
+  friend bool operator==(const Counted&, const Counted&) = default;
+  template <class Packer>
+  void msgpack_pack(Packer& pk) const {
+    ++packs;
+    pk.pack(n);
+  }
+  void msgpack_unpack(const msgpack::object& o) { n = o.as<std::uint64_t>(); }
+};
+
+TEST(CollectionsSyncNet, snapshot_points_encode_nothing_until_a_reader_fetches_the_snapshot) {
+  block_on([]() -> asio::awaitable<void> {
+    using Counts = Map<std::uint64_t, Counted>;
+    auto nodes = co_await test::make_converged_nodes(kNet, 2, [] { return test::fast_discovery(); });
+    const auto options = test::collection_options(1, 10);
+    auto writer = Counts::writer_with_options(nodes[0], StoreId("counted"), options);
+    co_await test::timeout_s(10, writer.when().online());
+    constexpr std::uint64_t kInserts = 300;
+    Counted::packs = 0;
+    Version last;
+    for (std::uint64_t k = 0; k < kInserts; ++k) {
+      auto v = co_await writer.insert(k, Counted{k});
+      CO_ASSERT_TRUE(v.has_value());
+      last = *v;
+    }
+    // Each insert's command encodes its value once. About 30 snapshot points passed: had
+    // each encoded the map (as before 0801), that would be 10 + 20 + ... + 300 = 4 650 more.
+    const auto after_inserts = Counted::packs.load();
+    CO_ASSERT_TRUE(after_inserts >= kInserts);
+    CO_ASSERT_TRUE(after_inserts < 2 * kInserts);
+
+    // A reader joins past the compacted log: the writer encodes the snapshot it serves, once.
+    auto reader = Counts::reader_with_options(nodes[1], StoreId("counted"), options);
+    co_await test::reaches(reader, last);
+    CO_ASSERT_TRUE(reader.len() == kInserts);
+    CO_ASSERT_TRUE(reader.get(kInserts - 1) == Counted{kInserts - 1});
+    const auto served = Counted::packs.load() - after_inserts;
+    CO_ASSERT_TRUE(served >= kInserts - 10);  // the snapshot: all but the log's tail
+    CO_ASSERT_TRUE(served < 2 * kInserts);
+  }());
 }
 
 TEST(CollectionsSyncNet, a_reader_joining_a_map_of_100000_entries_while_writes_go_on_ends_identical) {

@@ -66,10 +66,10 @@ TEST(SyncMessages, a_fetch_of_no_items_or_beyond_the_bound_an_unknown_kind_and_a
 TEST(HeldSnapshots, the_newest_is_offered_a_superseded_one_is_served_until_unused_for_the_ttl) {
   HeldSnapshots held(10s);
   const raft::Time t0 = 100s;
-  held.hold(point_at(50), items(5), t0);
+  held.hold(point_at(50), SnapshotCapture(items(5)), t0);
   EXPECT_EQ(held.newest_from(Index(60), t0), nullptr);
   ASSERT_NE(held.newest_from(Index(50), t0), nullptr);
-  held.hold(point_at(100), items(7), t0 + 1s);
+  held.hold(point_at(100), SnapshotCapture(items(7)), t0 + 1s);
   EXPECT_EQ(held.newest_from(Index(1), t0 + 1s)->point.cursor.index, Index(100));
   // A fetch keeps the superseded one alive ...
   EXPECT_TRUE(held.batch(Index(50), 0, 2, t0 + 9s).has_value());
@@ -82,7 +82,7 @@ TEST(HeldSnapshots, the_newest_is_offered_a_superseded_one_is_served_until_unuse
 
 TEST(HeldSnapshots, a_superseded_snapshot_nobody_fetched_is_dropped_at_once) {
   HeldSnapshots held(10s);
-  for (std::uint64_t i = 1; i <= 20; ++i) held.hold(point_at(i * 50), items(3), std::chrono::seconds(i));
+  for (std::uint64_t i = 1; i <= 20; ++i) held.hold(point_at(i * 50), SnapshotCapture(items(3)), std::chrono::seconds(i));
   EXPECT_EQ(held.size(), 1u) << "a busy group would keep every snapshot of the last ttl";
   EXPECT_FALSE(held.batch(Index(950), 0, 1, 20s).has_value());
   EXPECT_TRUE(held.batch(Index(1000), 0, 1, 20s).has_value());
@@ -90,18 +90,38 @@ TEST(HeldSnapshots, a_superseded_snapshot_nobody_fetched_is_dropped_at_once) {
 
 TEST(HeldSnapshots, a_batch_stops_at_the_count_the_end_and_the_byte_bound_but_always_carries_one_item) {
   HeldSnapshots held(10s);
-  held.hold(point_at(10), items(10), 0s);
+  held.hold(point_at(10), SnapshotCapture(items(10)), 0s);
   EXPECT_EQ(held.batch(Index(10), 0, 4, 0s)->size(), 4u);
   EXPECT_EQ(held.batch(Index(10), 8, 4, 0s)->size(), 2u);
   EXPECT_TRUE(held.batch(Index(10), 10, 4, 0s)->empty());
   EXPECT_FALSE(held.batch(Index(20), 0, 4, 0s).has_value());
   HeldSnapshots big(10s);
-  big.hold(point_at(10), items(5, 3 << 20), 0s);  // 3 MiB values: two fit a batch
+  big.hold(point_at(10), SnapshotCapture(items(5, 3 << 20)), 0s);  // 3 MiB values: two fit a batch
   const auto b = big.batch(Index(10), 0, 5, 0s);
   EXPECT_EQ(b->size(), 2u);
   HeldSnapshots huge(10s);
-  huge.hold(point_at(10), items(2, kMaxBatchBytes + 1), 0s);
+  huge.hold(point_at(10), SnapshotCapture(items(2, kMaxBatchBytes + 1)), 0s);
   EXPECT_EQ(huge.batch(Index(10), 0, 2, 0s)->size(), 1u);
+}
+
+TEST(HeldSnapshots, a_capture_is_encoded_only_when_a_member_asks_for_it_and_then_once) {
+  HeldSnapshots held(10s);
+  auto calls = std::make_shared<int>(0);
+  auto capture = [calls](std::size_t n) {
+    return SnapshotCapture(SnapshotCapture::Encoder([calls, n] {
+      ++*calls;
+      return items(n);
+    }));
+  };
+  for (std::uint64_t i = 1; i <= 20; ++i) held.hold(point_at(i * 50), capture(i), std::chrono::seconds(i));
+  EXPECT_EQ(*calls, 0) << "a snapshot point encoded a snapshot nobody asked for";
+  const auto* newest = held.newest_from(Index(1), 20s);
+  ASSERT_NE(newest, nullptr);
+  EXPECT_EQ(newest->items->size(), 20u);
+  for (std::uint64_t offset = 0; offset < 20; offset += 3) EXPECT_TRUE(held.batch(Index(1000), offset, 3, 20s));
+  EXPECT_EQ(held.batch(Index(1000), 0, 20, 20s).value(), items(20));
+  EXPECT_EQ(*calls, 1);
+  EXPECT_EQ(held.encodes(), 1u);
 }
 
 // Members behind fake bonds: each serves from its HeldSnapshots, or misbehaves as told.
@@ -118,7 +138,7 @@ struct FakeMembers {
     const PeerId p = SecretKey::generate().public_key();
     behaviour[p] = b;
     auto [it, _] = held.emplace(p, HeldSnapshots(10s));
-    if (snapshot) it->second.hold(point_at(snapshot->first), items(snapshot->second), now);
+    if (snapshot) it->second.hold(point_at(snapshot->first), SnapshotCapture(items(snapshot->second)), now);
     return p;
   }
 

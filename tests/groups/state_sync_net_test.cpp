@@ -7,6 +7,7 @@
 #include <map>
 
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/persistent_map.hpp"
 #include "node_fixture.hpp"
 #include "support/co_assert.hpp"
 #include "test_consensus.hpp"
@@ -64,6 +65,38 @@ struct Kv {
   }
 };
 static_assert(groups::SnapshotStateMachine<Kv>);
+
+// Kv on a persistent map that gives the core a capture instead of items (0801), and counts
+// how often a capture was encoded, across every member that shares `encodes`.
+struct CapturingKv {
+  using Command = Put;
+  using Query = groups::Unit;
+  using QueryResult = std::map<std::uint32_t, std::uint64_t>;
+  PersistentMap<std::uint32_t, std::uint64_t> map;
+  std::shared_ptr<std::atomic<std::uint64_t>> encodes = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<std::atomic<std::uint64_t>> installs = std::make_shared<std::atomic<std::uint64_t>>(0);
+
+  [[nodiscard]] UniqueId signature() const { return unique_id("test.capturing-kv.v1"); }
+  void apply(Put p, const groups::ApplyContext&) { map.set(p.key, p.value); }
+  [[nodiscard]] QueryResult query(const groups::Unit&) const { return QueryResult(map.begin(), map.end()); }
+  [[nodiscard]] groups::SnapshotSync state_sync() const { return Kv{}.state_sync(); }
+  [[nodiscard]] groups::SnapshotCapture capture_snapshot() const {
+    return groups::SnapshotCapture(groups::SnapshotCapture::Encoder([captured = map, encodes = encodes] {
+      ++*encodes;
+      std::vector<groups::SnapshotItem> items;
+      for (const auto& [k, v] : captured) items.push_back({wire::encode(k), wire::encode(v)});
+      return items;
+    }));
+  }
+  void install_snapshot(std::vector<groups::SnapshotItem> items) {
+    Kv plain;
+    plain.install_snapshot(std::move(items));
+    map = {};
+    for (const auto& [k, v] : plain.map) map.set(k, v);
+    ++*installs;
+  }
+};
+static_assert(groups::CapturingStateMachine<CapturingKv>);
 
 struct Add {
   std::int64_t delta = 0;
@@ -132,6 +165,40 @@ TEST(StateSyncNet, a_member_joining_after_the_log_was_compacted_installs_a_snaps
     const Put more{1, 999};
     auto index = co_await test::timeout_s(10, late.execute(more));
     CO_ASSERT_TRUE(index.has_value());
+  }());
+}
+
+TEST(StateSyncNet, a_capturing_machine_is_encoded_only_when_a_late_member_fetches_its_snapshot) {
+  block_on([]() -> asio::awaitable<void> {
+    auto nodes = co_await test::make_converged_nodes(kNet, 3, [] { return test::fast_discovery(); });
+    const auto key = groups::GroupKey::generate();
+    const CapturingKv shared;  // its counters, shared by every member's machine
+    std::vector<groups::Group<CapturingKv>> founders;
+    for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, shared));
+    for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
+    std::map<std::uint32_t, std::uint64_t> want;
+    groups::Index last;
+    for (std::uint64_t n = 1; n <= 260; n += 10) {  // five snapshot points on each founder
+      std::vector<Put> batch;
+      for (std::uint64_t k = n; k < n + 10; ++k) {
+        batch.push_back(Put{static_cast<std::uint32_t>(k % 37), k});
+        want[static_cast<std::uint32_t>(k % 37)] = k;
+      }
+      auto range = co_await test::timeout_s(10, founders[n % 2].execute_many(std::move(batch)));
+      CO_ASSERT_TRUE(range.has_value());
+      last = range->last;
+    }
+    for (auto& f : founders) (void)co_await test::timeout_s(10, f.when().committed().reaches(last));
+    // Ten snapshots taken (and the logs compacted), none encoded: nobody asked for one.
+    CO_ASSERT_TRUE(shared.encodes->load() == 0u);
+
+    auto late = join(nodes[2], key, shared);
+    const bool caught_up = co_await test::timeout_s(20, reads(late, want));
+    CO_ASSERT_TRUE(caught_up);
+    CO_ASSERT_TRUE(shared.installs->load() == 1u);
+    // The newest snapshot, encoded by the founders that served it: at most once each.
+    CO_ASSERT_TRUE(shared.encodes->load() >= 1u);
+    CO_ASSERT_TRUE(shared.encodes->load() <= 2u);
   }());
 }
 

@@ -43,7 +43,8 @@ class GroupBuilderWithMachine {
                   "state_sync() returns LogReplaySync or SnapshotSync");
     detail::JoinTerms terms{key_, consensus_, machine_.signature(), sync.signature(), std::nullopt, preference};
     if constexpr (snapshots) {
-      static_assert(SnapshotStateMachine<M>, "a SnapshotSync machine has snapshot() and install_snapshot()");
+      static_assert(SnapshotStateMachine<M> || CapturingStateMachine<M>,
+                    "a SnapshotSync machine has install_snapshot() and snapshot() or capture_snapshot()");
       terms.snapshots = sync.config;
     }
     auto api = api_;
@@ -55,9 +56,14 @@ class GroupBuilderWithMachine {
       });
       if constexpr (snapshots) {
         core->set_snapshots(detail::SnapshotHooks{
-            [weak]() -> std::vector<SnapshotItem> {
-              if (auto s = weak.lock()) return s->machine.snapshot();
-              return {};
+            [weak]() -> SnapshotCapture {
+              auto s = weak.lock();
+              if (!s) return SnapshotCapture();
+              if constexpr (CapturingStateMachine<M>) {
+                return s->machine.capture_snapshot();
+              } else {
+                return SnapshotCapture(s->machine.snapshot());
+              }
             },
             [weak](std::vector<SnapshotItem> items) {
               if (auto s = weak.lock()) s->machine.install_snapshot(std::move(items));

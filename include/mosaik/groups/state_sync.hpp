@@ -11,10 +11,22 @@
 //     std::vector<SnapshotItem> snapshot() const;              // the whole state, as items
 //     void install_snapshot(std::vector<SnapshotItem> items);  // replaces the whole state
 //   };
+//
+// A machine whose state is a persistent (structurally shared) value may give, instead of
+// snapshot(), a capture: O(1) on the executor, encoded into items only when a member fetches
+// it (docs/decisions/0801). Its encoder owns the version it captured and may run later than
+// the capture, while apply() goes on:
+//
+//     SnapshotCapture capture_snapshot() const {
+//       return SnapshotCapture([state = state_] { return items_of(state); });  // state_: persistent
+//     }
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include <msgpack.hpp>
@@ -54,10 +66,45 @@ struct SnapshotSync {
   friend bool operator==(const SnapshotSync&, const SnapshotSync&) = default;
 };
 
+// A snapshot as taken at a snapshot point: either its items, already encoded (a machine's
+// snapshot()), or an encoder over an immutable capture of the state, run at most once per
+// held snapshot and only when a member fetches it (capture_snapshot(), 0801). The encoder
+// must own everything it reads: it runs after the machine applied later commands.
+class SnapshotCapture {
+ public:
+  using Items = std::shared_ptr<const std::vector<SnapshotItem>>;
+  using Encoder = std::function<std::vector<SnapshotItem>()>;
+
+  SnapshotCapture() : items_(std::make_shared<const std::vector<SnapshotItem>>()) {}
+  explicit SnapshotCapture(std::vector<SnapshotItem> items)
+      : items_(std::make_shared<const std::vector<SnapshotItem>>(std::move(items))) {}
+  explicit SnapshotCapture(Encoder encoder) : encoder_(std::move(encoder)) {}
+
+  // Encoded already: no encoder call is left to make.
+  [[nodiscard]] bool encoded() const { return items_ != nullptr; }
+  // The items: the ones given, or the encoder's (called now, each time: the holder keeps them).
+  [[nodiscard]] Items items() const {
+    if (items_) return items_;
+    return std::make_shared<const std::vector<SnapshotItem>>(encoder_ ? encoder_() : std::vector<SnapshotItem>{});
+  }
+
+ private:
+  Items items_;
+  Encoder encoder_;
+};
+
 // A machine whose whole state can be read out as items and replaced by them.
 template <class M>
 concept SnapshotStateMachine = requires(M& m, const M& cm, std::vector<SnapshotItem> items) {
   { cm.snapshot() } -> std::convertible_to<std::vector<SnapshotItem>>;
+  m.install_snapshot(std::move(items));
+};
+
+// A machine that captures its state in O(1) and leaves the encoding to when it is needed.
+// The core prefers capture_snapshot() when a machine has both.
+template <class M>
+concept CapturingStateMachine = requires(M& m, const M& cm, std::vector<SnapshotItem> items) {
+  { cm.capture_snapshot() } -> std::convertible_to<SnapshotCapture>;
   m.install_snapshot(std::move(items));
 };
 

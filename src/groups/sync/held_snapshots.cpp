@@ -4,11 +4,19 @@
 
 namespace mosaik::groups::detail {
 
-void HeldSnapshots::hold(raft::SnapshotPoint point, std::vector<SnapshotItem> items, raft::Time now) {
+void HeldSnapshots::hold(raft::SnapshotPoint point, SnapshotCapture capture, raft::Time now) {
   const Index at = point.cursor.index;
-  held_.insert_or_assign(
-      at, Held{std::move(point), std::make_shared<const std::vector<SnapshotItem>>(std::move(items)), std::nullopt});
+  held_.insert_or_assign(at, Held{std::move(point), std::move(capture), nullptr, std::nullopt});
   expire(now);
+}
+
+const std::vector<SnapshotItem>& HeldSnapshots::items_of(Held& held) {
+  if (!held.items) {
+    if (!held.capture.encoded()) ++encodes_;
+    held.items = held.capture.items();
+    held.capture = SnapshotCapture();  // the encoded items replace the captured version
+  }
+  return *held.items;
 }
 
 const HeldSnapshots::Held* HeldSnapshots::newest_from(Index least, raft::Time now) {
@@ -16,6 +24,7 @@ const HeldSnapshots::Held* HeldSnapshots::newest_from(Index least, raft::Time no
   if (held_.empty() || held_.rbegin()->first < least) return nullptr;
   auto& newest = held_.rbegin()->second;
   newest.last_used = now;
+  (void)items_of(newest);
   return &newest;
 }
 
@@ -25,7 +34,7 @@ std::optional<std::vector<SnapshotItem>> HeldSnapshots::batch(Index index, std::
   auto it = held_.find(index);
   if (it == held_.end()) return std::nullopt;
   it->second.last_used = now;
-  const auto& items = *it->second.items;
+  const auto& items = items_of(it->second);
   std::vector<SnapshotItem> out;
   std::size_t bytes = 0;
   for (auto i = offset; i < items.size() && out.size() < count; ++i) {

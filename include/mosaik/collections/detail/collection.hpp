@@ -185,8 +185,12 @@ class Collection {
     }
     const Version v(slot->index);
     // Read-your-writes: this member publishes its status after applying what committed.
-    auto applied = When(group.status_watch()).reaches(v);
-    (void)co_await with_timeout(std::move(applied), kApplyWaitLimit);
+    // Mostly it has already (a leader applies as it commits): then no timer is armed.
+    auto status = group.status_watch();
+    if (status.borrow().committed < v.index) {
+      auto applied = When(std::move(status)).reaches(v);
+      (void)co_await with_timeout(std::move(applied), kApplyWaitLimit);
+    }
     co_return v;
   }
 

@@ -53,6 +53,14 @@ struct MachineBase {
   [[nodiscard]] groups::SnapshotSync state_sync() const { return groups::SnapshotSync{sync}; }
   [[nodiscard]] QueryResult query(const Query&) const { return {}; }
   void publish() { published->set(state); }
+
+ protected:
+  // The snapshot hook's capture (0801): a copy of the state, O(1) for the persistent
+  // structures, which `encode` turns into items when a member fetches the snapshot.
+  template <class Encode>
+  [[nodiscard]] groups::SnapshotCapture capture(Encode encode) const {
+    return groups::SnapshotCapture([captured = state, encode] { return encode(captured); });
+  }
 };
 
 // Decodes one snapshot item's key and value, or nullopt (a malformed item is skipped alike

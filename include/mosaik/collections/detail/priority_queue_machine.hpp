@@ -49,14 +49,16 @@ struct DepqMachine : MachineBase<PersistentPriorityQueue<P, K, V>> {
     for (auto& c : commands) apply_one(std::move(c));
     this->publish();
   }
-  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const {
+  [[nodiscard]] static std::vector<groups::SnapshotItem> items_of(const Queue& state) {
     std::vector<groups::SnapshotItem> items;
-    items.reserve(this->state.size());
-    this->state.for_each_by_key([&](const P& p, const K& k, const V& v) {
+    items.reserve(state.size());
+    state.for_each_by_key([&](const P& p, const K& k, const V& v) {
       items.push_back({wire::encode(k), wire::encode(std::pair<P, V>(p, v))});
     });
     return items;
   }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const { return items_of(this->state); }
+  [[nodiscard]] groups::SnapshotCapture capture_snapshot() const { return this->capture(&items_of); }
   void install_snapshot(std::vector<groups::SnapshotItem> items) {
     Queue fresh;
     for (const auto& item : items)

@@ -36,11 +36,14 @@ struct OptionalMachine : MachineBase<std::optional<T>> {
     for (auto& c : commands) static_cast<Derived*>(this)->apply_one(std::move(c));
     this->publish();
   }
-  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const {
+  [[nodiscard]] static std::vector<groups::SnapshotItem> items_of(const std::optional<T>& state) {
     std::vector<groups::SnapshotItem> items;
-    if (this->state) items.push_back({wire::encode(std::uint8_t{0}), wire::encode(*this->state)});
+    if (state) items.push_back({wire::encode(std::uint8_t{0}), wire::encode(*state)});
     return items;
   }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const { return items_of(this->state); }
+  // One value: the capture copies it (a register holds one value, not a structure).
+  [[nodiscard]] groups::SnapshotCapture capture_snapshot() const { return this->capture(&items_of); }
   void install_snapshot(std::vector<groups::SnapshotItem> items) {
     this->state.reset();
     if (!items.empty())

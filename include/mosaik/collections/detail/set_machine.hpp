@@ -33,12 +33,14 @@ struct SetMachine : MachineBase<PersistentSet<T>> {
     for (auto& c : commands) apply_one(std::move(c));
     this->publish();
   }
-  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const {
+  [[nodiscard]] static std::vector<groups::SnapshotItem> items_of(const PersistentSet<T>& state) {
     std::vector<groups::SnapshotItem> items;
-    items.reserve(this->state.size());
-    for (const auto& v : this->state) items.push_back({wire::encode(v), {}});
+    items.reserve(state.size());
+    for (const auto& v : state) items.push_back({wire::encode(v), {}});
     return items;
   }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const { return items_of(this->state); }
+  [[nodiscard]] groups::SnapshotCapture capture_snapshot() const { return this->capture(&items_of); }
   void install_snapshot(std::vector<groups::SnapshotItem> items) {
     PersistentSet<T> fresh;
     for (const auto& item : items)

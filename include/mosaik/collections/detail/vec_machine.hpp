@@ -38,13 +38,15 @@ struct VecMachine : MachineBase<PersistentVector<T>> {
     for (auto& c : commands) apply_one(std::move(c));
     this->publish();
   }
-  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const {
+  [[nodiscard]] static std::vector<groups::SnapshotItem> items_of(const PersistentVector<T>& state) {
     std::vector<groups::SnapshotItem> items;
-    items.reserve(this->state.size());
+    items.reserve(state.size());
     std::uint64_t position = 0;
-    for (const auto& v : this->state) items.push_back({wire::encode(position++), wire::encode(v)});
+    for (const auto& v : state) items.push_back({wire::encode(position++), wire::encode(v)});
     return items;
   }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const { return items_of(this->state); }
+  [[nodiscard]] groups::SnapshotCapture capture_snapshot() const { return this->capture(&items_of); }
   void install_snapshot(std::vector<groups::SnapshotItem> items) {
     PersistentVector<T> fresh;
     for (const auto& item : items)

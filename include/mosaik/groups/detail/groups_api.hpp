@@ -33,9 +33,10 @@ struct CommittedCommand {
 using ApplyCommands = std::function<void(std::vector<CommittedCommand> commands, Cursor committed_before,
                                          Cursor log_position)>;
 
-// A SnapshotSync machine's hooks, called on the group's executor.
+// A SnapshotSync machine's hooks, called on the group's executor. take() is the machine's
+// capture_snapshot(), or its snapshot() already encoded.
 struct SnapshotHooks {
-  std::function<std::vector<SnapshotItem>()> take;
+  std::function<SnapshotCapture()> take;
   std::function<void(std::vector<SnapshotItem>)> install;
 };
 
