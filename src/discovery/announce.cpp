@@ -263,6 +263,17 @@ void AnnounceProtocol::report_down(const PeerId& peer) {
   run(std::move(actions));
 }
 
+namespace {
+
+// The transport refused what the peer sent (a frame over the limit, say): a refusal like
+// serve_link's own, so the connection stays the dialer's and it sees the reason.
+bool refused_by_transport(const transport::LinkError& e) {
+  return e.kind == transport::LinkError::Kind::kClosed && !e.remote &&
+         e.reason.code() != transport::close_reason::Success.code();
+}
+
+}  // namespace
+
 asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, PeerId from) {
   // While it is open the connection stays, whatever we do with our own link to the peer.
   // A link we refuse leaves the connection to the dialer (closing it here would replace
@@ -293,6 +304,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   }
   if (!*hello) {
     logger()->debug("announce link from {} ended before its hello: {}", from, hello->error().message);
+    inbound.refused = refused_by_transport(hello->error());
     co_return;
   }
   auto network = wire::decode<NetworkId>(**hello);
@@ -308,12 +320,7 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
   for (;;) {
     auto frame = co_await link.recv_frame();
     if (!frame) {
-      // The transport refused what the peer sent (a frame over the limit, say): a refusal
-      // like ours above, so the connection stays the dialer's and it sees the reason.
-      const auto& e = frame.error();
-      if (e.kind == transport::LinkError::Kind::kClosed && !e.remote &&
-          e.reason.code() != transport::close_reason::Success.code())
-        inbound.refused = true;
+      inbound.refused = refused_by_transport(frame.error());
       co_return;
     }
     frames_received_.fetch_add(1, std::memory_order_relaxed);

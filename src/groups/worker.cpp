@@ -195,12 +195,18 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
   BondEvents events{[weak, peer, member](wire::Bytes bytes) {
                       if (auto self = weak.lock()) self->on_raft(peer, member, bytes);
                     },
-                    [weak, peer, member](BondEnd why, const transport::CloseReason&) {
-                      auto self = weak.lock();
-                      if (!self) return;
-                      auto it = self->bonds_.find(peer);
-                      if (it == self->bonds_.end() || it->second.member != member) return;  // replaced
-                      self->on_bond_down(it->second.bond, member, why);
+                    // Posted: a bond can end inside Bond::start below (a Departure already
+                    // queued on its link is read at once), before bonds_ holds it; handled
+                    // there and then it found nothing and left an ended bond registered, which
+                    // kept the peer's next process from ever bonding.
+                    [weak, peer, member, ex = endpoint_.executor()](BondEnd why, const transport::CloseReason&) {
+                      asio::post(ex, [weak, peer, member, why] {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        auto it = self->bonds_.find(peer);
+                        if (it == self->bonds_.end() || it->second.member != member) return;  // replaced
+                        self->on_bond_down(it->second.bond, member, why);
+                      });
                     },
                     [weak, peer](wire::Bytes bytes) {
                       if (auto self = weak.lock()) self->on_sync(peer, bytes);
