@@ -122,6 +122,25 @@ groups::Group<M> join(const Network& node, const groups::GroupKey& key, M machin
   return node.groups().with_key(key).with_state_machine(std::move(machine)).with_consensus_config(test::test_consensus(2)).join();
 }
 
+// 260 puts over 37 keys in 26 batches of 10, alternating between the two founders; `want`
+// gets the map they make. Returns once every founder has committed the last batch.
+template <class M>
+asio::awaitable<void> put_through_founders(std::vector<groups::Group<M>>& founders,
+                                           std::map<std::uint32_t, std::uint64_t>& want) {
+  groups::Index last;
+  for (std::uint64_t n = 1; n <= 260; n += 10) {
+    std::vector<Put> batch;
+    for (std::uint64_t k = n; k < n + 10; ++k) {
+      batch.push_back(Put{static_cast<std::uint32_t>(k % 37), k});
+      want[static_cast<std::uint32_t>(k % 37)] = k;
+    }
+    auto range = co_await test::timeout_s(10, founders[n % 2].execute_many(std::move(batch)));
+    CO_ASSERT_TRUE(range.has_value());
+    last = range->last;
+  }
+  for (auto& f : founders) (void)co_await test::timeout_s(10, f.when().committed().reaches(last));
+}
+
 // Waits until a strong read on `member` answers `want`.
 template <class M>
 asio::awaitable<bool> reads(groups::Group<M>& member, const typename M::QueryResult& want) {
@@ -141,18 +160,7 @@ TEST(StateSyncNet, a_member_joining_after_the_log_was_compacted_installs_a_snaps
     for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, Kv{}));
     for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
     std::map<std::uint32_t, std::uint64_t> want;
-    groups::Index last;
-    for (std::uint64_t n = 1; n <= 260; n += 10) {  // 26 batches of 10: well past two snapshot points
-      std::vector<Put> batch;
-      for (std::uint64_t k = n; k < n + 10; ++k) {
-        batch.push_back(Put{static_cast<std::uint32_t>(k % 37), k});
-        want[static_cast<std::uint32_t>(k % 37)] = k;
-      }
-      auto range = co_await test::timeout_s(10, founders[n % 2].execute_many(std::move(batch)));
-      CO_ASSERT_TRUE(range.has_value());
-      last = range->last;
-    }
-    for (auto& f : founders) (void)co_await test::timeout_s(10, f.when().committed().reaches(last));
+    co_await put_through_founders(founders, want);  // well past two snapshot points
 
     Kv late_kv;
     auto late = join(nodes[2], key, late_kv);
@@ -177,18 +185,7 @@ TEST(StateSyncNet, a_capturing_machine_is_encoded_only_when_a_late_member_fetche
     for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, shared));
     for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
     std::map<std::uint32_t, std::uint64_t> want;
-    groups::Index last;
-    for (std::uint64_t n = 1; n <= 260; n += 10) {  // five snapshot points on each founder
-      std::vector<Put> batch;
-      for (std::uint64_t k = n; k < n + 10; ++k) {
-        batch.push_back(Put{static_cast<std::uint32_t>(k % 37), k});
-        want[static_cast<std::uint32_t>(k % 37)] = k;
-      }
-      auto range = co_await test::timeout_s(10, founders[n % 2].execute_many(std::move(batch)));
-      CO_ASSERT_TRUE(range.has_value());
-      last = range->last;
-    }
-    for (auto& f : founders) (void)co_await test::timeout_s(10, f.when().committed().reaches(last));
+    co_await put_through_founders(founders, want);  // five snapshot points on each founder
     // Ten snapshots taken (and the logs compacted), none encoded: nobody asked for one.
     CO_ASSERT_TRUE(shared.encodes->load() == 0u);
 
