@@ -78,6 +78,7 @@ void DiscoveryService::start() {
                             }
                           });
   tasks_.spawn(refresh_loop());
+  tasks_.spawn(address_watch_loop());
   tasks_.spawn(settle_loop());
   tasks_.spawn(purge_loop());
   if (!config_.bootstrap_peers.empty()) tasks_.spawn(bootstrap_loop());

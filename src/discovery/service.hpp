@@ -81,6 +81,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // Every this many refreshes the anti-entropy partner is any peer of the catalog, not a
   // gossip neighbour (refresh_loop): a one-off connection, one at a time.
   static constexpr std::uint64_t kOutsideSyncEvery = 4;
+  // How often our advertised addresses are compared with our entry's (address_watch_loop);
+  // the endpoint re-reads the interfaces at most as often.
+  static constexpr std::chrono::seconds kAddressCheck{1};
 
   // `network_secret`, when the network has one, keys the DHT bootstrap record.
   DiscoveryService(transport::Endpoint endpoint, SecretKey key, NetworkId network, Config config,
@@ -163,6 +166,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   asio::awaitable<void> serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving);
   void start_dht();
   asio::awaitable<void> refresh_loop();
+  // Re-signs and announces our entry when our advertised addresses change
+  // (service_addresses.cpp).
+  asio::awaitable<void> address_watch_loop();
   // The signed entries of the catalog but ours and `neighbours`'. Under mutex_.
   std::vector<EndpointAddr> catalog_peers_outside_locked(const std::vector<EndpointAddr>& neighbours) const;
   asio::awaitable<void> purge_loop();

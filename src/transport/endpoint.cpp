@@ -38,7 +38,14 @@ struct Endpoint::State {
     if (thread.joinable()) {
       asio::post(executor, [core = core] { core->shutdown(); });
       work.reset();
-      thread.join();  // returns once every task on the loop has finished
+      if (thread.get_id() == std::this_thread::get_id()) {
+        // The last handle went on the loop's own thread (a task held it): joining would
+        // wait for ourselves. The loop ends once its tasks finish; the thread holds the
+        // runtime until then.
+        thread.detach();
+      } else {
+        thread.join();  // returns once every task on the loop has finished
+      }
       core.reset();
     } else if (core) {
       // On the caller's executor: the core is shut down and released there.

@@ -1,7 +1,8 @@
 // mdns_node: one node with mDNS discovery on, bound to the default 0.0.0.0:0 and given no
 // bootstrap peer, for the network-namespace tests (run inside a namespace by
 // `ip netns exec`). It prints "address: <its address>", then "discovered: <peer id>" for each
-// peer its catalog gains, and runs until SIGTERM or SIGINT; then it shuts down and exits 0.
+// peer its catalog gains and "entry addresses: <id@addresses>" whenever a peer's entry
+// names other addresses, and runs until SIGTERM or SIGINT; then it shuts down and exits 0.
 // It logs as MOSAIK_LOG says.
 //
 //   mdns_node [--network NAME]
@@ -9,7 +10,7 @@
 #include <asio/this_coro.hpp>
 
 #include <cstdio>
-#include <set>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,14 +22,19 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
-// Prints each peer once, as the catalog gains it; ends only when cancelled.
+// Prints each peer once, as the catalog gains it, and its entry's addresses whenever they
+// change; ends only when cancelled.
 asio::awaitable<void> print_discovered(mosaik::Network network) {
   auto watch = network.discovery().catalog_watch();
-  std::set<mosaik::PeerId> printed;
+  std::map<mosaik::PeerId, std::string> addresses;
   for (;;) {
     for (const auto& [id, entry] : watch.borrow_and_update()) {
-      if (id == network.local().id() || !printed.insert(id).second) continue;
-      std::printf("discovered: %s\n", id.to_string().c_str());
+      if (id == network.local().id()) continue;
+      auto [known, discovered] = addresses.try_emplace(id);
+      if (discovered) std::printf("discovered: %s\n", id.to_string().c_str());
+      auto now = entry.addr().to_string();
+      if (known->second != now) std::printf("entry addresses: %s\n", now.c_str());
+      known->second = std::move(now);
       std::fflush(stdout);
     }
     co_await watch.changed();

@@ -2,6 +2,8 @@
 // of the PeerId, ALPN routing and the TLS exporter.
 #include <asio/use_future.hpp>
 
+#include <future>
+
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
@@ -175,6 +177,21 @@ TEST(TransportHandshake, endpoints_on_a_callers_executor_connect_and_shut_down) 
   context.run();  // returns once shutdown released every socket and timer
   ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
   EXPECT_EQ(result.get(), "");
+}
+
+// A task on the endpoint's loop may hold its last handle (a dial still running when the test
+// or the application let go of its own copy): releasing it there must not join the loop's
+// thread from itself (that aborted the process).
+TEST(TransportLifecycle, the_last_handle_released_on_the_endpoints_own_thread_ends_it_cleanly) {
+  auto endpoint = bind_or_die(SecretKey::generate(), loopback_config());
+  std::promise<void> released;
+  auto done = released.get_future();
+  const auto loop = endpoint.executor();
+  asio::post(loop, [last = std::move(endpoint), &released]() mutable {
+    { Endpoint gone = std::move(last); }
+    released.set_value();
+  });
+  ASSERT_EQ(done.wait_for(secs(5)), std::future_status::ready);
 }
 
 }  // namespace
