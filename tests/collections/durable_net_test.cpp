@@ -50,7 +50,7 @@ TEST(DurableCollectionsNet, a_map_on_a_node_with_a_data_dir_keeps_its_contents_a
       writer.reset();
     }
     const auto group = only_group(dir.path());
-    CO_ASSERT_TRUE(test::log_base(dir.path(), group) > Index(0));  // the log alone lacks the first keys
+    CO_ASSERT_TRUE(test::log_base(dir.path(), group) > groups::Index(0));  // the log alone lacks the first keys
 
     auto node = co_await test::durable_node(kNet, dir.path());
     auto writer = Squares::writer_with_options(node, StoreId("squares"), options);

@@ -78,7 +78,7 @@ inline asio::awaitable<bool> until_snapshot_on_disk(std::filesystem::path data_d
 }
 
 // Where the group's durable log starts after; read while no node holds the data dir.
-inline Index log_base(const std::filesystem::path& data_dir, const std::string& group) {
+inline groups::Index log_base(const std::filesystem::path& data_dir, const std::string& group) {
   auto storage = groups::storage::LmdbStorage::open({.directory = data_dir / "groups"});
   if (!storage) throw std::runtime_error(storage.error().message);
   auto store = (*storage)->open_group(group);

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "groups/storage/crc32c.hpp"
 #include "groups/storage/snapshot_files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -146,6 +147,25 @@ TEST(SnapshotFiles, a_truncated_or_damaged_file_is_an_error_naming_it) {
   std::string flipped = good;
   flipped[good.size() / 2] ^= 0x01;
   expect_error(flipped, "checksum mismatch", "one bit flipped");
+  // Damage the checksum cannot see (the checksum recomputed): each field is checked too.
+  auto with_crc = [](std::string body) {
+    const auto crc = crc32c({reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
+    for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>(crc >> (8 * i)));
+    return body;
+  };
+  const std::string body = good.substr(0, good.size() - 4);
+  expect_error(with_crc(body + "junk"), "4 bytes after the last item", "bytes appended");
+  std::string other_magic = body;
+  other_magic[0] = 'X';
+  expect_error(with_crc(other_magic), "not a snapshot file", "another magic");
+  // The item count follows magic (8), epoch (8), point length (4) and the point.
+  const auto point_size = static_cast<std::size_t>(static_cast<std::uint8_t>(body[16]));
+  std::string many = body;
+  many[20 + point_size + 7] = 0x7f;
+  expect_error(with_crc(many), "item count beyond the file", "a huge item count");
+  std::string fewer = body;
+  fewer[20 + point_size] = static_cast<char>(static_cast<std::uint8_t>(fewer[20 + point_size]) + 1);
+  expect_error(with_crc(fewer), "cut off", "one item more than the file holds");
   // A good file under another name: its content is of another point.
   std::ofstream(file, std::ios::binary | std::ios::trunc).write(good.data(), static_cast<std::streamsize>(good.size()));
   fs::rename(file, files->group_directory(kGroup) / "snapshot-00000000000000000011.snap");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -63,16 +64,8 @@ std::expected<void, std::string> make_directory(const fs::path& dir) {
 class FileWriter {
  public:
   explicit FileWriter(int fd) : fd_(fd) { buffer_.reserve(kWriteBuffer); }
-  void u32(std::uint32_t v) {
-    std::uint8_t b[4];
-    for (int i = 0; i < 4; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    bytes({b, 4});
-  }
-  void u64(std::uint64_t v) {
-    std::uint8_t b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    bytes({b, 8});
-  }
+  void u32(std::uint32_t v) { little_endian<4>(v); }
+  void u64(std::uint64_t v) { little_endian<8>(v); }
   void bytes(std::span<const std::uint8_t> data) {
     crc_ = crc32c(data, crc_);
     if (buffer_.size() + data.size() > kWriteBuffer) flush();
@@ -91,6 +84,12 @@ class FileWriter {
   }
 
  private:
+  template <std::size_t N>
+  void little_endian(std::uint64_t v) {
+    std::array<std::uint8_t, N> b{};
+    for (std::size_t i = 0; i < N; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    bytes(b);
+  }
   void flush() {
     write_all(buffer_);
     buffer_.clear();
@@ -118,19 +117,11 @@ class FileReader {
  public:
   explicit FileReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
   [[nodiscard]] std::optional<std::uint32_t> u32() {
-    auto b = take(4);
-    if (!b) return std::nullopt;
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | (*b)[static_cast<std::size_t>(i)];
-    return v;
+    auto v = little_endian(4);
+    if (!v) return std::nullopt;
+    return static_cast<std::uint32_t>(*v);
   }
-  [[nodiscard]] std::optional<std::uint64_t> u64() {
-    auto b = take(8);
-    if (!b) return std::nullopt;
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | (*b)[static_cast<std::size_t>(i)];
-    return v;
-  }
+  [[nodiscard]] std::optional<std::uint64_t> u64() { return little_endian(8); }
   [[nodiscard]] std::optional<std::span<const std::uint8_t>> take(std::size_t n) {
     if (n > bytes_.size() - at_) return std::nullopt;
     auto out = bytes_.subspan(at_, n);
@@ -140,6 +131,14 @@ class FileReader {
   [[nodiscard]] std::size_t left() const { return bytes_.size() - at_; }
 
  private:
+  [[nodiscard]] std::optional<std::uint64_t> little_endian(std::size_t n) {
+    auto b = take(n);
+    if (!b) return std::nullopt;
+    std::uint64_t v = 0;
+    for (std::size_t i = n; i > 0; --i) v = (v << 8) | (*b)[i - 1];
+    return v;
+  }
+
   std::span<const std::uint8_t> bytes_;
   std::size_t at_ = 0;
 };
