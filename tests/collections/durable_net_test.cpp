@@ -25,7 +25,8 @@ const NetworkId kNet = "collections-durable-net-test";
 // The one group a node of these tests keeps snapshots of: its id in hex.
 std::string only_group(const fs::path& data_dir) {
   std::vector<std::string> groups;
-  for (const auto& e : fs::directory_iterator(data_dir / "groups" / "snapshots")) groups.push_back(e.path().filename());
+  for (const auto& e : fs::directory_iterator(data_dir / "groups" / "snapshots"))
+    groups.push_back(e.path().filename());
   return groups.size() == 1 ? groups.front() : std::string();
 }
 
@@ -45,12 +46,14 @@ TEST(DurableCollectionsNet, a_map_on_a_node_with_a_data_dir_keeps_its_contents_a
         CO_ASSERT_TRUE(v.has_value());
         last = *v;
       }
-      CO_ASSERT_TRUE(co_await test::until_snapshot_on_disk(dir.path(), only_group(dir.path()), 250));
+      CO_ASSERT_TRUE(
+          co_await test::until_snapshot_on_disk(dir.path(), only_group(dir.path()), 250));
       co_await node.shutdown();  // then the handle: a durable member stays in its group
       writer.reset();
     }
     const auto group = only_group(dir.path());
-    CO_ASSERT_TRUE(test::log_base(dir.path(), group) > groups::Index(0));  // the log alone lacks the first keys
+    CO_ASSERT_TRUE(test::log_base(dir.path(), group) >
+                   groups::Index(0));  // the log alone lacks the first keys
 
     auto node = co_await test::durable_node(kNet, dir.path());
     auto writer = Squares::writer_with_options(node, StoreId("squares"), options);
@@ -61,7 +64,8 @@ TEST(DurableCollectionsNet, a_map_on_a_node_with_a_data_dir_keeps_its_contents_a
       EXPECT_TRUE(v.has_value() && *v == k * k) << "key " << k;
       if (!v) break;
     }
-    auto more = co_await test::timeout_s(10, writer.insert(kKeys, kKeys * kKeys));  // and it goes on
+    auto more =
+        co_await test::timeout_s(10, writer.insert(kKeys, kKeys * kKeys));  // and it goes on
     CO_ASSERT_TRUE(more.has_value());
     EXPECT_GT(*more, last);
     co_await node.shutdown();

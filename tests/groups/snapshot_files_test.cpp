@@ -2,16 +2,17 @@
 // only the newest stays, the encoding runs on the writer thread, a leftover temporary file
 // is ignored, a file of another storage epoch is not this store's, and a damaged or
 // truncated file is an error naming it.
+#include "groups/storage/snapshot_files.hpp"
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "groups/storage/crc32c.hpp"
-#include "groups/storage/snapshot_files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mosaik::groups::storage {
@@ -47,8 +48,8 @@ std::shared_ptr<SnapshotFiles> open_in(const fs::path& dir) {
 }
 
 // Waits for the write's completion (the writer thread calls it once the file is in place).
-std::expected<void, StorageError> write(SnapshotFiles& files, std::uint64_t index, SnapshotCapture capture,
-                                        std::uint64_t epoch = kEpoch) {
+std::expected<void, StorageError> write(SnapshotFiles& files, std::uint64_t index,
+                                        SnapshotCapture capture, std::uint64_t epoch = kEpoch) {
   std::promise<std::expected<void, StorageError>> done;
   auto result = done.get_future();
   files.write(kGroup, epoch, point_at(index), std::move(capture),
@@ -69,7 +70,8 @@ TEST(SnapshotFiles, a_written_snapshot_reads_back_and_only_the_newest_stays) {
   EXPECT_FALSE(files->load(kGroup, kEpoch)->has_value()) << "a group without snapshots has none";
   ASSERT_TRUE(write(*files, 100, SnapshotCapture(items(50, "old"))).has_value());
   ASSERT_TRUE(write(*files, 200, SnapshotCapture(items(300))).has_value());
-  EXPECT_EQ(names_in(files->group_directory(kGroup)), std::vector<std::string>{"snapshot-00000000000000000200.snap"});
+  EXPECT_EQ(names_in(files->group_directory(kGroup)),
+            std::vector<std::string>{"snapshot-00000000000000000200.snap"});
   files.reset();  // read back by a new instance, as after a restart
   auto again = open_in(dir.path());
   auto loaded = again->load(kGroup, kEpoch);
@@ -85,9 +87,9 @@ TEST(SnapshotFiles, the_capture_is_encoded_on_the_writer_thread) {
   auto files = open_in(dir.path());
   std::thread::id encoded_on;
   ASSERT_TRUE(write(*files, 10, SnapshotCapture([&encoded_on] {
-                      encoded_on = std::this_thread::get_id();
-                      return items(3);
-                    })).has_value());
+                encoded_on = std::this_thread::get_id();
+                return items(3);
+              })).has_value());
   EXPECT_NE(encoded_on, std::thread::id());
   EXPECT_NE(encoded_on, std::this_thread::get_id());
   EXPECT_EQ((*files->load(kGroup, kEpoch))->items, items(3));
@@ -135,11 +137,14 @@ TEST(SnapshotFiles, a_truncated_or_damaged_file_is_an_error_naming_it) {
     good.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   auto expect_error = [&](const std::string& bytes, const std::string& what, const char* why) {
-    std::ofstream(file, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(file, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     auto loaded = files->load(kGroup, kEpoch);
     ASSERT_FALSE(loaded.has_value()) << why << ": loaded";
-    EXPECT_NE(loaded.error().message.find(file.string() + ": "), std::string::npos) << why << ": " << loaded.error().message;
-    EXPECT_NE(loaded.error().message.find(what), std::string::npos) << why << ": " << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find(file.string() + ": "), std::string::npos)
+        << why << ": " << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find(what), std::string::npos)
+        << why << ": " << loaded.error().message;
   };
   expect_error(good.substr(0, good.size() / 2), "checksum mismatch", "cut in half");
   expect_error(good.substr(0, 10), "truncated", "cut to 10 bytes");
@@ -167,11 +172,13 @@ TEST(SnapshotFiles, a_truncated_or_damaged_file_is_an_error_naming_it) {
   fewer[20 + point_size] = static_cast<char>(static_cast<std::uint8_t>(fewer[20 + point_size]) + 1);
   expect_error(with_crc(fewer), "cut off", "one item more than the file holds");
   // A good file under another name: its content is of another point.
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(good.data(), static_cast<std::streamsize>(good.size()));
+  std::ofstream(file, std::ios::binary | std::ios::trunc)
+      .write(good.data(), static_cast<std::streamsize>(good.size()));
   fs::rename(file, files->group_directory(kGroup) / "snapshot-00000000000000000011.snap");
   auto renamed = files->load(kGroup, kEpoch);
   ASSERT_FALSE(renamed.has_value());
-  EXPECT_NE(renamed.error().message.find("not the one its name says"), std::string::npos) << renamed.error().message;
+  EXPECT_NE(renamed.error().message.find("not the one its name says"), std::string::npos)
+      << renamed.error().message;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "snapshot_files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "crc32c.hpp"
 #include "mosaik/primitives/wire.hpp"
@@ -23,14 +22,18 @@ namespace fs = std::filesystem;
 constexpr std::string_view kMagic = "MSKSNAP1";
 constexpr std::string_view kPrefix = "snapshot-";
 constexpr std::string_view kSuffix = ".snap";
-constexpr std::string_view kTempSuffix = ".snap.tmp";  // kSuffix + ".tmp"
+constexpr std::string_view kTempSuffix = ".snap.tmp";       // kSuffix + ".tmp"
 constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;  // bytes handed to write() at once
 // magic, epoch, point length, (point), item count, (items), crc
 constexpr std::size_t kFixedBytes = kMagic.size() + 8 + 4 + 8 + 4;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
-std::string file_name(Index index) { return fmt::format("{}{:020}{}", kPrefix, index.value, kSuffix); }
+std::string file_name(Index index) {
+  return fmt::format("{}{:020}{}", kPrefix, index.value, kSuffix);
+}
 
 // The index a file's name says, if it is a snapshot file's name.
 std::optional<std::uint64_t> index_of(std::string_view name) {
@@ -38,16 +41,19 @@ std::optional<std::uint64_t> index_of(std::string_view name) {
   const auto digits = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || digits.size() != 20) return std::nullopt;
+  if (ec != std::errc{} || end != digits.data() + digits.size() || digits.size() != 20)
+    return std::nullopt;
   return value;
 }
 
 std::expected<void, std::string> fsync_directory(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(fmt::format("{}: cannot open: {}", dir.string(), errno_text()));
+  if (fd < 0)
+    return std::unexpected(fmt::format("{}: cannot open: {}", dir.string(), errno_text()));
   const int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return std::unexpected(fmt::format("{}: fsync failed: {}", dir.string(), errno_text()));
+  if (rc != 0)
+    return std::unexpected(fmt::format("{}: fsync failed: {}", dir.string(), errno_text()));
   return {};
 }
 
@@ -55,7 +61,8 @@ std::expected<void, std::string> fsync_directory(const fs::path& dir) {
 std::expected<void, std::string> make_directory(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return {};
-  if (!fs::create_directories(dir, ec) && ec) return std::unexpected(fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
+  if (!fs::create_directories(dir, ec) && ec)
+    return std::unexpected(fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
   fs::permissions(dir, fs::perms::owner_all, ec);
   return fsync_directory(dir.parent_path());
 }
@@ -145,7 +152,8 @@ class FileReader {
 
 std::expected<std::vector<std::uint8_t>, std::string> read_file(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(fmt::format("{}: cannot open: {}", file.string(), errno_text()));
+  if (fd < 0)
+    return std::unexpected(fmt::format("{}: cannot open: {}", file.string(), errno_text()));
   struct stat st {};
   std::vector<std::uint8_t> bytes;
   bool ok = ::fstat(fd, &st) == 0;
@@ -162,17 +170,19 @@ std::expected<std::vector<std::uint8_t>, std::string> read_file(const fs::path& 
 }
 
 // The snapshot in `bytes` (the file `file`), with the epoch it was written under.
-std::expected<std::pair<std::uint64_t, StoredSnapshot>, std::string> decode_file(const fs::path& file,
-                                                                                std::span<const std::uint8_t> bytes,
-                                                                                std::uint64_t named_index) {
-  auto damaged = [&](std::string_view what) { return std::unexpected(fmt::format("{}: {}", file.string(), what)); };
+std::expected<std::pair<std::uint64_t, StoredSnapshot>, std::string> decode_file(
+    const fs::path& file, std::span<const std::uint8_t> bytes, std::uint64_t named_index) {
+  auto damaged = [&](std::string_view what) {
+    return std::unexpected(fmt::format("{}: {}", file.string(), what));
+  };
   if (bytes.size() < kFixedBytes) return damaged(fmt::format("truncated ({} bytes)", bytes.size()));
   const auto body = bytes.first(bytes.size() - 4);
   FileReader trailer(bytes.last(4));
   if (crc32c(body) != *trailer.u32()) return damaged("checksum mismatch (damaged or truncated)");
   FileReader in(body);
   auto magic = in.take(kMagic.size());
-  if (!std::equal(magic->begin(), magic->end(), kMagic.begin())) return damaged("not a snapshot file");
+  if (!std::equal(magic->begin(), magic->end(), kMagic.begin()))
+    return damaged("not a snapshot file");
   const auto epoch = in.u64();
   const auto point_size = in.u32();
   auto point_bytes = point_size ? in.take(*point_size) : std::nullopt;
@@ -180,7 +190,8 @@ std::expected<std::pair<std::uint64_t, StoredSnapshot>, std::string> decode_file
   auto point = wire::decode<raft::SnapshotPoint>(*point_bytes);
   if (!point) return damaged(fmt::format("snapshot point undecodable ({})", point.error().detail));
   if (point->cursor.index.value != named_index)
-    return damaged(fmt::format("holds the snapshot at {}, not the one its name says", point->cursor.index.value));
+    return damaged(fmt::format("holds the snapshot at {}, not the one its name says",
+                               point->cursor.index.value));
   StoredSnapshot s{std::move(*point), {}, file};
   const auto count = in.u64();
   if (!count || *count > in.left() / 8) return damaged("item count beyond the file");
@@ -212,20 +223,25 @@ SnapshotFiles::~SnapshotFiles() {
   if (writer_.joinable()) writer_.join();
 }
 
-std::expected<std::shared_ptr<SnapshotFiles>, StorageError> SnapshotFiles::open(fs::path directory) {
-  if (auto made = make_directory(directory); !made) return std::unexpected(StorageError{made.error()});
+std::expected<std::shared_ptr<SnapshotFiles>, StorageError> SnapshotFiles::open(
+    fs::path directory) {
+  if (auto made = make_directory(directory); !made)
+    return std::unexpected(StorageError{made.error()});
   auto files = std::shared_ptr<SnapshotFiles>(new SnapshotFiles(std::move(directory)));
   files->writer_ = std::thread([f = files.get()] { f->run(); });
   return files;
 }
 
-fs::path SnapshotFiles::group_directory(std::string_view group) const { return directory_ / std::string(group); }
+fs::path SnapshotFiles::group_directory(std::string_view group) const {
+  return directory_ / std::string(group);
+}
 
 void SnapshotFiles::write(std::string_view group, std::uint64_t epoch, raft::SnapshotPoint point,
                           SnapshotCapture capture, Done done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Job{std::string(group), epoch, std::move(point), std::move(capture), std::move(done)});
+    queue_.push_back(
+        Job{std::string(group), epoch, std::move(point), std::move(capture), std::move(done)});
     ++queued_;
   }
   changed_.notify_all();
@@ -249,7 +265,8 @@ void SnapshotFiles::run() {
     }
     auto result = write_now(job);
     if (job.done) job.done(std::move(result));
-    job = Job{};  // the capture (a version of the machine's state) goes before the next one is taken
+    job =
+        Job{};  // the capture (a version of the machine's state) goes before the next one is taken
     {
       std::lock_guard lock(mutex_);
       ++completed_;
@@ -266,7 +283,8 @@ std::expected<void, StorageError> SnapshotFiles::write_now(const Job& job) {
   auto fail = [](const fs::path& f, std::string_view what, std::string why = errno_text()) {
     return std::unexpected(StorageError{fmt::format("{}: {}: {}", f.string(), what, why)});
   };
-  const auto items = job.capture.items();  // the O(state) encoding, here rather than on the executor
+  const auto items =
+      job.capture.items();  // the O(state) encoding, here rather than on the executor
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(tmp, "cannot create");
   FileWriter out(fd);
@@ -287,7 +305,8 @@ std::expected<void, StorageError> SnapshotFiles::write_now(const Job& job) {
   ::close(fd);
   if (!written) return fail(tmp, "cannot write", why);
   if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file, "cannot rename into place");
-  if (auto synced = fsync_directory(dir); !synced) return std::unexpected(StorageError{synced.error()});
+  if (auto synced = fsync_directory(dir); !synced)
+    return std::unexpected(StorageError{synced.error()});
   // Only the newest is kept: the log is never compacted past it, so nothing needs an older one.
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -297,8 +316,8 @@ std::expected<void, StorageError> SnapshotFiles::write_now(const Job& job) {
   return {};
 }
 
-std::expected<std::optional<StoredSnapshot>, StorageError> SnapshotFiles::load(std::string_view group,
-                                                                               std::uint64_t epoch) {
+std::expected<std::optional<StoredSnapshot>, StorageError> SnapshotFiles::load(
+    std::string_view group, std::uint64_t epoch) {
   flush();
   const fs::path dir = group_directory(group);
   std::error_code ec;
@@ -312,7 +331,9 @@ std::expected<std::optional<StoredSnapshot>, StorageError> SnapshotFiles::load(s
       newest = index;
     }
   }
-  if (ec) return std::unexpected(StorageError{fmt::format("{}: cannot list: {}", dir.string(), ec.message())});
+  if (ec)
+    return std::unexpected(
+        StorageError{fmt::format("{}: cannot list: {}", dir.string(), ec.message())});
   if (!newest) return std::optional<StoredSnapshot>{};
   const fs::path file = dir / file_name(Index(*newest));
   auto bytes = read_file(file);
@@ -330,7 +351,9 @@ std::expected<void, StorageError> SnapshotFiles::drop(std::string_view group) {
   flush();
   std::error_code ec;
   fs::remove_all(group_directory(group), ec);
-  if (ec) return std::unexpected(StorageError{fmt::format("{}: cannot remove: {}", group_directory(group).string(), ec.message())});
+  if (ec)
+    return std::unexpected(StorageError{
+        fmt::format("{}: cannot remove: {}", group_directory(group).string(), ec.message())});
   return {};
 }
 

@@ -15,8 +15,8 @@
 //   | items (key length (4) | key | value length (4) | value)... | crc32c of all before (4)
 // Integers little-endian. Only the newest file of a group is kept.
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <expected>
 #include <filesystem>
@@ -47,20 +47,21 @@ class SnapshotFiles {
   using Done = LmdbLogStore::Done;
 
   // Creates `directory` (mode 0700) if missing.
-  [[nodiscard]] static std::expected<std::shared_ptr<SnapshotFiles>, StorageError> open(std::filesystem::path directory);
+  [[nodiscard]] static std::expected<std::shared_ptr<SnapshotFiles>, StorageError> open(
+      std::filesystem::path directory);
   ~SnapshotFiles();  // finishes the queued writes
   SnapshotFiles(const SnapshotFiles&) = delete;
   SnapshotFiles& operator=(const SnapshotFiles&) = delete;
 
   // Queued: encodes `capture` on the writer thread, writes the file of `point` and removes the
   // group's older files. `epoch` is the group's storage epoch, kept in the file.
-  void write(std::string_view group, std::uint64_t epoch, raft::SnapshotPoint point, SnapshotCapture capture,
-             Done done);
+  void write(std::string_view group, std::uint64_t epoch, raft::SnapshotPoint point,
+             SnapshotCapture capture, Done done);
   // The group's newest snapshot of storage epoch `epoch`, verified; nullopt if it has none
   // (files of another epoch are of a store since dropped: they are removed). A damaged or
   // truncated file is an error naming it. Waits for queued writes first.
-  [[nodiscard]] std::expected<std::optional<StoredSnapshot>, StorageError> load(std::string_view group,
-                                                                              std::uint64_t epoch);
+  [[nodiscard]] std::expected<std::optional<StoredSnapshot>, StorageError> load(
+      std::string_view group, std::uint64_t epoch);
   // Removes every snapshot of the group (its data lost on purpose, with its log).
   [[nodiscard]] std::expected<void, StorageError> drop(std::string_view group);
   // Blocks until every write queued before the call has completed.
@@ -84,10 +85,10 @@ class SnapshotFiles {
   const std::filesystem::path directory_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Job> queue_;          // guarded by mutex_
-  std::uint64_t queued_ = 0;       // guarded by mutex_: jobs ever queued
-  std::uint64_t completed_ = 0;    // guarded by mutex_: jobs ever completed
-  bool stopping_ = false;          // guarded by mutex_
+  std::deque<Job> queue_;        // guarded by mutex_
+  std::uint64_t queued_ = 0;     // guarded by mutex_: jobs ever queued
+  std::uint64_t completed_ = 0;  // guarded by mutex_: jobs ever completed
+  bool stopping_ = false;        // guarded by mutex_
   std::thread writer_;
 };
 
