@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 
 #include <mutex>
+#include <utility>
 
 #include "groups/storage/lmdb_log_store.hpp"
 
@@ -22,6 +23,8 @@ class MemoryGroupLog final : public GroupLog {
     store_.compact(point);
     written({});
   }
+  void write_snapshot(const raft::SnapshotPoint&, SnapshotCapture, Written written) override { written({}); }
+  [[nodiscard]] std::optional<storage::StoredSnapshot> take_restored() override { return std::nullopt; }
   void close() override {}
 
  private:
@@ -30,8 +33,13 @@ class MemoryGroupLog final : public GroupLog {
 
 class DurableGroupLog final : public GroupLog {
  public:
-  DurableGroupLog(std::unique_ptr<storage::LmdbLogStore> store, asio::any_io_executor executor)
-      : store_(std::move(store)), executor_(std::move(executor)) {}
+  DurableGroupLog(std::unique_ptr<storage::LmdbLogStore> store, std::shared_ptr<storage::SnapshotFiles> snapshots,
+                  std::optional<storage::StoredSnapshot> restored, asio::any_io_executor executor)
+      : store_(std::move(store)),
+        snapshots_(std::move(snapshots)),
+        restored_(std::move(restored)),
+        name_(store_->name()),
+        executor_(std::move(executor)) {}
 
   [[nodiscard]] const raft::LogStore& store() const override { return *store_; }
   [[nodiscard]] std::optional<std::uint64_t> epoch() const override { return store_->epoch(); }
@@ -49,13 +57,23 @@ class DurableGroupLog final : public GroupLog {
     store_->compact(point, on_executor(std::move(written)));
   }
 
+  void write_snapshot(const raft::SnapshotPoint& point, SnapshotCapture capture, Written written) override {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    snapshots_->write(name_, store_->epoch(), point, std::move(capture), on_executor(std::move(written)));
+  }
+
+  [[nodiscard]] std::optional<storage::StoredSnapshot> take_restored() override {
+    return std::exchange(restored_, std::nullopt);
+  }
+
   void close() override {
     std::lock_guard lock(mutex_);
     closed_ = true;
   }
 
  private:
-  // The store calls back on its writer thread: hop to the worker's executor.
+  // The store and the files call back on their writer threads: hop to the worker's executor.
   storage::LmdbLogStore::Done on_executor(Written written) {
     return [ex = executor_, written = std::move(written)](std::expected<void, storage::StorageError> r) {
       std::expected<void, std::string> result;
@@ -65,6 +83,9 @@ class DurableGroupLog final : public GroupLog {
   }
 
   std::unique_ptr<storage::LmdbLogStore> store_;
+  std::shared_ptr<storage::SnapshotFiles> snapshots_;
+  std::optional<storage::StoredSnapshot> restored_;
+  const std::string name_;  // the group's id in hex: its store's and its snapshots' name
   asio::any_io_executor executor_;
   std::mutex mutex_;  // close() against a write being queued
   bool closed_ = false;
@@ -75,8 +96,11 @@ class DurableGroupLog final : public GroupLog {
 std::unique_ptr<GroupLog> GroupLog::in_memory() { return std::make_unique<MemoryGroupLog>(); }
 
 std::unique_ptr<GroupLog> GroupLog::durable(std::unique_ptr<storage::LmdbLogStore> store,
+                                            std::shared_ptr<storage::SnapshotFiles> snapshots,
+                                            std::optional<storage::StoredSnapshot> restored,
                                             asio::any_io_executor executor) {
-  return std::make_unique<DurableGroupLog>(std::move(store), std::move(executor));
+  return std::make_unique<DurableGroupLog>(std::move(store), std::move(snapshots), std::move(restored),
+                                           std::move(executor));
 }
 
 }  // namespace mosaik::groups::detail

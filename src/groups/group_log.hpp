@@ -1,13 +1,15 @@
 #pragma once
-// GroupLog: where a group worker keeps its log. In memory (the default: every start is a new
-// member) or in the node's LMDB storage (docs/decisions/0410: the same member after a
-// restart). A write's completion runs on the worker's executor once the write is durable:
-// at once for memory, after the fsynced commit for LMDB; the worker only then reports
-// `persisted` and sends the Ready's messages.
+// GroupLog: where a group worker keeps its log and its state machine's snapshots. In memory
+// (the default: every start is a new member) or in the node's data dir: the log in LMDB
+// (docs/decisions/0410), the snapshots in files beside it (0411): the same member after a
+// restart, with its state. A write's completion runs on the worker's executor once the write
+// is durable: at once for memory, after the fsync for disk; the worker only then reports
+// `persisted` and sends the Ready's messages, or compacts the log behind a snapshot.
 //
 //   auto log = GroupLog::in_memory();                                   // or GroupLog::durable(...)
 //   Core core(options, log->store(), now);
 //   log->write(r.snapshot, r.hard_state, std::move(r.entries), [](auto result) { /* executor */ });
+//   log->write_snapshot(point, capture, [](auto result) { /* executor: compact up to point */ });
 
 #include <asio/any_io_executor.hpp>
 
@@ -20,6 +22,8 @@
 #include <vector>
 
 #include "groups/raft/log_store.hpp"
+#include "groups/storage/snapshot_files.hpp"
+#include "mosaik/groups/state_sync.hpp"
 
 namespace mosaik::groups::storage {
 class LmdbLogStore;
@@ -34,7 +38,11 @@ class GroupLog {
   using Written = std::function<void(std::expected<void, std::string>)>;
 
   static std::unique_ptr<GroupLog> in_memory();
-  static std::unique_ptr<GroupLog> durable(std::unique_ptr<storage::LmdbLogStore> store, asio::any_io_executor executor);
+  // `snapshots`: where the group's snapshots go; `restored`: the newest one read back at the
+  // open (its point is at or after the log's base), for the worker to install first.
+  static std::unique_ptr<GroupLog> durable(std::unique_ptr<storage::LmdbLogStore> store,
+                                           std::shared_ptr<storage::SnapshotFiles> snapshots,
+                                           std::optional<storage::StoredSnapshot> restored, asio::any_io_executor executor);
 
   virtual ~GroupLog() = default;
   [[nodiscard]] virtual const raft::LogStore& store() const = 0;
@@ -43,6 +51,11 @@ class GroupLog {
   virtual void write(std::optional<raft::SnapshotPoint> snapshot, std::optional<raft::HardState> hard,
                      std::vector<raft::Entry> entries, Written written) = 0;
   virtual void compact(const raft::SnapshotPoint& point, Written written) = 0;
+  // The state machine's snapshot at `point`, encoded and written off the executor (memory:
+  // nothing to write, done at once). Only once it completed may the log be compacted to point.
+  virtual void write_snapshot(const raft::SnapshotPoint& point, SnapshotCapture capture, Written written) = 0;
+  // The snapshot read back when the log was opened, once (then nullopt).
+  [[nodiscard]] virtual std::optional<storage::StoredSnapshot> take_restored() = 0;
   // From any thread: no write is queued after this returns (a later membership of the same
   // group is about to open the store). Writes queued before still complete.
   virtual void close() = 0;

@@ -17,7 +17,8 @@ const auto& logger = log::module_logger<"groups">;
 }  // namespace
 
 GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
-                             Config config, std::shared_ptr<storage::LmdbStorage> storage)
+                             Config config, std::shared_ptr<storage::LmdbStorage> storage,
+                             std::shared_ptr<storage::SnapshotFiles> snapshots)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
       executor_(endpoint.executor()),
@@ -25,6 +26,7 @@ GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery 
       network_(network),
       config_(config),
       storage_(std::move(storage)),
+      snapshots_(std::move(snapshots)),
       tasks_(endpoint.executor()) {}
 
 void GroupsService::start() {
@@ -126,21 +128,30 @@ std::vector<GroupsService::GroupCounters> GroupsService::counters() {
 }
 
 std::expected<std::unique_ptr<GroupLog>, std::string> GroupsService::open_log(const GroupId& id, bool snapshots) {
-  if (!storage_) return GroupLog::in_memory();
+  if (!storage_ || !snapshots_) return GroupLog::in_memory();
   const auto name = id.to_hex();
   auto store = storage_->open_group(name);
   if (!store) return std::unexpected(store.error().message);
-  if (snapshots && (*store)->base().cursor.index > Index(0)) {
-    // The state machine's snapshots are not on disk yet: a compacted log cannot rebuild the
-    // state. Start over as a new member (a new epoch) that state-syncs from the others.
-    logger()->warn("group {}: the durable log was compacted and no snapshot is kept: rejoining as a new member",
-                   id);
-    store->reset();
-    if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
-    store = storage_->open_group(name);
-    if (!store) return std::unexpected(store.error().message);
+  std::optional<storage::StoredSnapshot> restored;
+  if (snapshots) {
+    auto newest = snapshots_->load(name, (*store)->epoch());
+    if (!newest) return std::unexpected(newest.error().message);  // damaged: the member stays out
+    restored = std::move(*newest);
+    const Index base = (*store)->base().cursor.index;
+    if (base > Index(0) && (!restored || restored->point.cursor.index < base)) {
+      // The log was compacted behind a snapshot that is gone (deleted by hand): the log alone
+      // cannot rebuild the state. Start over as a new member (a new epoch) that state-syncs.
+      logger()->warn("group {}: the durable log starts after {} and no snapshot covers it: rejoining as a new member",
+                     id, base);
+      store->reset();
+      restored.reset();
+      if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
+      if (auto dropped = snapshots_->drop(name); !dropped) return std::unexpected(dropped.error().message);
+      store = storage_->open_group(name);
+      if (!store) return std::unexpected(store.error().message);
+    }
   }
-  return GroupLog::durable(std::move(*store), executor_);
+  return GroupLog::durable(std::move(*store), snapshots_, std::move(restored), executor_);
 }
 
 std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {

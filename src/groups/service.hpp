@@ -7,7 +7,8 @@
 //   auto [state, created] = service->join(terms, typeid(M), make_typed_state);   // Groups::with_key().join()
 //
 // With an LmdbStorage (a node built with_data_dir) each group's log is durable, one store per
-// group in the node's environment (docs/decisions/0410).
+// group in the node's environment (docs/decisions/0410), and a SnapshotSync group's snapshots
+// are kept in SnapshotFiles beside it (0411).
 
 #include <asio/awaitable.hpp>
 
@@ -24,6 +25,7 @@
 #include "mosaik/primitives/async/task_group.hpp"
 #include "mosaik/transport/endpoint.hpp"
 #include "groups/storage/lmdb_log_store.hpp"
+#include "groups/storage/snapshot_files.hpp"
 #include "port.hpp"
 #include "worker.hpp"
 
@@ -32,7 +34,8 @@ namespace mosaik::groups::detail {
 class GroupsService final : public GroupsApi, public std::enable_shared_from_this<GroupsService> {
  public:
   GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network, Config config,
-                std::shared_ptr<storage::LmdbStorage> storage = nullptr);
+                std::shared_ptr<storage::LmdbStorage> storage = nullptr,
+                std::shared_ptr<storage::SnapshotFiles> snapshots = nullptr);
 
   void start();  // registers the protocol handler
   // Departs every group (a durable member only closes its bonds: it will be back) and stops
@@ -57,7 +60,8 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   asio::awaitable<void> serve_connection(transport::Connection connection);
   asio::awaitable<void> serve_bond(transport::RawLink link);
   std::shared_ptr<GroupWorker> find(const GroupId& id);
-  // The group's log: in memory, or its durable store (an error names the damaged file).
+  // The group's log: in memory, or its durable store with its newest snapshot (an error
+  // names the damaged file).
   std::expected<std::unique_ptr<GroupLog>, std::string> open_log(const GroupId& id, bool snapshots);
 
   // Released by stop(): a Groups copy may outlive the node, and transport objects must go on
@@ -69,6 +73,7 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   const NetworkId network_;
   const Config config_;
   const std::shared_ptr<storage::LmdbStorage> storage_;  // null: logs in memory
+  const std::shared_ptr<storage::SnapshotFiles> snapshots_;  // with storage_
   std::mutex mutex_;
   struct Registration {
     std::shared_ptr<GroupWorker> worker;

@@ -81,6 +81,7 @@ void GroupWorker::start() {
   discovery_.add_group(id());
   logger()->info("group {}: joined as member {}{}", id(), member_,
                  log_->epoch() ? fmt::format(" (durable log, last index {})", log_->store().last_index()) : "");
+  restore_snapshot();
   pump();
 }
 

@@ -137,11 +137,15 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   // worker_sync.cpp: snapshots, compaction and state sync (SnapshotSync groups)
   [[nodiscard]] bool at_snapshot_point(Index i) const;
   void take_snapshot();
+  void persist_snapshot(raft::SnapshotPoint point, SnapshotCapture capture);
+  void compact_behind(const raft::SnapshotPoint& point);
+  void restore_snapshot();
   void on_sync(const PeerId& peer, const wire::Bytes& bytes);
   bool send_sync(const PeerId& peer, const SyncMessage& m);
   void start_state_sync(const raft::StateSyncRequest& want);
   asio::awaitable<void> state_sync(raft::StateSyncRequest want);
   void install(FetchedSnapshot snapshot);
+  void installed(const raft::SnapshotPoint& point, std::vector<SnapshotItem> items);
   void publish_status();
   // A tracked strong read: its id, and what settled() waits on.
   std::pair<std::uint64_t, std::shared_ptr<Pending>> open_read();
@@ -198,6 +202,9 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   std::optional<HeldSnapshots> held_;      // SnapshotSync groups: what we serve
   std::shared_ptr<SnapshotFetch> fetch_;   // the state sync under way, if any
   bool syncing_ = false;
+  bool installing_ = false;       // a fetched snapshot is being written before its install
+  bool snapshot_writing_ = false;  // a taken snapshot is being written
+  std::optional<std::pair<raft::SnapshotPoint, SnapshotCapture>> snapshot_waiting_;  // taken meanwhile
   std::uint64_t next_sync_request_ = 1;
   bool stopped_ = false;
   std::atomic<bool> terminated_{false};  // stopped_, for other threads

@@ -1,10 +1,14 @@
 // GroupWorker's snapshot state sync (SnapshotSync groups; docs/decisions/0405): every member
-// snapshots at each multiple of snapshot_interval and compacts its log to the snapshot
-// before; it serves its snapshots to members that fell behind; and when the leader says our
-// log is behind its compacted prefix, it fetches a snapshot from the bonded members.
+// snapshots at each multiple of snapshot_interval and, once that snapshot is written (on disk
+// for a durable member, 0411), compacts its log to the snapshot before; it serves its
+// snapshots to members that fell behind; and when the leader says our log is behind its
+// compacted prefix, it fetches a snapshot from the bonded members. A durable member starts
+// from the snapshot it wrote last, then replays its log after it.
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <utility>
 
 #include "mosaik/primitives/log.hpp"
 #include "worker.hpp"
@@ -23,9 +27,35 @@ bool GroupWorker::at_snapshot_point(Index i) const {
 void GroupWorker::take_snapshot() {
   if (!snapshot_hooks_.take) return;
   const auto point = core_->applied_point();
-  held_->hold(point, snapshot_hooks_.take(), env_->now());
-  // The log keeps the entries after the previous snapshot point, so a member a little behind
-  // catches up by replay and only one further behind needs a snapshot.
+  auto capture = snapshot_hooks_.take();
+  held_->hold(point, capture, env_->now());
+  persist_snapshot(point, std::move(capture));
+}
+
+// One snapshot write at a time: one taken meanwhile waits, replacing any older one that
+// waits, so a slow disk delays compaction but never queues up captures (0411).
+void GroupWorker::persist_snapshot(raft::SnapshotPoint point, SnapshotCapture capture) {
+  if (snapshot_writing_) {
+    snapshot_waiting_.emplace(std::move(point), std::move(capture));
+    return;
+  }
+  snapshot_writing_ = true;
+  std::weak_ptr<GroupWorker> weak = weak_from_this();
+  log_->write_snapshot(point, std::move(capture), [weak, point](std::expected<void, std::string> result) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    self->snapshot_writing_ = false;
+    if (!result) return self->storage_failed(result.error());
+    self->compact_behind(point);
+    if (auto next = std::exchange(self->snapshot_waiting_, std::nullopt))
+      self->persist_snapshot(std::move(next->first), std::move(next->second));
+  });
+}
+
+// `point`'s snapshot is durable: the log may go up to the snapshot point before it. It keeps
+// the entries after that one, so a member a little behind catches up by replay and only one
+// further behind needs a snapshot.
+void GroupWorker::compact_behind(const raft::SnapshotPoint& point) {
   const auto interval = settings_.snapshots->snapshot_interval;
   if (point.cursor.index.value <= interval) return;
   const Index keep_after(point.cursor.index.value - interval);
@@ -39,6 +69,21 @@ void GroupWorker::take_snapshot() {
   log_->compact(*compacted, [weak](std::expected<void, std::string> result) {
     if (auto self = weak.lock(); self && !result && !self->stopped_) self->storage_failed(result.error());
   });
+}
+
+void GroupWorker::restore_snapshot() {
+  auto restored = log_->take_restored();
+  if (!restored || !snapshot_hooks_.install) return;
+  const auto point = restored->point;
+  logger()->info("group {}: installing snapshot {} ({} items) from {}", id(), point.cursor, restored->items.size(),
+                 restored->file.string());
+  snapshot_hooks_.install(std::move(restored->items));
+  held_->hold(point, snapshot_hooks_.take(), env_->now());
+  applied_ = point.cursor;
+  // Committed and applied up to the point: the log is replayed after it (and cut there, if
+  // it was compacted only up to the snapshot point before).
+  core_->tick(env_->now());
+  core_->state_synced(point);
 }
 
 bool GroupWorker::send_sync(const PeerId& peer, const SyncMessage& m) {
@@ -96,7 +141,7 @@ void GroupWorker::start_state_sync(const raft::StateSyncRequest& want) {
     logger()->error("group {}: the leader asks for a state sync, but this machine has no snapshots", id());
     return;
   }
-  if (syncing_) return;
+  if (syncing_ || installing_) return;
   syncing_ = true;
   tasks_.spawn(state_sync(want));
 }
@@ -131,15 +176,33 @@ asio::awaitable<void> GroupWorker::state_sync(raft::StateSyncRequest want) {
 }
 
 void GroupWorker::install(FetchedSnapshot snapshot) {
+  // Written first (durable groups): the core cuts the log at the point once told, and a
+  // restart must find the state that log starts after. The machine gets the items only
+  // then, so nothing applied meanwhile lands on top of the installed state.
+  auto items = std::make_shared<std::vector<SnapshotItem>>(std::move(snapshot.items));
+  const auto point = snapshot.point;
+  installing_ = true;
+  std::weak_ptr<GroupWorker> weak = weak_from_this();
+  log_->write_snapshot(point, SnapshotCapture([items] { return *items; }),
+                       [weak, point, items](std::expected<void, std::string> result) {
+                         auto self = weak.lock();
+                         if (!self || self->stopped_) return;
+                         self->installing_ = false;
+                         if (!result) return self->storage_failed(result.error());
+                         self->installed(point, std::move(*items));
+                       });
+}
+
+void GroupWorker::installed(const raft::SnapshotPoint& point, std::vector<SnapshotItem> items) {
   core_->tick(env_->now());
-  if (snapshot.point.cursor.index > core_->commit_index()) {
-    snapshot_hooks_.install(std::move(snapshot.items));
+  if (point.cursor.index > core_->commit_index()) {
+    snapshot_hooks_.install(std::move(items));
     // Others fetch from us too: hold what we installed as if we had taken it (a capture of
     // the installed state, not a copy of the items, for machines that capture).
-    held_->hold(snapshot.point, snapshot_hooks_.take(), env_->now());
-    applied_ = snapshot.point.cursor;
+    held_->hold(point, snapshot_hooks_.take(), env_->now());
+    applied_ = point.cursor;
   }
-  core_->state_synced(snapshot.point);
+  core_->state_synced(point);
   applied_changed_.notify();
   pump();
 }

@@ -81,7 +81,10 @@ std::expected<NodeData, std::string> open_data_dir(const fs::path& directory, co
   options.directory = directory / "groups";
   auto storage = groups::storage::LmdbStorage::open(std::move(options));
   if (!storage) return std::unexpected(storage.error().message);
-  return NodeData{std::move(*key), std::move(*storage)};
+  // Inside groups/, whose node.lock the storage holds: one node per directory for both.
+  auto snapshots = groups::storage::SnapshotFiles::open(directory / "groups" / "snapshots");
+  if (!snapshots) return std::unexpected(snapshots.error().message);
+  return NodeData{std::move(*key), std::move(*storage), std::move(*snapshots)};
 }
 
 }  // namespace mosaik::network::detail

@@ -3,9 +3,10 @@
 //   <dir>/secret_key  the node's secret key (64 hex characters, mode 0600): the same PeerId
 //                     after a restart, so it rejoins its groups as the member it was
 //   <dir>/groups/     every group's durable log and storage epoch, in LMDB (decision 0410)
+//   <dir>/groups/snapshots/  the newest state-machine snapshot of each SnapshotSync group (0411)
 //
 //   auto data = open_data_dir(dir, given_key);   // expected; an error names the file
-//   SecretKey key = data->secret_key;  GroupsService(..., data->group_storage);
+//   SecretKey key = data->secret_key;  GroupsService(..., data->group_storage, data->group_snapshots);
 
 #include <expected>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "groups/storage/lmdb_log_store.hpp"
+#include "groups/storage/snapshot_files.hpp"
 #include "mosaik/primitives/keys.hpp"
 
 namespace mosaik::network::detail {
@@ -21,6 +23,7 @@ namespace mosaik::network::detail {
 struct NodeData {
   SecretKey secret_key;
   std::shared_ptr<groups::storage::LmdbStorage> group_storage;
+  std::shared_ptr<groups::storage::SnapshotFiles> group_snapshots;
 };
 
 // Creates what is missing. `given` (with_secret_key) is written on a first start and must

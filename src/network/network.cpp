@@ -230,7 +230,7 @@ asio::awaitable<std::expected<Network, network::Error>> NetworkBuilder::build() 
   runtime->streams_service->start();
   runtime->groups_service = std::make_shared<groups::detail::GroupsService>(
       *runtime->endpoint, *runtime->discovery, network_id_, *groups_config,
-      data ? data->group_storage : nullptr);
+      data ? data->group_storage : nullptr, data ? data->group_snapshots : nullptr);
   runtime->groups.emplace(runtime->groups_service);
   runtime->groups_service->start();
   if (mdns_) start_mdns(*runtime, executor);

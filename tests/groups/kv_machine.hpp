@@ -7,11 +7,14 @@
 //   auto idx = co_await group.execute(KvPut{key, value});
 //   auto view = co_await group.query(KvQuery{key, true}, Consistency::Strong);   // view->value, view->applied
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "mosaik/groups/state_machine.hpp"
+#include "mosaik/groups/state_sync.hpp"
 #include "mosaik/primitives/wire.hpp"
 
 namespace mosaik::test {
@@ -57,5 +60,32 @@ struct KvStore {
   }
 };
 static_assert(groups::StateMachine<KvStore>);
+
+// KvStore with snapshots (SnapshotSync every `interval` indices): its log is compacted behind
+// them, and a durable member restarts from its snapshot file (decision 0411). The snapshot is
+// one item: the registers and the applied sequence. `installs` counts install_snapshot calls
+// (not part of the state), so a test can tell a snapshot read back or fetched from a replay.
+struct SnapshotKvStore : KvStore {
+  std::uint64_t interval = 10;
+  std::shared_ptr<std::atomic<std::uint64_t>> installs = std::make_shared<std::atomic<std::uint64_t>>(0);
+
+  [[nodiscard]] UniqueId signature() const { return unique_id("test.groups.snapshot-kv.v1"); }
+  [[nodiscard]] groups::SnapshotSync state_sync() const {
+    groups::SnapshotSync s;
+    s.config.snapshot_interval = interval;
+    return s;
+  }
+  [[nodiscard]] std::vector<groups::SnapshotItem> snapshot() const { return {{wire::encode(values), wire::encode(applied)}}; }
+  void install_snapshot(std::vector<groups::SnapshotItem> items) {
+    values.clear();
+    applied.clear();
+    if (items.size() == 1) {
+      if (auto v = wire::decode<std::map<std::uint8_t, std::uint64_t>>(items[0].key)) values = std::move(*v);
+      if (auto a = wire::decode<std::vector<std::uint64_t>>(items[0].value)) applied = std::move(*a);
+    }
+    ++*installs;
+  }
+};
+static_assert(groups::SnapshotStateMachine<SnapshotKvStore>);
 
 }  // namespace mosaik::test

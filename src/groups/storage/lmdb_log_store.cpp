@@ -593,6 +593,8 @@ Index LmdbLogStore::last_index() const {
 
 std::uint64_t LmdbLogStore::epoch() const { return group_->epoch; }
 
+const std::string& LmdbLogStore::name() const { return group_->name; }
+
 namespace {
 
 // A read transaction for one read: the group's reused one, renewed. Reset on destruction

@@ -89,6 +89,8 @@ class LmdbLogStore final : public raft::LogStore {
 
   // Random and non-zero, drawn when the group's store was created: with the PeerId, the member id.
   [[nodiscard]] std::uint64_t epoch() const;
+  // The group's name in the environment (its id in hex).
+  [[nodiscard]] const std::string& name() const;
 
   // ---- writes, queued in order; each is applied as MemoryLogStore's of the same name
   void save(std::optional<raft::SnapshotPoint> snapshot, std::optional<raft::HardState> hard,
