@@ -53,7 +53,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{PlantedBug::AppendKeepsConflicts, "append_keeps_conflicts"},
                       Case{PlantedBug::OverlappingMembership, "overlapping_membership"},
                       Case{PlantedBug::ReadWithoutConfirmation, "read_without_confirmation"},
-                      Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"}),
+                      Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"},
+                      Case{PlantedBug::CommitBeforePersist, "commit_before_persist"},
+                      Case{PlantedBug::CampaignBeforePersist, "campaign_before_persist"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
