@@ -190,11 +190,11 @@ void SimCluster::drain(std::uint32_t slot) {
       return;
     }
     if (std::getenv("SIM_TRACE")) trace_memberships(slot, r);
-    const bool writes = r.snapshot || r.hard_state || !r.entries.empty();
-    if (config_.max_sync_delay == Time{} || (!writes && !n.disk.has_unsynced())) {
+    const bool has_writes = r.snapshot || r.hard_state || !r.entries.empty();
+    if (config_.max_sync_delay == Time{} || (!has_writes && !n.disk.has_unsynced())) {
       write_and_send(slot, r);
     } else {  // the writer syncs it later; its messages wait for it and every earlier write
-      const auto delay = writes ? sync_rng_.below(static_cast<std::uint64_t>(config_.max_sync_delay.count()) + 1) : 0;
+      const auto delay = has_writes ? sync_rng_.below(static_cast<std::uint64_t>(config_.max_sync_delay.count()) + 1) : 0;
       Ready writes;
       writes.snapshot = r.snapshot;
       writes.hard_state = std::move(r.hard_state);
