@@ -28,7 +28,7 @@ struct Settings {
   std::uint32_t request_timeout_ms = 250;
   // Durable phase (issue 17): the same load on LMDB with fsync (mosaik) against etcd with its
   // data on the same disk; 0 skips it. `disk_dir` must be a real disk, not tmpfs.
-  std::uint64_t durable_commands = 10'000;
+  std::uint64_t durable_commands = 5'000;
   std::string disk_dir = "/var/tmp";
   // Recovery: a member with this many entries in its LMDB log restarts (--recover-entries;
   // 0, the default, skips it: filling 1 M entries takes longer than the 60 s run).
