@@ -64,19 +64,21 @@ std::string find_etcd() {
   return {};
 }
 
-void remove_stale_data_dirs() {
+void remove_stale_data_dirs(const std::string& disk_dir) {
   const std::string prefix = "mosaik-bench-groups-";
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
-    const auto name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const auto pid = std::atoi(name.c_str() + prefix.size());
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+  for (const auto& base : {std::string("/dev/shm"), disk_dir}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      const auto pid = std::atoi(name.c_str() + prefix.size());
+      if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+    }
   }
 }
 
-EtcdCluster::EtcdCluster(const std::string& etcd, const Settings& s)
-    : dir_(fmt::format("/dev/shm/mosaik-bench-groups-{}", ::getpid())) {
+EtcdCluster::EtcdCluster(const std::string& etcd, const Settings& s, const std::string& base)
+    : dir_(fmt::format("{}/mosaik-bench-groups-{}", base, ::getpid())) {
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
   const auto ports = free_ports(6);

@@ -1,6 +1,6 @@
 #pragma once
 // The etcd side's cluster: three etcd processes (Debian's etcd-server) on loopback ports with
-// their data on /dev/shm, started with the bench's heartbeat and election timeout, and
+// their data on /dev/shm (or a disk directory), started with the bench's heartbeat and election timeout, and
 // stopped (SIGKILL) with their data removed when the EtcdCluster goes, also on a throw.
 
 #include <chrono>
@@ -17,13 +17,15 @@ namespace bench {
 // $BENCH_GROUPS_ETCD if set (a path), else the first etcd on $PATH; empty when none.
 std::string find_etcd();
 
-// Data directories of earlier runs whose bench process is gone (killed before it could
-// clean up: its etcd members died with it, through PR_SET_PDEATHSIG).
-void remove_stale_data_dirs();
+// Data directories of earlier runs (in /dev/shm and in `disk_dir`) whose bench process is
+// gone (killed before it could clean up: its members died with it, through PR_SET_PDEATHSIG).
+void remove_stale_data_dirs(const std::string& disk_dir);
 
 class EtcdCluster {
  public:
-  EtcdCluster(const std::string& etcd, const Settings& s);
+  // The members' data under `base` (/dev/shm: tmpfs, fsync costs nothing; a disk directory:
+  // every commit's fsync is real).
+  EtcdCluster(const std::string& etcd, const Settings& s, const std::string& base = "/dev/shm");
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;

@@ -182,7 +182,7 @@ std::optional<EtcdResult> run_etcd(const Settings& s, std::string& why) {
     why = "etcd is not installed (apt-get install etcd-server)";
     return std::nullopt;
   }
-  remove_stale_data_dirs();
+  remove_stale_data_dirs(s.disk_dir);
   EtcdCluster cluster(etcd, s);
   auto roles = wait_for_leader(cluster, 30s);
   if (!roles) throw std::runtime_error("etcd: no leader within 30 s");
@@ -193,6 +193,20 @@ std::optional<EtcdResult> run_etcd(const Settings& s, std::string& why) {
   if (!roles) throw std::runtime_error("etcd: lost its leader under load");
   r.failover_ms = failover(cluster, *roles, s);
   return r;
+}
+
+std::optional<LoadResult> run_etcd_disk(const Settings& s, std::string& why) {
+  const auto etcd = find_etcd();
+  if (etcd.empty()) {
+    why = "etcd is not installed (apt-get install etcd-server)";
+    return std::nullopt;
+  }
+  EtcdCluster cluster(etcd, s, s.disk_dir);
+  auto roles = wait_for_leader(cluster, 30s);
+  if (!roles) throw std::runtime_error("etcd on disk: no leader within 30 s");
+  Settings durable = s;
+  durable.commands = s.durable_commands;
+  return load(cluster, *roles, durable);
 }
 
 }  // namespace bench

@@ -2,8 +2,9 @@
 // killing the leader is a real SIGKILL of a real process and each member's RSS is its own.
 // The bench drives it through stdin, one command a line, and reads its answers on stdout:
 //
-//   (start)            -> "addr <endpoint>", then "ready" once a leader is known and both
-//                         other members are bonded
+//   (start)            -> "addr <endpoint>", "joined log_position=<i>" (the first Status:
+//                         with a data dir, after the log was opened and verified), then
+//                         "ready" once a leader is known and every other founder is bonded
 //   status             -> "status self=<peer> leader=<peer|none> term=<t> committed=<i>"
 //   load <n>           -> the clients put n commands: "load committed=.. failed=.. secs=..
 //                         p50_us=.. p99_us=.."
@@ -15,6 +16,11 @@
 // application that writes to a group is a member or runs on a member's node. The bench puts
 // them on a follower, so each put is forwarded to the leader, as etcd's clients talk to one
 // member that forwards to its leader.
+//
+// Arguments: key=<group key hex> bootstrap=<addr|-> clients= command_bytes= heartbeat_ms=
+// election_ms= request_timeout_ms=, and optionally data_dir=<path> (the node's data dir:
+// LMDB log, fsync on), founders=<n> (default 3) and machine=replay (no snapshots, so the
+// durable log keeps every entry: the recovery figure).
 
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/read_until.hpp>
@@ -88,9 +94,24 @@ struct Kv {
   }
 };
 
+// The recovery figure's machine: without snapshots the log is never compacted, so a member
+// restarts on every entry it wrote (a SnapshotSync member compacts each 10 000 entries).
+struct ReplayKv {
+  using Command = KvPut;
+  using Query = groups::Unit;
+  using QueryResult = std::uint64_t;
+  std::uint64_t puts = 0;
+  [[nodiscard]] UniqueId signature() const { return unique_id("bench.groups.replay.v1"); }
+  void apply(const KvPut&, const groups::ApplyContext&) { ++puts; }
+  [[nodiscard]] QueryResult query(const groups::Unit&) const { return puts; }
+};
+
 struct MemberOptions {
   std::string key_hex;
   std::optional<EndpointAddr> bootstrap;
+  std::optional<std::string> data_dir;
+  std::uint32_t founders = 3;
+  bool replay = false;
   Settings settings;
 };
 
@@ -104,7 +125,7 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
   co_await t.async_wait(asio::use_awaitable);
 }
 
-asio::awaitable<Network> make_node(std::optional<EndpointAddr> seed) {
+asio::awaitable<Network> make_node(std::optional<EndpointAddr> seed, const std::optional<std::string>& data_dir) {
   auto disc = discovery::Config::builder()
                   .with_announce_interval(200ms)
                   .with_purge_after(3s)
@@ -112,11 +133,10 @@ asio::awaitable<Network> make_node(std::optional<EndpointAddr> seed) {
                   .no_auto_bootstrap();
   if (seed) disc.with_bootstrap(*seed);
   const std::set<SocketAddr> loopback = {SocketAddr(asio::ip::make_address("127.0.0.1"), 0)};
-  auto built = co_await Network::builder("bench-groups")
-                   .with_addresses(loopback)
-                   .with_relay_mode(RelayMode::kDisabled)
-                   .with_discovery(std::move(disc))
-                   .build();
+  auto builder = Network::builder("bench-groups");
+  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled).with_discovery(std::move(disc));
+  if (data_dir) builder.with_data_dir(*data_dir);
+  auto built = co_await builder.build();
   if (!built) throw std::runtime_error("node: " + built.error().message);
   co_return std::move(*built);
 }
@@ -125,7 +145,7 @@ asio::awaitable<Network> make_node(std::optional<EndpointAddr> seed) {
 // waits a random time in [election, 2 x election) before it campaigns, so the jitter is the
 // election timeout; etcd's heartbeats have no jitter. A forwarded put gives up after the
 // request deadline the etcd clients use.
-groups::ConsensusConfig consensus(const Settings& s) {
+groups::ConsensusConfig consensus(const Settings& s, std::uint32_t founders) {
   const std::chrono::milliseconds election(s.election_ms);
   return groups::ConsensusConfig::builder()
       .with_heartbeat_interval(std::chrono::milliseconds(s.heartbeat_ms))
@@ -133,7 +153,7 @@ groups::ConsensusConfig consensus(const Settings& s) {
       .with_election_timeout(election)
       .with_election_timeout_jitter(election)
       .with_bootstrap_delay(500ms)
-      .with_bootstrap_expect(3)
+      .with_bootstrap_expect(founders)
       .with_forward_timeout(std::chrono::milliseconds(s.request_timeout_ms))
       .build();
 }
@@ -151,7 +171,8 @@ struct Load {
   std::int64_t last_ns = 0;
 };
 
-asio::awaitable<void> load_client(groups::Group<Kv> group, std::uint32_t client, std::uint64_t quota,
+template <class Machine>
+asio::awaitable<void> load_client(groups::Group<Machine> group, std::uint32_t client, std::uint64_t quota,
                                   std::vector<std::uint8_t> value, std::shared_ptr<Load> load,
                                   std::int64_t deadline_ns) {
   std::uint64_t done = 0;
@@ -172,7 +193,8 @@ asio::awaitable<void> load_client(groups::Group<Kv> group, std::uint32_t client,
   }
 }
 
-asio::awaitable<void> run_load(groups::Group<Kv> group, const Settings& s, std::uint64_t count) {
+template <class Machine>
+asio::awaitable<void> run_load(groups::Group<Machine> group, const Settings& s, std::uint64_t count) {
   auto load = std::make_shared<Load>();
   load->latencies.reserve(count);
   TaskGroup clients(co_await asio::this_coro::executor);
@@ -211,7 +233,8 @@ struct Failover {
   Notifier done;     // first_commit_ns is set
 };
 
-asio::awaitable<void> failover_client(groups::Group<Kv> group, std::uint32_t client, std::vector<std::uint8_t> value,
+template <class Machine>
+asio::awaitable<void> failover_client(groups::Group<Machine> group, std::uint32_t client, std::vector<std::uint8_t> value,
                                       std::shared_ptr<Failover> f, std::int64_t deadline_ns) {
   for (std::uint64_t seq = 0; !f->stop && now_ns() < deadline_ns; ++seq) {
     KvPut put{put_key(client, seq), value};
@@ -229,7 +252,8 @@ asio::awaitable<void> failover_client(groups::Group<Kv> group, std::uint32_t cli
   }
 }
 
-asio::awaitable<void> run_failover(groups::Group<Kv> group, const Settings& s, std::shared_ptr<Failover> f) {
+template <class Machine>
+asio::awaitable<void> run_failover(groups::Group<Machine> group, const Settings& s, std::shared_ptr<Failover> f) {
   TaskGroup clients(co_await asio::this_coro::executor);
   const auto deadline = now_ns() + std::chrono::nanoseconds(30s).count();
   const auto value = value_for(s.command_bytes);
@@ -249,23 +273,32 @@ asio::awaitable<void> run_failover(groups::Group<Kv> group, const Settings& s, s
   }
 }
 
-std::string status_line(const Network& node, const groups::Group<Kv>& group) {
+template <class Machine>
+std::string status_line(const Network& node, const groups::Group<Machine>& group) {
   const auto st = group.status();
   return fmt::format("status self={} leader={} term={} committed={}", node.local().id().to_string(),
                      st.leader ? st.leader->to_string() : std::string("none"), st.term.value, st.committed.value);
 }
 
-asio::awaitable<int> member(MemberOptions o) {
+template <class Machine>
+asio::awaitable<int> member(MemberOptions o, Machine machine) {
   auto ex = co_await asio::this_coro::executor;
-  auto node = co_await make_node(o.bootstrap);
+  auto node = co_await make_node(o.bootstrap, o.data_dir);
   say("addr " + node.local().addr().to_string());
   auto key = groups::GroupKey::from_hex(o.key_hex);
   if (!key) throw std::runtime_error("bad group key");
-  auto group = node.groups().with_key(*key).with_state_machine(Kv{}).with_consensus_config(consensus(o.settings)).join();
+  auto group = node.groups()
+                   .with_key(*key)
+                   .with_state_machine(std::move(machine))
+                   .with_consensus_config(consensus(o.settings, o.founders))
+                   .join();
+  say(fmt::format("joined log_position={}", group.status().log_position.value));
   auto status = group.status_watch();
+  const std::size_t others = o.founders - 1;
   auto ready = co_await with_timeout(
-      status.wait_until([](const groups::Status& st) { return st.leader.has_value() && st.bonds == 2; }), 30s);
-  if (!ready) throw std::runtime_error("no leader with two bonds within 30 s");
+      status.wait_until([others](const groups::Status& st) { return st.leader.has_value() && st.bonds == others; }),
+      30s);
+  if (!ready) throw std::runtime_error(fmt::format("no leader with {} bonds within 30 s", others));
   say("ready");
 
   TaskGroup background(ex);
@@ -320,8 +353,13 @@ int member_main(int argc, char** argv) {
     if (name == "heartbeat_ms") o.settings.heartbeat_ms = static_cast<std::uint32_t>(std::stoul(value));
     if (name == "election_ms") o.settings.election_ms = static_cast<std::uint32_t>(std::stoul(value));
     if (name == "request_timeout_ms") o.settings.request_timeout_ms = static_cast<std::uint32_t>(std::stoul(value));
+    if (name == "data_dir") o.data_dir = value;
+    if (name == "founders") o.founders = static_cast<std::uint32_t>(std::stoul(value));
+    if (name == "machine") o.replay = value == "replay";
   }
-  return block_on(member(std::move(o)));
+  if (o.founders == 0) throw std::runtime_error("founders must be at least 1");
+  if (o.replay) return block_on(member(std::move(o), ReplayKv{}));
+  return block_on(member(std::move(o), Kv{}));
 }
 
 }  // namespace bench

@@ -3,9 +3,11 @@
 // follower).
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -77,43 +79,83 @@ LoadResult parse_load(const std::string& line) {
   return r;
 }
 
-}  // namespace
+std::vector<std::string> member_args(const Settings& s, const std::string& key, const std::string& bootstrap) {
+  return {"--member",
+          "key=" + key,
+          "bootstrap=" + bootstrap,
+          fmt::format("clients={}", s.clients),
+          fmt::format("command_bytes={}", s.command_bytes),
+          fmt::format("heartbeat_ms={}", s.heartbeat_ms),
+          fmt::format("election_ms={}", s.election_ms),
+          fmt::format("request_timeout_ms={}", s.request_timeout_ms)};
+}
 
-MosaikResult run_mosaik(const Settings& s) {
+// Three members, the first bootstrapping the others; `extra(i)`: member i's further arguments.
+template <class Extra>
+std::vector<std::unique_ptr<ChildProcess>> start_members(const Settings& s, Extra extra) {
   const auto key = random_key_hex();
-  auto args = [&](const std::string& bootstrap) {
-    return std::vector<std::string>{"--member",
-                                    "key=" + key,
-                                    "bootstrap=" + bootstrap,
-                                    fmt::format("clients={}", s.clients),
-                                    fmt::format("command_bytes={}", s.command_bytes),
-                                    fmt::format("heartbeat_ms={}", s.heartbeat_ms),
-                                    fmt::format("election_ms={}", s.election_ms),
-                                    fmt::format("request_timeout_ms={}", s.request_timeout_ms)};
+  auto args = [&](std::size_t i, const std::string& bootstrap) {
+    auto a = member_args(s, key, bootstrap);
+    for (auto& more : extra(i)) a.push_back(std::move(more));
+    return a;
   };
   ChildProcess::Options piped;
   piped.pipes = true;
   std::vector<std::unique_ptr<ChildProcess>> members;
-  members.push_back(std::make_unique<ChildProcess>(s.self_path, args("-"), piped));
+  members.push_back(std::make_unique<ChildProcess>(s.self_path, args(0, "-"), piped));
   const auto first = expect_line(*members[0], "addr ", 20s).substr(5);
-  for (int i = 1; i < 3; ++i) {
-    members.push_back(std::make_unique<ChildProcess>(s.self_path, args(first), piped));
+  for (std::size_t i = 1; i < 3; ++i) {
+    members.push_back(std::make_unique<ChildProcess>(s.self_path, args(i, first), piped));
     (void)expect_line(*members.back(), "addr ", 20s);
   }
   for (auto& m : members) (void)expect_line(*m, "ready", 30s);
-  const auto roles = roles_of(members);
-  auto& clients = *members[roles.follower];
+  return members;
+}
 
-  MosaikResult r;
+// The load phase on the members' follower: commits/s, latency and the members' CPU per commit.
+LoadResult measure_load(std::vector<std::unique_ptr<ChildProcess>>& members, ChildProcess& clients,
+                        std::uint64_t commands) {
   auto cpu_total = [&members] {
     double sum = 0;
     for (auto& m : members) sum += cpu_seconds(m->pid());
     return sum;
   };
   const double cpu_before = cpu_total();
-  clients.write_line(fmt::format("load {}", s.commands));
-  r.load = parse_load(expect_line(clients, "load ", load_limit(s.commands) + 15s));
-  if (r.load.committed > 0) r.load.cpu_us_per_commit = (cpu_total() - cpu_before) * 1e6 / static_cast<double>(r.load.committed);
+  clients.write_line(fmt::format("load {}", commands));
+  auto r = parse_load(expect_line(clients, "load ", load_limit(commands) + 15s));
+  if (r.committed > 0) r.cpu_us_per_commit = (cpu_total() - cpu_before) * 1e6 / static_cast<double>(r.committed);
+  return r;
+}
+
+// A directory on the bench's disk for this run, removed when it goes (also on a throw).
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& base, const std::string& what)
+      : path_(fmt::format("{}/mosaik-bench-groups-{}-{}", base, ::getpid(), what)) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+MosaikResult run_mosaik(const Settings& s) {
+  auto members = start_members(s, [](std::size_t) { return std::vector<std::string>{}; });
+  const auto roles = roles_of(members);
+  auto& clients = *members[roles.follower];
+
+  MosaikResult r;
+  r.load = measure_load(members, clients, s.commands);
   r.rss_commands = s.commands;
   if (s.rss_commands > s.commands) {
     clients.write_line(fmt::format("load {}", s.rss_commands - s.commands));
@@ -129,6 +171,47 @@ MosaikResult run_mosaik(const Settings& s) {
   const auto ms = field(expect_line(clients, "failover ", 30s), "ms");
   if (ms != "none") r.failover_ms = std::stod(ms);
   return r;  // the members are killed with `members`
+}
+
+LoadResult run_mosaik_durable(const Settings& s) {
+  ScratchDir dir(s.disk_dir, "mosaik");
+  auto members = start_members(s, [&](std::size_t i) { return std::vector<std::string>{"data_dir=" + dir.sub(fmt::format("m{}", i))}; });
+  const auto roles = roles_of(members);
+  return measure_load(members, *members[roles.follower], s.durable_commands);
+}
+
+// One member (a group of one: no network in the figure) writes the entries through the
+// group, fsync on, and is killed; the bench restarts it on the same data dir and times the
+// restart up to its first Status, which the member takes right after join() returned (the
+// store opened and every record verified).
+RecoverResult run_mosaik_recover(const Settings& s) {
+  ScratchDir dir(s.disk_dir, "recover");
+  const auto key = random_key_hex();
+  auto args = member_args(s, key, "-");
+  for (auto more : {"founders=1", "machine=replay", "clients=256"}) args.push_back(more);
+  args.push_back("data_dir=" + dir.sub("m0"));
+  ChildProcess::Options piped;
+  piped.pipes = true;
+  RecoverResult r;
+  {
+    ChildProcess writer(s.self_path, args, piped);
+    (void)expect_line(writer, "ready", 30s);
+    const auto start = now_ns();
+    writer.write_line(fmt::format("load {}", s.recover_entries));
+    const auto done = parse_load(expect_line(writer, "load ", load_limit(s.recover_entries) + 15s));
+    r.fill_s = static_cast<double>(now_ns() - start) / 1e9;
+    if (done.committed < s.recover_entries)
+      throw std::runtime_error(fmt::format("recover: only {} of {} entries committed", done.committed, s.recover_entries));
+  }  // the writer is killed and reaped here: its lock on the data dir is free
+  const auto start = now_ns();
+  ChildProcess restarted(s.self_path, args, piped);
+  const auto joined = expect_line(restarted, "joined ", 600s);
+  r.recover_s = static_cast<double>(now_ns() - start) / 1e9;
+  r.entries = std::stoull(field(joined, "log_position"));
+  if (r.entries < s.recover_entries)
+    throw std::runtime_error(fmt::format("recover: the restarted member holds {} entries, not {}", r.entries,
+                                         s.recover_entries));
+  return r;
 }
 
 }  // namespace bench

@@ -26,6 +26,13 @@ struct Settings {
   std::uint32_t heartbeat_ms = 100;   // etcd's default
   std::uint32_t election_ms = 1000;   // etcd's default
   std::uint32_t request_timeout_ms = 250;
+  // Durable phase (issue 17): the same load on LMDB with fsync (mosaik) against etcd with its
+  // data on the same disk; 0 skips it. `disk_dir` must be a real disk, not tmpfs.
+  std::uint64_t durable_commands = 5'000;
+  std::string disk_dir = "/var/tmp";
+  // Recovery: a member with this many entries in its LMDB log restarts (--recover-entries;
+  // 0, the default, skips it: filling 1 M entries takes longer than the 60 s run).
+  std::uint64_t recover_entries = 0;
   std::string self_path;  // this program, re-executed as a mosaik member
 };
 
@@ -63,9 +70,21 @@ struct EtcdResult {
   std::optional<double> failover_ms;
 };
 
+// A member restarted on a log of `entries` entries: process start to its first Status.
+struct RecoverResult {
+  std::uint64_t entries = 0;
+  double fill_s = 0;     // writing them (one member, fsync on)
+  double recover_s = 0;  // open + verify + first Status, measured by the bench around the restart
+};
+
 MosaikResult run_mosaik(const Settings& s);
+// The load phase alone, on three members with their data dirs under `s.disk_dir` (LMDB, fsync on).
+LoadResult run_mosaik_durable(const Settings& s);
+RecoverResult run_mosaik_recover(const Settings& s);
 // nullopt with `why` set when etcd cannot run here (not installed).
 std::optional<EtcdResult> run_etcd(const Settings& s, std::string& why);
+// The load phase alone, with the members' data dirs under `s.disk_dir`.
+std::optional<LoadResult> run_etcd_disk(const Settings& s, std::string& why);
 
 // The --member program (mosaik_member.cpp).
 int member_main(int argc, char** argv);

@@ -20,7 +20,8 @@ SimCluster::SimCluster(std::uint64_t seed, ClusterConfig config, std::size_t nod
       network_(derive_seed(seed, Stream::Network)),
       checker_(checker),
       hooks_(std::move(hooks)),
-      disk_rng_(derive_seed(seed, Stream::Disk)) {
+      disk_rng_(derive_seed(seed, Stream::Disk)),
+      sync_rng_(derive_seed(seed, Stream::SyncDelays)) {
   nodes_.resize(nodes);
   for (std::uint32_t s = 0; s < nodes; ++s) start(s);
   refresh_bonds();
@@ -32,6 +33,7 @@ NodeId SimCluster::make_id(std::uint32_t slot, std::uint32_t generation) const {
 
 void SimCluster::start(std::uint32_t slot) {
   Node& n = nodes_[slot];
+  if (n.disk.recover()) ++torn_records_;  // the core reads what survived, verified
   n.epoch += 1;
   n.id = make_id(slot, n.generation);
   slot_by_id_[n.id] = slot;
@@ -79,6 +81,7 @@ void SimCluster::count_step() {
 void SimCluster::stop(std::uint32_t slot) {
   Node& n = nodes_[slot];
   n.core.reset();
+  lose_unsynced(slot);
   n.gets.clear();
   n.held.clear();
   n.paused = false;
@@ -116,6 +119,7 @@ void SimCluster::advance_to(Time t) {
     if (auto due = network_.next_due(); due && *due < next) next = *due;
     for (const auto& n : nodes_) {
       if (n.core && !n.paused && n.next_tick < next) next = n.next_tick;
+      if (auto due = n.disk.next_due(); due && n.core && !n.paused && *due < next) next = *due;
       if (n.reboot_at && *n.reboot_at < next) next = *n.reboot_at;
     }
     if (next > t) break;
@@ -127,6 +131,7 @@ void SimCluster::advance_to(Time t) {
     for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
       Node& n = nodes_[s];
       if (n.reboot_at && *n.reboot_at <= now_ && !n.core && !n.departed) restart(s);
+      if (n.core && !n.paused) sync_due(s);
       if (!n.core || n.paused || n.next_tick > now_) continue;
       count_step();
       n.next_tick = now_ + config_.tick_interval;
@@ -179,19 +184,26 @@ void SimCluster::drain(std::uint32_t slot) {
     Node& n = nodes_[slot];
     if (!n.core || !n.core->has_ready()) return;
     Ready r = n.core->take_ready();
-    check_before_persist(slot, r);
+    check_pre_vote_grants(slot, r.messages);
     if (config_.crash_before_send > 0 && disk_rng_.chance(config_.crash_before_send)) {
       crash_before_send(slot, r);
       return;
     }
     if (std::getenv("SIM_TRACE")) trace_memberships(slot, r);
-    persist(n, r);
-    check_after_persist(slot, r);
-    for (auto& m : r.messages) {
-      auto to = slot_of(m.to);
-      if (!to) continue;
-      network_.send(now_, slot, *to, nodes_[*to].epoch, std::move(m));
+    const bool has_writes = r.snapshot || r.hard_state || !r.entries.empty();
+    if (config_.max_sync_delay == Time{} || (!has_writes && !n.disk.has_unsynced())) {
+      write_and_send(slot, r);
+    } else {  // the writer syncs it later; its messages wait for it and every earlier write
+      const auto delay = has_writes ? sync_rng_.below(static_cast<std::uint64_t>(config_.max_sync_delay.count()) + 1) : 0;
+      Ready writes;
+      writes.snapshot = r.snapshot;
+      writes.hard_state = std::move(r.hard_state);
+      writes.entries = std::move(r.entries);
+      writes.messages = std::move(r.messages);
+      if (config_.early_appends) send_appends_now(slot, writes.messages);
+      n.disk.hand_out({std::move(writes), n.kv, now_ + Time(static_cast<Time::rep>(delay))});
     }
+    check_commit(slot);
     static const bool trace = std::getenv("SIM_TRACE") != nullptr;
     if (trace) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_).count();
@@ -324,6 +336,19 @@ void SimCluster::read(std::uint32_t slot, std::uint64_t request) {
   if (!alive(slot)) return;
   nodes_[slot].core->read(request);
   drain(slot);
+}
+
+// A leader's appends leave before its own write is synced (etcd's leader, the Raft thesis
+// §10.2.1): safe because its own copy counts toward a commit only once persisted() says so,
+// and its term was durable before its vote requests left. Everything else waits for the sync.
+void SimCluster::send_appends_now(std::uint32_t slot, std::vector<groups::raft::Message>& messages) {
+  std::vector<groups::raft::Message> now;
+  std::erase_if(messages, [&](groups::raft::Message& m) {
+    if (m.message_type() != groups::raft::MessageType::Append) return false;
+    now.push_back(std::move(m));
+    return true;
+  });
+  send(slot, now);
 }
 
 }  // namespace mosaik::sim

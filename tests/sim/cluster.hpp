@@ -1,7 +1,8 @@
 #pragma once
-// A simulated group: cores on a SimNetwork in virtual time, each with a "disk" (what its
-// Ready asked to persist), its own drifting clock and the key-value state machine. It
-// carries out faults (crash, crash between persist and send with the unsynced writes lost,
+// A simulated group: cores on a SimNetwork in virtual time, each with a disk (sim_disk.hpp:
+// what its Readies asked to persist, synced at once or after a drawn delay), its own
+// drifting clock and the key-value state machine. It carries out faults (crash with the
+// unsynced writes lost and maybe a torn last record, crash between persist and send,
 // restart with or without state, pause, departure, join, stale deliveries to a new life)
 // and reports client-visible outcomes through hooks; the SafetyChecker sees every apply and
 // every new leader, and the per-step invariants (invariants.cpp) every Ready.
@@ -22,6 +23,7 @@
 #include "kv.hpp"
 #include "network.hpp"
 #include "safety_checker.hpp"
+#include "sim_disk.hpp"
 
 namespace mosaik::sim {
 
@@ -48,6 +50,8 @@ struct ClusterConfig {
   double crash_before_send = 0;     // per Ready: persist a prefix of it, crash, reboot later
   bool stale_to_restarted = false;  // messages in flight to a node's previous life still arrive
   bool lagged_acks = false;         // persisted()/applied() are reported at the node's next tick
+  Time max_sync_delay{};            // a Ready's writes sync after [0, this]; 0: at once
+  bool early_appends = false;       // with max_sync_delay: a leader's appends leave before its sync
   std::uint64_t max_steps = 0;      // deliveries and ticks before StepBudgetExceeded; 0: unbounded
   groups::raft::PlantedBug planted = groups::raft::PlantedBug::None;
 };
@@ -94,14 +98,12 @@ class SimCluster {
   [[nodiscard]] std::optional<std::uint32_t> slot_of(const NodeId& id) const;
   [[nodiscard]] std::uint64_t steps() const { return steps_; }
   [[nodiscard]] std::size_t torn_crashes() const { return torn_crashes_; }
+  [[nodiscard]] std::size_t lost_unsynced_writes() const { return lost_unsynced_; }
+  [[nodiscard]] std::size_t torn_records() const { return torn_records_; }
   // The full comparison of every disk with its core's log (per step only ends are compared).
   void check_disks_fully();
 
  private:
-  struct Disk {
-    groups::raft::MemoryLogStore log;  // what the core reads; written only by persist()
-    KvState base_state;                // the state machine at log.base()
-  };
   struct LeaderContact {  // the last Append/Heartbeat/StateSync of the leader the core follows
     bool valid = false;
     NodeId from;
@@ -124,7 +126,7 @@ class SimCluster {
     std::unique_ptr<Core> core;
     bool paused = false;
     bool departed = false;
-    Disk disk;
+    SimDisk disk;
     KvState kv;
     Index applied;
     std::vector<PendingGet> gets;
@@ -147,20 +149,26 @@ class SimCluster {
   void deliver(Delivery d);
   void drain(std::uint32_t slot);
   void trace_memberships(std::uint32_t slot, const groups::raft::Ready& r) const;
-  void persist(Node& n, groups::raft::Ready& r);
+  void persist(Node& n, groups::raft::Ready& r, const KvState& at_snapshot);
+  void write_and_send(std::uint32_t slot, groups::raft::Ready& r);
+  void sync_due(std::uint32_t slot);
+  void send(std::uint32_t slot, std::vector<groups::raft::Message>& messages);
+  void send_appends_now(std::uint32_t slot, std::vector<groups::raft::Message>& messages);
   void report_acks(Node& n);
-  void persist_prefix(Node& n, groups::raft::Ready& r, std::size_t writes);
+  void lose_unsynced(std::uint32_t slot);
   void crash_before_send(std::uint32_t slot, groups::raft::Ready& r);
   [[nodiscard]] Time local_now(const Node& n) const;
   void count_step();
 
   // invariants.cpp: checked on every Ready, with the seed reported by the caller.
   void check_before_persist(std::uint32_t slot, const groups::raft::Ready& r);
-  void check_after_persist(std::uint32_t slot, const groups::raft::Ready& r);
+  void check_disk_equals_core(std::uint32_t slot);
+  void check_leaving(std::uint32_t slot, const std::vector<groups::raft::Message>& messages);
+  void check_pre_vote_grants(std::uint32_t slot, const std::vector<groups::raft::Message>& messages);
   void check_commit(std::uint32_t slot);
   void check_pre_vote_kept_state(std::uint32_t slot, const groups::raft::HardState& before);
   void note_leader_contact(std::uint32_t slot, groups::raft::MessageType type, const NodeId& from, groups::Term term);
-  [[nodiscard]] bool disk_holds(const Disk& d, Index i, groups::Term t) const;
+  [[nodiscard]] bool disk_holds(const SimDisk& d, Index i, groups::Term t) const;
   [[nodiscard]] std::optional<groups::Term> committed_term(std::uint64_t incarnation, Index i) const;
   void serve_gets(std::uint32_t slot);
   void try_state_sync(std::uint32_t slot);
@@ -176,8 +184,11 @@ class SimCluster {
   std::deque<Node> nodes_;  // a core holds a reference to its node's disk: never moved
   std::unordered_map<NodeId, std::uint32_t> slot_by_id_;
   SimRng disk_rng_;
+  SimRng sync_rng_;  // sync delays and torn records: its own stream, so disk_rng_'s draws stay
   std::uint64_t steps_ = 0;
   std::size_t torn_crashes_ = 0;
+  std::size_t lost_unsynced_ = 0;  // crashes that lost unsynced writes
+  std::size_t torn_records_ = 0;   // torn records recovery dropped
   // (incarnation, term, voter) -> the candidate it granted: one vote per voter per term.
   std::map<std::tuple<std::uint64_t, std::uint64_t, NodeId>, NodeId> votes_;
   // incarnation -> the term of each index (index - 1) a leader committed.

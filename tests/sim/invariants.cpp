@@ -1,7 +1,8 @@
 // Per-step invariants of the simulated cluster (issue 19), checked on every Ready and every
 // delivery with the god's-eye view of every disk:
-//   - a granted vote is on disk before its reply leaves;
-//   - after each persist the disk equals the core's log and hard state;
+//   - a granted vote is on disk before its reply leaves, a candidate's own vote before its
+//     requests leave;
+//   - once every write handed out is synced, the disk equals the core's log and hard state;
 //   - one vote per voter per term;
 //   - when a leader's commit advances, each newly committed entry is on a quorum of the
 //     voters' disks, and the new commit index holds an entry of the leader's term (§5.4.2);
@@ -25,7 +26,7 @@ namespace {
 std::int64_t ms(Time t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t).count(); }
 }  // namespace
 
-bool SimCluster::disk_holds(const Disk& d, Index i, Term t) const {
+bool SimCluster::disk_holds(const SimDisk& d, Index i, Term t) const {
   const auto base = d.log.base().cursor;
   if (i < base.index) return true;  // compacted: only applied, hence committed, entries are
   if (i == base.index) return base.term == t;
@@ -64,11 +65,11 @@ void SimCluster::check_before_persist(std::uint32_t slot, const Ready& r) {
   }
 }
 
-void SimCluster::check_after_persist(std::uint32_t slot, const Ready& r) {
+void SimCluster::check_disk_equals_core(std::uint32_t slot) {
   Node& n = nodes_[slot];
+  if (!n.core) return;
   const Core& core = *n.core;
-  // The disk equals the core: hard state, base and the log's ends (check_disks_fully compares
-  // every entry, periodically).
+  // Hard state, base and the log's ends (check_disks_fully compares every entry, periodically).
   if (!(n.disk.log.hard_state() == core.hard_state()))
     checker_.violation(fmt::format("{}ms n{}: disk hard state (term {} vote {}) differs from the core's (term {} vote {})",
                                    ms(now_), slot, n.disk.log.hard_state().term, n.disk.log.hard_state().vote.has_value(), core.term(),
@@ -78,9 +79,24 @@ void SimCluster::check_after_persist(std::uint32_t slot, const Ready& r) {
   if (n.disk.log.base().cursor != log.base() || disk_last != log.last())
     checker_.violation(fmt::format("{}ms n{}: disk holds {}..{} but the core's log is {}..{}", ms(now_), slot,
                                    n.disk.log.base().cursor, disk_last, log.base(), log.last()));
-  for (const auto& m : r.messages) {
+}
+
+void SimCluster::check_leaving(std::uint32_t slot, const std::vector<groups::raft::Message>& messages) {
+  const Node& n = nodes_[slot];
+  for (const auto& m : messages) {
     const auto type = m.message_type();
-    if (type == MessageType::VoteResponse && !m.reject) {
+    if (type == MessageType::Vote) {
+      // A candidate counted its own vote: a request leaves only once that vote (or a later
+      // term) is on its disk, or a crash could let it vote again in the term.
+      const auto& h = n.disk.log.hard_state();
+      if (h.term < m.term || (h.term == m.term && h.vote != m.from))
+        checker_.violation(fmt::format("{}ms n{}: campaign for term {} leaves before its own vote is on disk (disk: term {})",
+                                       ms(now_), slot, m.term, h.term));
+      auto [it, inserted] = votes_.emplace(std::make_tuple(m.incarnation, m.term.value, m.from), m.from);
+      if (!inserted && it->second != m.from)
+        checker_.violation(fmt::format("{}ms n{}: campaigns in term {} after voting for {}", ms(now_), slot, m.term,
+                                       it->second));
+    } else if (type == MessageType::VoteResponse && !m.reject) {
       const auto& h = n.disk.log.hard_state();
       if (h.incarnation != m.incarnation || h.term != m.term || h.vote != m.to)
         checker_.violation(fmt::format("{}ms n{}: vote for {} in term {} leaves before it is on disk", ms(now_), slot,
@@ -89,15 +105,22 @@ void SimCluster::check_after_persist(std::uint32_t slot, const Ready& r) {
       if (!inserted && it->second != m.to)
         checker_.violation(fmt::format("{}ms n{}: second vote in term {} ({} after {})", ms(now_), slot, m.term, m.to,
                                        it->second));
-    } else if (type == MessageType::PreVoteResponse && !m.reject) {
-      const auto& c = n.contact;
-      if (c.valid && core.leader() == c.from && core.term() == c.term &&
-          n.core_now - c.at < config_.consensus.election_timeout)
-        checker_.violation(fmt::format("{}ms n{}: pre-vote granted to {} while following live leader {} (heard {}ms ago)",
-                                       ms(now_), slot, m.to, c.from, ms(n.core_now - c.at)));
     }
   }
-  check_commit(slot);
+}
+
+// Judged when the core decides (take_ready), not when a late sync lets the answer leave.
+void SimCluster::check_pre_vote_grants(std::uint32_t slot, const std::vector<groups::raft::Message>& messages) {
+  Node& n = nodes_[slot];
+  const Core& core = *n.core;
+  for (const auto& m : messages) {
+    if (m.message_type() != MessageType::PreVoteResponse || m.reject) continue;
+    const auto& c = n.contact;
+    if (c.valid && core.leader() == c.from && core.term() == c.term &&
+        n.core_now - c.at < config_.consensus.election_timeout)
+      checker_.violation(fmt::format("{}ms n{}: pre-vote granted to {} while following live leader {} (heard {}ms ago)",
+                                     ms(now_), slot, m.to, c.from, ms(n.core_now - c.at)));
+  }
 }
 
 void SimCluster::check_commit(std::uint32_t slot) {
@@ -154,7 +177,7 @@ void SimCluster::note_leader_contact(std::uint32_t slot, MessageType type, const
 void SimCluster::check_disks_fully() {
   for (std::uint32_t s = 0; s < nodes_.size(); ++s) {
     const Node& n = nodes_[s];
-    if (!n.core) continue;
+    if (!n.core || n.disk.has_unsynced()) continue;  // the core is ahead of its disk until the syncs
     const auto& log = n.core->log();
     if (n.disk.log.stored().size() != log.last_index().value - log.base().index.value) continue;  // reported per step
     for (const auto& e : n.disk.log.stored()) {

@@ -18,6 +18,9 @@ constexpr std::uint64_t kCiSchedules = 2000;       // and its default budget
 struct Case {
   PlantedBug bug;
   const char* name;
+  // The check meant for this mutation: its violation must be the first one reported (a
+  // mutation another check happens to catch would hide the loss of this one).
+  const char* caught_by = nullptr;
 };
 
 class PlantedBugCaught : public ::testing::TestWithParam<Case> {};
@@ -36,6 +39,10 @@ TEST_P(PlantedBugCaught, within_the_ci_budget) {
     if (r.violations.empty()) continue;
     fmt::print("planted bug {} caught by schedule {} of the CI budget (SIM_SEED={}): {}\n", GetParam().name, k + 1,
                r.seed, r.violations.front());
+    if (GetParam().caught_by) {
+      EXPECT_NE(r.violations.front().find(GetParam().caught_by), std::string::npos)
+          << "caught, but not by the check meant for it (" << GetParam().caught_by << ")";
+    }
     return;
   }
   FAIL() << "no schedule of the CI budget (" << kCiSchedules << ") caught planted bug " << GetParam().name;
@@ -53,7 +60,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{PlantedBug::AppendKeepsConflicts, "append_keeps_conflicts"},
                       Case{PlantedBug::OverlappingMembership, "overlapping_membership"},
                       Case{PlantedBug::ReadWithoutConfirmation, "read_without_confirmation"},
-                      Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"}),
+                      Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"},
+                      Case{PlantedBug::CommitBeforePersist, "commit_before_persist", "voters' disks"},
+                      Case{PlantedBug::CampaignBeforePersist, "campaign_before_persist",
+                           "leaves before its own vote is on disk"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -32,6 +32,8 @@ struct HarshFaults {
   bool stale_to_restarted = false;
   bool one_way = false;          // the nemesis may cut one direction of a link
   bool lagged_acks = false;      // persisted/applied reach the core at its next tick, not at once
+  Time max_sync_delay{};         // writes sync after up to this (unsynced ones die in a crash); 0: at once
+  bool early_appends = false;    // and a leader's appends leave before its own sync
 };
 
 enum class Script : std::uint8_t { None, Figure8, PinnedOldLeader, MembershipInPartition };
@@ -120,6 +122,11 @@ class Run {
       draw_variation(params_, vrng);
       SimRng arng(derive_seed(seed, Stream::Acks));  // its own stream: earlier draws stay as they were
       params_.harsh.lagged_acks = arng.chance(0.5);
+      SimRng srng(derive_seed(seed, Stream::Sync));  // issue 17's disk: its own stream too
+      if (srng.chance(0.5)) {
+        params_.harsh.max_sync_delay = Time(std::chrono::milliseconds(std::array<int, 4>{1, 5, 20, 60}[srng.below(4)]));
+        params_.harsh.early_appends = srng.chance(0.5);
+      }
     }
     const auto& t = params_.tuning;
     ClusterConfig config{sim_consensus(params_.nodes, t), params_.compact_after, Time(std::chrono::milliseconds(10))};
@@ -129,6 +136,8 @@ class Run {
     config.crash_before_send = params_.harsh.crash_before_send;
     config.stale_to_restarted = params_.harsh.stale_to_restarted;
     config.lagged_acks = params_.harsh.lagged_acks;
+    config.max_sync_delay = params_.harsh.max_sync_delay;
+    config.early_appends = params_.harsh.early_appends;
     config.max_steps = options.max_steps;
     config.planted = options.planted;
     ClusterHooks hooks{

@@ -224,6 +224,11 @@ Ready Core::take_ready() {
       planted_unpersisted_vote_.reset();
       hard_dirty_ = true;
     }
+    if (planted_unpersisted_hard_) {  // CampaignBeforePersist: the requests leave now, the term next time
+      out.hard_state = *planted_unpersisted_hard_;
+      planted_unpersisted_hard_.reset();
+      hard_dirty_ = true;
+    }
   }
   if (unstable_from_ <= log_.last_index()) {
     out.entries = log_.slice(unstable_from_, log_.last_index(), SIZE_MAX, SIZE_MAX);

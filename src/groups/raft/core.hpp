@@ -309,6 +309,7 @@ class Core {
   Index unstable_from_;  // first entry not yet handed out for persistence
   bool hard_dirty_ = false;
   std::optional<std::optional<NodeId>> planted_unpersisted_vote_;  // VoteBeforePersist: the vote on disk
+  std::optional<HardState> planted_unpersisted_hard_;              // CampaignBeforePersist: the state on disk
   bool role_dirty_ = true;
   std::uint64_t ignored_messages_ = 0;
 

@@ -132,6 +132,7 @@ void Core::become_pre_candidate() {
 }
 
 void Core::become_candidate() {
+  if (planted(PlantedBug::CampaignBeforePersist) && !planted_unpersisted_hard_) planted_unpersisted_hard_ = hard_;
   hard_.term = hard_.term.next();
   hard_.vote = options_.id;
   hard_state_changed();

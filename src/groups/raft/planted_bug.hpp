@@ -23,6 +23,8 @@ enum class PlantedBug : std::uint8_t {
   OverlappingMembership,    // a membership change proposed before the previous one committed
   ReadWithoutConfirmation,  // a ReadIndex answered without a confirming heartbeat round
   LearnerCountedInQuorum,   // learners' replicas count toward the commit quorum
+  CommitBeforePersist,      // the leader counts its own copy before persisted() says it is on disk
+  CampaignBeforePersist,    // a candidate's requests leave before its new term and own vote are persisted
 };
 
 #ifdef MOSAIK_RAFT_PLANTED_BUGS

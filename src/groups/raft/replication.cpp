@@ -215,9 +215,10 @@ bool Core::committed_in_current_term() const { return log_.term_at(commit_) == h
 
 void Core::maybe_commit() {
   if (role_ != Role::Leader) return;
+  const Index own = planted(PlantedBug::CommitBeforePersist) ? log_.last_index() : log_.stable_last();
   const Index candidate = planted(PlantedBug::CommitWithoutQuorum)      ? log_.last_index()
                           : planted(PlantedBug::LearnerCountedInQuorum) ? planted_match_counting_learners()
-                                                                        : progress_.quorum_match(membership(), options_.id, log_.stable_last());
+                                                                        : progress_.quorum_match(membership(), options_.id, own);
   // §5.4.2: only an entry of the current term is committed by counting replicas.
   if (candidate <= commit_) return;
   if (log_.term_at(candidate) != hard_.term && !planted(PlantedBug::CountEarlierTermReplicas)) return;
