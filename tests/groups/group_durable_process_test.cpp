@@ -150,10 +150,12 @@ void collect_acknowledged(const std::string& output, Acknowledged& acked) {
 // Linearizability of this history: one client at a time appends to one log, each put
 // invoked after the previous one returned, so the acknowledged puts must stand in the log
 // once each, in the order they were acknowledged; puts whose client died unanswered may
-// stand anywhere after their invocation, or nowhere. (A put applied twice is caught apart.)
+// stand anywhere after their invocation, or nowhere; no put may stand twice.
 std::string unlinearizable(const std::vector<std::uint64_t>& log, const Acknowledged& acked) {
+  std::set<std::uint64_t> seen;
   std::vector<std::uint64_t> acked_in_log;
   for (auto v : log) {
+    if (!seen.insert(v).second) return fmt::format("put {} applied twice", v);
     if (acked.values.contains(v)) acked_in_log.push_back(v);
   }
   if (acked_in_log == acked.in_order) return "";
@@ -226,10 +228,7 @@ TEST(GroupDurableProcess, acknowledged_puts_survive_sigkill_of_any_member_or_of_
         EXPECT_GT(members[v].log_position, 0u) << "round " << round << ": member " << i << " lost its log";
       }
       const auto applied = co_await applied_values(members[victims.front()]);
-      const std::set<std::uint64_t> in_log(applied.begin(), applied.end());
-      EXPECT_EQ(in_log.size(), applied.size()) << "round " << round << ": a put applied twice";
-      const auto why = unlinearizable(applied, acked);
-      EXPECT_EQ(why, "") << "round " << round;
+      EXPECT_EQ(unlinearizable(applied, acked), "") << "round " << round;
     }
     const auto reference = co_await applied_values(members[0]);
     for (std::size_t i = 1; i < 3; ++i) EXPECT_EQ(co_await applied_values(members[i]), reference) << "replicas disagree";
@@ -281,8 +280,6 @@ TEST(GroupDurableProcess, a_compacted_group_killed_whole_comes_back_from_its_sna
     for (int i = 0; i < 3; ++i)
       members[static_cast<std::size_t>(i)] = co_await start_durable(key, node, dir.path(), i, 1, kInterval);
     const auto reference = co_await applied_values(members[0]);
-    const std::set<std::uint64_t> present(reference.begin(), reference.end());
-    EXPECT_EQ(present.size(), reference.size()) << "a put applied twice";
     EXPECT_EQ(unlinearizable(reference, acked), "");
     EXPECT_EQ(acked.values.size(), 3u * kPutsPerRound);
     for (std::size_t i = 1; i < 3; ++i) EXPECT_EQ(co_await applied_values(members[i]), reference) << "replicas disagree";
