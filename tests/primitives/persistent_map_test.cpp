@@ -7,8 +7,11 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace mosaik {
+namespace persistent_map_test {
 namespace {
 
 using Map = PersistentMap<int, std::string>;
@@ -67,6 +70,29 @@ TEST(PersistentMap, snapshots_never_change_after_updates) {
   EXPECT_FALSE(snapshot.same_snapshot(a));
 }
 
+// set() changes in place the nodes only the map holds: a copy taken at any point (which
+// shares every node then) must keep what it saw through any later sets and removes.
+TEST(PersistentMap, copies_taken_between_sets_keep_their_contents) {
+  std::mt19937 rng(11);
+  Map m;
+  std::map<int, std::string> model;
+  std::vector<std::pair<Map, std::map<int, std::string>>> copies;
+  for (int step = 0; step < 6000; ++step) {
+    const int key = static_cast<int>(rng() % 700);
+    if (rng() % 5 == 0) {
+      m.remove(key);
+      model.erase(key);
+    } else {
+      m.set(key, std::to_string(step));
+      model[key] = std::to_string(step);
+    }
+    if (rng() % 97 == 0) copies.emplace_back(m, model);
+  }
+  ASSERT_GT(copies.size(), 20u);
+  for (const auto& [copy, seen] : copies) expect_same(copy, seen);
+  expect_same(m, model);
+}
+
 TEST(PersistentMap, erase_of_a_missing_key_returns_the_same_snapshot) {
   Map a = Map().insert(1, "x");
   EXPECT_TRUE(a.erase(2).same_snapshot(a));
@@ -97,4 +123,5 @@ TEST(PersistentMap, snapshots_are_readable_from_other_threads_while_the_writer_u
 }
 
 }  // namespace
+}  // namespace persistent_map_test
 }  // namespace mosaik

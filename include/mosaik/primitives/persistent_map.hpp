@@ -6,10 +6,13 @@
 //   PersistentMap<PeerId, Entry> a;  auto b = a.insert(id, e);   // a is unchanged
 //   for (const auto& [id, entry] : b) ...                         // ordered by key
 //
-// A path-copying AVL tree of shared, immutable nodes. Each node also counts its subtree,
-// which gives nth() in O(log n).
+// A path-copying AVL tree of shared nodes. Each node also counts its subtree, which gives
+// nth() in O(log n). A node is never changed while anything else holds it: set() updates in
+// place only the nodes this map alone holds (those it made since its last copy), so a batch
+// of sets copies a path shared with a snapshot once, not once per set.
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,7 +26,7 @@ namespace mosaik {
 template <class K, class V, class Compare = std::less<K>>
 class PersistentMap {
   struct Node;
-  using Ptr = std::shared_ptr<const Node>;
+  using Ptr = std::shared_ptr<Node>;
 
   struct Node {
     std::pair<const K, V> kv;
@@ -139,7 +142,7 @@ class PersistentMap {
   }
 
   // In-place forms for a map owned by one writer: the old snapshot stays valid for readers.
-  void set(K key, V value) { root_ = insert_at(root_, std::move(key), std::move(value)); }
+  void set(K key, V value) { set_at(root_, std::move(key), std::move(value)); }
   bool remove(const K& key) {
     if (!contains(key)) return false;
     root_ = erase_at(root_, key);
@@ -169,8 +172,7 @@ class PersistentMap {
   static Ptr make(const K& key, V value, Ptr left, Ptr right) {
     const auto h = static_cast<std::uint8_t>(1 + std::max(height_of(left), height_of(right)));
     const std::size_t s = 1 + size_of(left) + size_of(right);
-    return std::make_shared<const Node>(
-        Node{{key, std::move(value)}, std::move(left), std::move(right), h, s});
+    return std::make_shared<Node>(Node{{key, std::move(value)}, std::move(left), std::move(right), h, s});
   }
   static Ptr with_children(const Node& n, Ptr left, Ptr right) {
     return make(n.kv.first, n.kv.second, std::move(left), std::move(right));
@@ -203,6 +205,39 @@ class PersistentMap {
     if (less_(key, n->kv.first)) return balance(*n, insert_at(n->left, std::move(key), std::move(value)), n->right);
     if (less_(n->kv.first, key)) return balance(*n, n->left, insert_at(n->right, std::move(key), std::move(value)));
     return make(n->kv.first, std::move(value), n->left, n->right);
+  }
+
+  // Whether this map alone holds `n` (through a path it alone holds): then it may change it.
+  static bool owned(const Ptr& n) {
+    if (n.use_count() != 1) return false;
+    // Pairs with the release in the last other holder's drop: its reads of the node are done.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return true;
+  }
+
+  // insert_at's in-place form: nodes this map alone holds are updated where they are; from
+  // the first shared node down the path is copied as insert_at does.
+  void set_at(Ptr& n, K&& key, V&& value) {
+    if (!n || !owned(n)) {
+      n = insert_at(n, std::move(key), std::move(value));
+      return;
+    }
+    Node& m = *n;
+    if (less_(key, m.kv.first)) {
+      set_at(m.left, std::move(key), std::move(value));
+    } else if (less_(m.kv.first, key)) {
+      set_at(m.right, std::move(key), std::move(value));
+    } else {
+      m.kv.second = std::move(value);
+      return;
+    }
+    const int diff = height_of(m.left) - height_of(m.right);
+    if (diff > 1 || diff < -1) {
+      n = balance(m, m.left, m.right);  // a rotation: new nodes, as insert_at makes
+      return;
+    }
+    m.height = static_cast<std::uint8_t>(1 + std::max(height_of(m.left), height_of(m.right)));
+    m.size = 1 + size_of(m.left) + size_of(m.right);
   }
 
   // Removes the smallest node of a subtree, handing it back through `min`.
