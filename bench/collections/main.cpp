@@ -3,7 +3,8 @@
 //   build/default/bench/collections            # BENCH_INSERTS, BENCH_SYNC_ENTRIES, BENCH_GETS to change the sizes
 //
 // map_inserts_s: inserts/s through one writer of a map replicated on three members (each
-// insert committed by a quorum, 64 in flight; BENCH_IN_FLIGHT); map_inserts_3w_s: through three writers;
+// insert committed by a quorum; as many in flight as Redis' pipeline is deep, 1000;
+// BENCH_IN_FLIGHT); map_inserts_3w_s: through three writers;
 // get_p50_ns: a reader's local get; sync_1m_s: a new reader joining a map of 10^6 entries
 // until it holds them all; bytes_per_entry: what it received for that, per entry. Beside
 // them redis-server (SET pipelined 1000 deep, GET p50 over a local TCP connection), and
@@ -40,7 +41,7 @@ int main() {
   s.gets = env_or("BENCH_GETS", s.gets);
   s.sync_entries = env_or("BENCH_SYNC_ENTRIES", s.sync_entries);
   s.in_flight = env_or("BENCH_IN_FLIGHT", s.in_flight);
-  const auto redis = bench::measure_redis(s.inserts, 1000, 20'000);
+  const auto redis = bench::measure_redis(s.inserts, bench::kPipelineDepth, 20'000);
   const auto m = bench::measure_mosaik(s);
   std::optional<double> redis_set, redis_get, insert_ratio, get_ratio;
   if (redis) {

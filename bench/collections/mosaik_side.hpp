@@ -5,6 +5,10 @@
 
 namespace bench {
 
+// How deep both sides pipeline: Redis' SETs written before their replies are read, and the
+// mosaik writer's inserts in flight at once (the same depth, so the two compare like for like).
+inline constexpr std::uint64_t kPipelineDepth = 1000;
+
 struct MosaikFigures {
   double inserts_one_writer_s = 0;     // through one writer, replicated on three members
   double inserts_three_writers_s = 0;  // through three writers of the same map
@@ -17,7 +21,7 @@ struct MosaikFigures {
 
 struct MosaikSettings {
   std::uint64_t inserts = 20'000;  // each insert is one Raft command: minutes beyond this
-  std::uint64_t in_flight = 64;  // pipelined inserts per writer
+  std::uint64_t in_flight = kPipelineDepth;  // pipelined inserts per writer
   std::uint64_t gets = 200'000;
   std::uint64_t sync_entries = 1'000'000;
 };

@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <concepts>
+#include <deque>
 #include <expected>
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <typeindex>
@@ -105,32 +107,38 @@ class Collection {
     groups::Index index;
     Watch<bool> done{false};
   };
-  // Mutations waiting on one collection handle: the first caller that finds nobody flushing
-  // starts a task that sends everything waiting as one execute_many (one proposal;
-  // consecutive versions in arrival order), again until nothing waits. At most
-  // kMaxCoalesced commands per proposal.
+  // Mutations waiting on one collection handle. A caller that finds a proposal slot free
+  // takes everything waiting (up to kMaxCoalesced) as one execute_many (one proposal;
+  // consecutive versions in arrival order) and, once it settled, the next batch, until
+  // nothing waits. Up to kMaxBatchesInFlight proposals of one handle are in flight at once,
+  // so a deep pipeline is not held to one quorum round trip per kMaxCoalesced mutations.
   struct Waiting {
     std::mutex mutex;
-    std::vector<std::shared_ptr<Slot>> slots;
-    bool flushing = false;
+    std::deque<std::shared_ptr<Slot>> slots;
+    std::size_t in_flight = 0;  // batches sent and not settled
   };
   static constexpr std::size_t kMaxCoalesced = 256;
+  static constexpr std::size_t kMaxBatchesInFlight = 4;
+  using Batch = std::vector<std::shared_ptr<Slot>>;
 
-  static asio::awaitable<void> flush(groups::Group<Machine> group, std::shared_ptr<Waiting> waiting) {
-    for (;;) {
-      std::vector<std::shared_ptr<Slot>> batch;
-      {
-        std::lock_guard lock(waiting->mutex);
-        if (waiting->slots.empty()) {
-          waiting->flushing = false;
-          co_return;
-        }
-        const auto n = std::min(waiting->slots.size(), kMaxCoalesced);
-        batch.assign(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
-        waiting->slots.erase(waiting->slots.begin(), waiting->slots.begin() + static_cast<std::ptrdiff_t>(n));
-      }
+  // The next batch to send, when one waits and a proposal slot is free (`settled`: the
+  // caller's own batch just settled and frees its slot).
+  static Batch take_batch(Waiting& waiting, bool settled) {
+    std::lock_guard lock(waiting.mutex);
+    if (settled) --waiting.in_flight;
+    if (waiting.slots.empty() || waiting.in_flight >= kMaxBatchesInFlight) return {};
+    ++waiting.in_flight;
+    const auto n = static_cast<std::ptrdiff_t>(std::min(waiting.slots.size(), kMaxCoalesced));
+    Batch batch(std::make_move_iterator(waiting.slots.begin()), std::make_move_iterator(waiting.slots.begin() + n));
+    waiting.slots.erase(waiting.slots.begin(), waiting.slots.begin() + n);
+    return batch;
+  }
+
+  static asio::awaitable<void> flush(groups::Group<Machine> group, std::shared_ptr<Waiting> waiting, Batch batch) {
+    while (!batch.empty()) {
       co_await send(group, batch);
       for (auto& slot : batch) slot->done.set(true);
+      batch = take_batch(*waiting, true);
     }
   }
 
@@ -164,15 +172,13 @@ class Collection {
                                                                std::shared_ptr<Waiting> waiting, Command command,
                                                                Back back) {
     auto slot = std::make_shared<Slot>(std::move(command));
-    bool flusher = false;
     {
       std::lock_guard lock(waiting->mutex);
       waiting->slots.push_back(slot);
-      flusher = !waiting->flushing;
-      waiting->flushing = true;
     }
     // A task of its own, so no caller waits for others' batches after its own one settled.
-    if (flusher) asio::co_spawn(co_await asio::this_coro::executor, flush(group, waiting), asio::detached);
+    if (auto batch = take_batch(*waiting, false); !batch.empty())
+      asio::co_spawn(co_await asio::this_coro::executor, flush(group, waiting, std::move(batch)), asio::detached);
     auto settled = slot->done.subscribe();
     (void)co_await settled.wait_until([](bool d) { return d; });
     switch (slot->kind) {
