@@ -15,6 +15,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik {
+namespace durable_net_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -73,4 +74,5 @@ TEST(DurableCollectionsNet, a_map_on_a_node_with_a_data_dir_keeps_its_contents_a
 }
 
 }  // namespace
+}  // namespace durable_net_test
 }  // namespace mosaik

@@ -10,6 +10,7 @@
 #include "mosaik/groups/group_key.hpp"
 
 namespace mosaik::collections {
+namespace identity_test {
 namespace {
 
 struct Order {
@@ -61,4 +62,5 @@ TEST(CollectionsIdentity, a_store_secret_gives_another_key_and_only_its_holders_
 }
 
 }  // namespace
+}  // namespace identity_test
 }  // namespace mosaik::collections

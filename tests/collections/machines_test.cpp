@@ -15,6 +15,7 @@
 #include "mosaik/primitives/wire.hpp"
 
 namespace mosaik::collections::detail {
+namespace machines_test {
 namespace {
 
 class Ctx final : public groups::ApplyContext {
@@ -260,4 +261,5 @@ TEST(CollectionsMachines, unknown_operations_change_nothing) {
 }
 
 }  // namespace
+}  // namespace machines_test
 }  // namespace mosaik::collections::detail

@@ -20,6 +20,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace map_net_test {
 namespace {
 
 using collections::Map;
@@ -226,4 +227,5 @@ TEST(MapNet, a_mutation_after_the_node_shut_down_is_network_down) {
 }
 
 }  // namespace
+}  // namespace map_net_test
 }  // namespace mosaik

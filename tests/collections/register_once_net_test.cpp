@@ -13,6 +13,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace register_once_net_test {
 namespace {
 
 using collections::Once;
@@ -99,4 +100,5 @@ TEST(OnceNet, the_first_write_wins_on_every_node_and_later_writes_change_nothing
 }
 
 }  // namespace
+}  // namespace register_once_net_test
 }  // namespace mosaik

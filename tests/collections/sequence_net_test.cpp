@@ -17,6 +17,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace sequence_net_test {
 namespace {
 
 using collections::PriorityQueue;
@@ -219,4 +220,5 @@ TEST(PriorityQueueNet, a_bounded_queue_evicts_its_lowest_priorities_on_every_nod
 }
 
 }  // namespace
+}  // namespace sequence_net_test
 }  // namespace mosaik

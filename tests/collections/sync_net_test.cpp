@@ -18,6 +18,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace sync_net_test {
 namespace {
 
 using collections::Map;
@@ -195,4 +196,5 @@ TEST(CollectionsSyncNet, a_reader_cut_off_after_catching_up_never_stalls_a_lone_
 }
 
 }  // namespace
+}  // namespace sync_net_test
 }  // namespace mosaik

@@ -6,6 +6,7 @@
 #include <string>
 
 namespace mosaik::discovery {
+namespace catalog_state_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -316,4 +317,5 @@ TEST(PeerEntry, garbage_bytes_never_decode_into_an_entry_that_verifies) {
 }
 
 }  // namespace
+}  // namespace catalog_state_test
 }  // namespace mosaik::discovery

@@ -5,6 +5,7 @@
 #include <set>
 
 namespace mosaik::discovery {
+namespace catalog_sync_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -170,4 +171,5 @@ TEST(CatalogSync, two_catalogs_converge_through_digests_with_each_entry_sent_onc
 }
 
 }  // namespace
+}  // namespace catalog_sync_test
 }  // namespace mosaik::discovery

@@ -8,6 +8,7 @@
 #include "gossip_test_peers.hpp"
 
 namespace mosaik::discovery::gossip {
+namespace gossip_codec_test {
 namespace {
 
 using test::peer_addr;
@@ -169,4 +170,5 @@ TEST(GossipCodec, a_gossip_item_whose_id_is_not_its_payloads_hash_is_refused_and
 }
 
 }  // namespace
+}  // namespace gossip_codec_test
 }  // namespace mosaik::discovery::gossip

@@ -15,6 +15,7 @@
 #include "gossip_sim.hpp"
 
 namespace mosaik::discovery::gossip::sim {
+namespace gossip_sim_test {
 namespace {
 
 // Under ASan these pure-logic simulations take 100-120 s each (most of the sanitized suite's
@@ -153,4 +154,5 @@ TEST(GossipSimulation, with_one_percent_loss_and_uneven_delays_every_payload_sti
 }
 
 }  // namespace
+}  // namespace gossip_sim_test
 }  // namespace mosaik::discovery::gossip::sim

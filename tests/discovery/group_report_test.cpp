@@ -8,6 +8,7 @@
 #include "mosaik/discovery/group_summary.hpp"
 
 namespace mosaik::discovery {
+namespace group_report_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -106,4 +107,5 @@ TEST(GroupSummary, the_leader_is_the_one_named_in_the_highest_term_reported) {
 }
 
 }  // namespace
+}  // namespace group_report_test
 }  // namespace mosaik::discovery

@@ -9,6 +9,7 @@
 #include "gossip_test_peers.hpp"
 
 namespace mosaik::discovery::gossip {
+namespace hyparview_test {
 namespace {
 
 using test::of_type;
@@ -302,4 +303,5 @@ TEST_F(HyParViewTest, a_joining_node_leaves_a_learned_peer_to_the_tick) {
 }
 
 }  // namespace
+}  // namespace hyparview_test
 }  // namespace mosaik::discovery::gossip

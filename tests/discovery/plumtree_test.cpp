@@ -9,6 +9,7 @@
 #include "gossip_test_peers.hpp"
 
 namespace mosaik::discovery::gossip {
+namespace plumtree_test {
 namespace {
 
 using test::of_type;
@@ -282,4 +283,5 @@ TEST(MessageStore, is_bounded_by_bytes_count_and_age) {
 }
 
 }  // namespace
+}  // namespace plumtree_test
 }  // namespace mosaik::discovery::gossip

@@ -11,6 +11,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace quickstart_flags_test {
 namespace {
 
 using test::ChildProcess;
@@ -122,4 +123,5 @@ TEST(QuickstartFlags, a_consumer_that_joins_after_the_readings_were_sent_says_wh
 }
 
 }  // namespace
+}  // namespace quickstart_flags_test
 }  // namespace mosaik

@@ -13,6 +13,7 @@
 #include "support/time.hpp"
 
 namespace mosaik {
+namespace quickstart_signals_test {
 namespace {
 
 using test::ChildProcess;
@@ -94,4 +95,5 @@ TEST(QuickstartSignals,
 }
 
 }  // namespace
+}  // namespace quickstart_signals_test
 }  // namespace mosaik

@@ -8,6 +8,7 @@
 #include "test_consensus.hpp"
 
 namespace mosaik {
+namespace command_errors_net_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -122,4 +123,5 @@ TEST(GroupErrorsNet, joining_through_a_groups_copy_that_outlives_its_network_giv
 }
 
 }  // namespace
+}  // namespace command_errors_net_test
 }  // namespace mosaik

@@ -5,6 +5,7 @@
 #include <mosaik/groups/consensus_config.hpp>
 
 namespace mosaik::groups {
+namespace consensus_config_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -54,4 +55,5 @@ TEST(ConsensusConfig, election_timeout_not_above_heartbeat_is_refused) {
 }
 
 }  // namespace
+}  // namespace consensus_config_test
 }  // namespace mosaik::groups

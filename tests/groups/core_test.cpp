@@ -7,6 +7,7 @@
 #include "harness.hpp"
 
 namespace mosaik::groups::raft {
+namespace core_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -277,4 +278,5 @@ TEST(Core, a_follower_behind_the_compacted_prefix_is_told_to_state_sync) {
 }
 
 }  // namespace
+}  // namespace core_test
 }  // namespace mosaik::groups::raft

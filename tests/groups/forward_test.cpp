@@ -5,6 +5,7 @@
 #include "direct.hpp"
 
 namespace mosaik::groups::raft {
+namespace forward_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -112,4 +113,5 @@ TEST(Forward, the_follower_reports_a_refusal_as_certain_or_unknown_as_the_leader
 }
 
 }  // namespace
+}  // namespace forward_test
 }  // namespace mosaik::groups::raft

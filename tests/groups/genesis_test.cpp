@@ -4,6 +4,7 @@
 #include "direct.hpp"
 
 namespace mosaik::groups::raft {
+namespace genesis_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -102,9 +103,11 @@ TEST(Genesis, an_unbound_node_that_heard_only_a_genesis_campaign_may_still_found
 }
 
 }  // namespace
+}  // namespace genesis_test
 }  // namespace mosaik::groups::raft
 
 namespace mosaik::groups::raft {
+namespace genesis_test {
 namespace {
 
 // Decision 0400: a node that lost its log, or was started to join, never helps found a group.
@@ -138,4 +141,5 @@ TEST(Genesis, a_node_that_only_joins_neither_campaigns_for_nor_votes_in_a_genesi
 }
 
 }  // namespace
+}  // namespace genesis_test
 }  // namespace mosaik::groups::raft

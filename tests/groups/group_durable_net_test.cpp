@@ -21,6 +21,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik::test {
+namespace group_durable_net_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -373,4 +374,5 @@ TEST(DurableGroupNet, the_log_is_compacted_only_behind_a_snapshot_written_to_dis
 }
 
 }  // namespace
+}  // namespace group_durable_net_test
 }  // namespace mosaik::test

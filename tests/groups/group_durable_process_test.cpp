@@ -27,6 +27,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik::test {
+namespace group_durable_process_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -290,4 +291,5 @@ TEST(GroupDurableProcess, a_compacted_group_killed_whole_comes_back_from_its_sna
 }
 
 }  // namespace
+}  // namespace group_durable_process_test
 }  // namespace mosaik::test

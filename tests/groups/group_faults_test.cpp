@@ -14,6 +14,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace group_faults_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -208,4 +209,5 @@ TEST(GroupFaults, a_cut_off_leader_gets_offline_while_the_majority_commits_and_a
 }
 
 }  // namespace
+}  // namespace group_faults_test
 }  // namespace mosaik::test

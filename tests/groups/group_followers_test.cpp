@@ -9,6 +9,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace group_followers_test {
 namespace {
 
 const NetworkId kNet = "groups-followers-test";
@@ -60,4 +61,5 @@ TEST(GroupFollowers, execute_feed_and_strong_queries_on_followers_observe_each_o
 }
 
 }  // namespace
+}  // namespace group_followers_test
 }  // namespace mosaik::test

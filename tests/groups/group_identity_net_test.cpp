@@ -16,6 +16,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace group_identity_net_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -91,4 +92,5 @@ TEST(GroupIdentityNet, a_peer_naming_the_group_without_its_key_is_refused_with_i
 }
 
 }  // namespace
+}  // namespace group_identity_net_test
 }  // namespace mosaik::test

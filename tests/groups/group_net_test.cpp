@@ -16,6 +16,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace group_net_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -254,4 +255,5 @@ TEST(GroupsNet, joining_twice_shares_one_membership_and_the_last_handle_leaves) 
 }
 
 }  // namespace
+}  // namespace group_net_test
 }  // namespace mosaik

@@ -10,6 +10,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace group_overlap_test {
 namespace {
 
 const NetworkId kNet = "groups-overlap-test";
@@ -90,4 +91,5 @@ TEST(GroupOverlap, three_groups_on_four_nodes_elect_and_commit_independently_and
 }
 
 }  // namespace
+}  // namespace group_overlap_test
 }  // namespace mosaik::test

@@ -31,6 +31,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace group_process_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -208,4 +209,5 @@ TEST(GroupProcess, clients_stay_linearizable_while_member_processes_are_killed_a
 }
 
 }  // namespace
+}  // namespace group_process_test
 }  // namespace mosaik::test

@@ -16,6 +16,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik::groups::storage {
+namespace lmdb_log_store_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -318,4 +319,5 @@ TEST(LmdbStorage, a_directory_in_use_by_another_storage_is_refused) {
 }
 
 }  // namespace
+}  // namespace lmdb_log_store_test
 }  // namespace mosaik::groups::storage

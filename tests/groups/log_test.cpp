@@ -4,6 +4,7 @@
 #include "groups/raft/log.hpp"
 
 namespace mosaik::groups::raft {
+namespace log_test {
 namespace {
 
 // A log over its own store; `persisted` of the entries are on the store, the rest unstable.
@@ -133,4 +134,5 @@ TEST(ConfigHistory, truncation_reverts_a_membership_and_compaction_folds_it) {
 }
 
 }  // namespace
+}  // namespace log_test
 }  // namespace mosaik::groups::raft

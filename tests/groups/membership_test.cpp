@@ -9,6 +9,7 @@
 #include "harness.hpp"
 
 namespace mosaik::groups::raft {
+namespace membership_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -102,9 +103,11 @@ TEST(Membership, a_silent_voter_is_removed_only_while_the_rest_can_commit_the_re
 }
 
 }  // namespace
+}  // namespace membership_test
 }  // namespace mosaik::groups::raft
 
 namespace mosaik::groups::raft {
+namespace membership_test {
 namespace {
 
 // The leader of {1, 2, 3} bonded with 4 (as an observer or not), everyone answering every
@@ -147,4 +150,5 @@ TEST(Membership, an_observer_is_added_as_a_learner_and_never_promoted_to_voter) 
 }
 
 }  // namespace
+}  // namespace membership_test
 }  // namespace mosaik::groups::raft

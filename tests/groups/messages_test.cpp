@@ -7,6 +7,7 @@
 #include "harness.hpp"
 
 namespace mosaik::groups::raft {
+namespace messages_test {
 namespace {
 
 Message good_append() {
@@ -160,4 +161,5 @@ TEST_F(CoreIgnores, undecodable_bytes) {
 }
 
 }  // namespace
+}  // namespace messages_test
 }  // namespace mosaik::groups::raft

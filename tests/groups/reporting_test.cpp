@@ -6,6 +6,7 @@
 #include "groups/reporting/status_report.hpp"
 
 namespace mosaik::groups::detail {
+namespace reporting_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -74,4 +75,5 @@ TEST(GroupMetrics, commit_latencies_fall_into_the_first_bucket_that_holds_them) 
 }
 
 }  // namespace
+}  // namespace reporting_test
 }  // namespace mosaik::groups::detail

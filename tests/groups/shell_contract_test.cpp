@@ -8,6 +8,7 @@
 #include "harness.hpp"
 
 namespace mosaik::groups::raft {
+namespace shell_contract_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -177,4 +178,5 @@ TEST(ShellContract, appends_stay_within_the_byte_bound_and_an_oversized_proposal
 }
 
 }  // namespace
+}  // namespace shell_contract_test
 }  // namespace mosaik::groups::raft

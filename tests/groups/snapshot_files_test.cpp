@@ -16,6 +16,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik::groups::storage {
+namespace snapshot_files_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -182,4 +183,5 @@ TEST(SnapshotFiles, a_truncated_or_damaged_file_is_an_error_naming_it) {
 }
 
 }  // namespace
+}  // namespace snapshot_files_test
 }  // namespace mosaik::groups::storage

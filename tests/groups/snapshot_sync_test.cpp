@@ -17,6 +17,7 @@
 #include "groups/sync/snapshot_fetch.hpp"
 
 namespace mosaik::groups::detail {
+namespace snapshot_sync_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -259,4 +260,5 @@ TEST(SnapshotFetch, an_empty_state_is_a_snapshot_of_no_items) {
 }
 
 }  // namespace
+}  // namespace snapshot_sync_test
 }  // namespace mosaik::groups::detail

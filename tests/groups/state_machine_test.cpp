@@ -7,6 +7,7 @@
 #include <mosaik/groups/state_machine.hpp>
 
 namespace mosaik::groups {
+namespace state_machine_test {
 namespace {
 
 struct Ctx final : ApplyContext {
@@ -83,4 +84,5 @@ TEST(Index, helpers_saturate_and_measure_distance) {
 }
 
 }  // namespace
+}  // namespace state_machine_test
 }  // namespace mosaik::groups

@@ -13,6 +13,7 @@
 #include "test_consensus.hpp"
 
 namespace mosaik {
+namespace state_sync_net_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -225,4 +226,5 @@ TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_repla
 }
 
 }  // namespace
+}  // namespace state_sync_net_test
 }  // namespace mosaik

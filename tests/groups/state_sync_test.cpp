@@ -4,6 +4,7 @@
 #include "direct.hpp"
 
 namespace mosaik::groups::raft {
+namespace state_sync_test {
 namespace {
 
 using direct::command;
@@ -66,4 +67,5 @@ TEST(StateSync, a_sync_at_a_matching_entry_keeps_the_stored_suffix_without_rewri
 }
 
 }  // namespace
+}  // namespace state_sync_test
 }  // namespace mosaik::groups::raft

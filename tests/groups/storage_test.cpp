@@ -5,6 +5,7 @@
 #include <mosaik/groups/storage.hpp>
 
 namespace mosaik::groups {
+namespace storage_test {
 namespace {
 
 static_assert(Storage<InMemoryLogStore<std::string>, std::string>);
@@ -41,4 +42,5 @@ TEST(InMemoryLogStore, reset_to_restarts_the_log_after_a_cursor) {
 }
 
 }  // namespace
+}  // namespace storage_test
 }  // namespace mosaik::groups

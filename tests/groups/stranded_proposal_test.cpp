@@ -10,6 +10,7 @@
 #include "harness.hpp"
 
 namespace mosaik::groups::raft {
+namespace stranded_proposal_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -116,4 +117,5 @@ TEST(StrandedProposal, a_connected_leaders_proposals_commit_however_long_it_lead
 }
 
 }  // namespace
+}  // namespace stranded_proposal_test
 }  // namespace mosaik::groups::raft

@@ -19,6 +19,7 @@
 #include "support/child_process.hpp"
 
 namespace mosaik::test {
+namespace mdns_hostile_test {
 namespace {
 
 const NetworkId kNetwork = "mdns-hostile-test";
@@ -126,4 +127,5 @@ TEST(NetNamespaces, mdns_ignores_garbage_and_each_malformed_record_and_still_fin
 }
 
 }  // namespace
+}  // namespace mdns_hostile_test
 }  // namespace mosaik::test

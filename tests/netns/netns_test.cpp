@@ -18,6 +18,7 @@
 #include "support/time.hpp"
 
 namespace mosaik::test {
+namespace netns_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -146,4 +147,5 @@ TEST(NetNamespaces, a_changed_address_set_is_re_announced_by_mdns_and_in_the_pee
 }
 
 }  // namespace
+}  // namespace netns_test
 }  // namespace mosaik::test

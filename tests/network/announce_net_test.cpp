@@ -10,6 +10,7 @@
 #include "../../src/discovery/service.hpp"
 
 namespace mosaik {
+namespace announce_net_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -243,4 +244,5 @@ TEST(AnnounceNet, a_gossip_item_whose_id_is_another_payloads_hash_closes_its_lin
 }
 
 }  // namespace
+}  // namespace announce_net_test
 }  // namespace mosaik

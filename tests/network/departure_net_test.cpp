@@ -11,6 +11,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace departure_net_test {
 namespace {
 
 using test::make_node;
@@ -110,4 +111,5 @@ TEST(DepartureNet, a_killed_node_is_purged_after_purge_after) {
 }
 
 }  // namespace
+}  // namespace departure_net_test
 }  // namespace mosaik

@@ -11,6 +11,7 @@
 #include "../../src/discovery/service.hpp"
 
 namespace mosaik {
+namespace discovery_net_test {
 namespace {
 
 using test::make_node;
@@ -398,4 +399,5 @@ TEST(DiscoveryNet, a_sync_reply_from_another_network_fails_with_different_networ
 }
 
 }  // namespace
+}  // namespace discovery_net_test
 }  // namespace mosaik

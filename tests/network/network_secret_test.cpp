@@ -10,6 +10,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace network_secret_test {
 namespace {
 
 const NetworkId kNet = "network-secret-test";
@@ -90,4 +91,5 @@ TEST(NetworkSecret, outsiders_are_refused_with_a_typed_reason_and_stay_out_of_th
 }
 
 }  // namespace
+}  // namespace network_secret_test
 }  // namespace mosaik

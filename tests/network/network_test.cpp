@@ -5,6 +5,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace network_test {
 namespace {
 
 TEST(Network, builder_options_are_applied) {
@@ -99,4 +100,5 @@ TEST(Network, handles_are_cheap_copies_and_the_last_one_shuts_down) {
 }
 
 }  // namespace
+}  // namespace network_test
 }  // namespace mosaik

@@ -12,6 +12,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace node_log_test {
 namespace {
 
 const NetworkId kNet = "node-log-test";
@@ -93,4 +94,5 @@ TEST(NodeLog, a_bootstrap_peer_that_starts_late_is_joined_within_the_retry_backo
 }
 
 }  // namespace
+}  // namespace node_log_test
 }  // namespace mosaik

@@ -7,6 +7,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace protocol_limits_net_test {
 namespace {
 
 using test::make_node;
@@ -61,4 +62,5 @@ TEST(ProtocolLimits, a_catalog_sync_frame_over_4_mib_is_refused_at_its_header) {
 }
 
 }  // namespace
+}  // namespace protocol_limits_net_test
 }  // namespace mosaik

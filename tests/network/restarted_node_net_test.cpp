@@ -16,6 +16,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik::test {
+namespace restarted_node_net_test {
 namespace {
 
 const NetworkId kNet = "restarted-node-test";
@@ -111,4 +112,5 @@ TEST(RestartedNode, stays_in_every_catalog_at_its_new_address_when_it_restarts_b
 }
 
 }  // namespace
+}  // namespace restarted_node_net_test
 }  // namespace mosaik::test

@@ -12,6 +12,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace shutdown_net_test {
 namespace {
 
 using test::make_node;
@@ -204,4 +205,5 @@ TEST(Shutdown, two_streams_sharing_a_connection_are_both_flushed) {
 }
 
 }  // namespace
+}  // namespace shutdown_net_test
 }  // namespace mosaik

@@ -9,6 +9,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace sync_overlay_net_test {
 namespace {
 
 using test::make_node;
@@ -119,4 +120,5 @@ TEST(SyncOverlay, nodes_joined_only_by_sync_with_gossip_changes_and_keep_each_ot
 }
 
 }  // namespace
+}  // namespace sync_overlay_net_test
 }  // namespace mosaik

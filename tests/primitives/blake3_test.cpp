@@ -15,6 +15,7 @@
 
 #include "blake3_vectors.hpp"
 
+namespace blake3_test {
 namespace {
 
 namespace blake3 = mosaik::blake3;
@@ -247,3 +248,4 @@ TEST(Blake3VectorsParser, RejectsDamagedFiles) {
 }
 
 }  // namespace
+}  // namespace blake3_test

@@ -10,6 +10,7 @@
 #include "mosaik/primitives/wire.hpp"
 
 namespace mosaik {
+namespace digest_test {
 namespace {
 
 constexpr std::string_view kHex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -143,4 +144,5 @@ TEST(Digest, msgpack_refuses_wrong_length_or_type) {
 }
 
 }  // namespace
+}  // namespace digest_test
 }  // namespace mosaik

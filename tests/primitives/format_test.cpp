@@ -8,6 +8,7 @@
 #include "mosaik/primitives/digest.hpp"
 
 namespace mosaik {
+namespace format_test {
 namespace {
 
 TEST(Format, short_shows_the_first_five_bytes) {
@@ -38,4 +39,5 @@ TEST(Format, fmt_iter_formats_each_element) {
 }
 
 }  // namespace
+}  // namespace format_test
 }  // namespace mosaik

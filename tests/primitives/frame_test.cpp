@@ -7,6 +7,7 @@
 #include <vector>
 
 namespace mosaik {
+namespace frame_test {
 namespace {
 
 wire::Bytes payload_of(std::size_t n, std::uint8_t seed) {
@@ -194,4 +195,5 @@ TEST(Frame, a_raised_limit_applies_to_frames_not_yet_taken) {
 }
 
 }  // namespace
+}  // namespace frame_test
 }  // namespace mosaik

@@ -11,6 +11,7 @@
 #include "mosaik/primitives/wire.hpp"
 
 namespace mosaik {
+namespace keys_test {
 namespace {
 
 std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
@@ -116,4 +117,5 @@ TEST(Keys, peer_ids_hash_and_order) {
 }
 
 }  // namespace
+}  // namespace keys_test
 }  // namespace mosaik

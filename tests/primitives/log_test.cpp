@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace mosaik {
+namespace log_test {
 namespace {
 
 // Each test restores "off", the harness's level without TEST_TRACE (ctest runs one test per
@@ -43,4 +44,5 @@ TEST_F(LogSpec, module_logger_is_the_modules_logger_and_follows_later_specs) {
 }
 
 }  // namespace
+}  // namespace log_test
 }  // namespace mosaik

@@ -6,6 +6,7 @@
 #include <vector>
 
 namespace mosaik {
+namespace network_secret_test {
 namespace {
 
 TEST(NetworkSecret, a_passphrase_is_the_byte_string_of_its_characters) {
@@ -29,4 +30,5 @@ TEST(NetworkSecret, never_prints) {
 }
 
 }  // namespace
+}  // namespace network_secret_test
 }  // namespace mosaik

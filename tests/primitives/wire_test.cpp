@@ -21,6 +21,7 @@ struct Sealed {
 }  // namespace mosaik::test_types
 
 namespace mosaik {
+namespace wire_test {
 namespace {
 
 struct Reading {
@@ -60,16 +61,17 @@ struct Opened {
 };
 
 }  // namespace
+}  // namespace wire_test
 }  // namespace mosaik
 
 namespace msgpack {
 MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
 namespace adaptor {
 template <>
-struct convert<mosaik::Opened> {
-  const msgpack::object& operator()(const msgpack::object& o, mosaik::Opened& v) const {
+struct convert<mosaik::wire_test::Opened> {
+  const msgpack::object& operator()(const msgpack::object& o, mosaik::wire_test::Opened& v) const {
     const auto sealed = o.as<mosaik::test_types::Sealed>();
-    auto reading = mosaik::wire::decode<mosaik::Reading>(sealed.inner);
+    auto reading = mosaik::wire::decode<mosaik::wire_test::Reading>(sealed.inner);
     if (!reading) throw msgpack::type_error();
     v.id = sealed.id;
     v.reading = *reading;
@@ -81,6 +83,7 @@ struct convert<mosaik::Opened> {
 }  // namespace msgpack
 
 namespace mosaik {
+namespace wire_test {
 namespace {
 
 TEST(Wire, a_decode_inside_a_decode_gives_both_values) {
@@ -209,9 +212,11 @@ TEST(Wire, error_messages_name_the_problem) {
 }
 
 }  // namespace
+}  // namespace wire_test
 }  // namespace mosaik
 
 namespace mosaik {
+namespace wire_test {
 namespace {
 
 struct Strict {
@@ -236,4 +241,5 @@ TEST(Wire, strict_fields_refuse_missing_or_extra_elements) {
 }
 
 }  // namespace
+}  // namespace wire_test
 }  // namespace mosaik

@@ -5,6 +5,7 @@
 #include "safety_checker.hpp"
 
 namespace mosaik::sim {
+namespace checkers_test {
 namespace {
 
 using Kind = History::Kind;
@@ -84,4 +85,5 @@ TEST(SafetyChecker, different_entries_applied_at_one_index_are_a_violation) {
 }
 
 }  // namespace
+}  // namespace checkers_test
 }  // namespace mosaik::sim

@@ -5,6 +5,7 @@
 #include "sim_disk.hpp"
 
 namespace mosaik::sim {
+namespace sim_disk_test {
 namespace {
 
 using groups::Index;
@@ -82,4 +83,5 @@ TEST(SimDisk, recovery_drops_a_torn_last_record_by_its_checksum) {
 }
 
 }  // namespace
+}  // namespace sim_disk_test
 }  // namespace mosaik::sim

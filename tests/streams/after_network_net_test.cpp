@@ -11,6 +11,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace after_network_net_test {
 namespace {
 
 using test::Reading;
@@ -63,4 +64,5 @@ TEST(StreamsAfterNetwork, handles_that_outlive_their_network_report_closed) {
 }
 
 }  // namespace
+}  // namespace after_network_net_test
 }  // namespace mosaik

@@ -6,6 +6,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace builder_net_test {
 namespace {
 
 using test::Reading;
@@ -165,4 +166,5 @@ TEST(StreamsBuilder, a_producer_outliving_its_node_is_closed) {
 }
 
 }  // namespace
+}  // namespace builder_net_test
 }  // namespace mosaik

@@ -4,6 +4,7 @@
 #include "mosaik/streams/datum.hpp"
 
 namespace mosaik::streams {
+namespace config_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -42,12 +43,14 @@ struct Traited {
 };
 
 }  // namespace
+}  // namespace config_test
 
 template <>
-struct stream_name_of<Traited> {
+struct stream_name_of<config_test::Traited> {
   static constexpr std::string_view value = "traited/v1";
 };
 
+namespace config_test {
 namespace {
 
 TEST(Datum, stream_id_hashes_the_declared_name) {
@@ -56,10 +59,11 @@ TEST(Datum, stream_id_hashes_the_declared_name) {
 }
 
 TEST(Datum, stream_id_falls_back_to_the_compiler_type_name) {
-  EXPECT_EQ(stream_name<Unnamed>(), "mosaik::streams::{anonymous}::Unnamed");
+  EXPECT_EQ(stream_name<Unnamed>(), "mosaik::streams::config_test::{anonymous}::Unnamed");
   EXPECT_EQ(stream_name<std::string>().substr(0, 5), "std::");
   EXPECT_NE(derived_stream_id<Unnamed>(), derived_stream_id<Named>());
 }
 
 }  // namespace
+}  // namespace config_test
 }  // namespace mosaik::streams

@@ -7,6 +7,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace default_bind_net_test {
 namespace {
 
 using test::Reading;
@@ -48,4 +49,5 @@ TEST(StreamsDefaultBind, a_producer_on_the_wildcard_is_subscribed_to_by_its_adve
 }
 
 }  // namespace
+}  // namespace default_bind_net_test
 }  // namespace mosaik

@@ -10,6 +10,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace fanout_net_test {
 namespace {
 
 using test::Reading;
@@ -216,4 +217,5 @@ TEST(StreamsFanout, without_disconnect_lagging_a_full_queue_applies_backpressure
 }
 
 }  // namespace
+}  // namespace fanout_net_test
 }  // namespace mosaik

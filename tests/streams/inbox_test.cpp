@@ -41,6 +41,7 @@ struct pack<mosaik::test_types::Flaky> {
 }  // namespace msgpack
 
 namespace mosaik::streams::detail {
+namespace inbox_test {
 namespace {
 
 struct Reading {
@@ -174,4 +175,5 @@ TEST(StreamsInbox, a_datum_that_fails_only_when_read_is_dropped_and_counted) {
 }
 
 }  // namespace
+}  // namespace inbox_test
 }  // namespace mosaik::streams::detail

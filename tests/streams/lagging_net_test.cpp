@@ -11,6 +11,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace lagging_net_test {
 namespace {
 
 using test::Reading;
@@ -126,4 +127,5 @@ TEST(StreamsLagging,
 }
 
 }  // namespace
+}  // namespace lagging_net_test
 }  // namespace mosaik

@@ -6,6 +6,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace lifecycle_net_test {
 namespace {
 
 using test::Reading;
@@ -88,9 +89,11 @@ TEST(StreamsLifecycle, a_consumer_channel_info_reports_its_termination) {
 }
 
 }  // namespace
+}  // namespace lifecycle_net_test
 }  // namespace mosaik
 
 namespace mosaik {
+namespace lifecycle_net_test {
 namespace {
 
 TEST(StreamsLifecycle, a_consumer_subscribes_to_a_producer_of_its_own_node) {
@@ -110,4 +113,5 @@ TEST(StreamsLifecycle, a_consumer_subscribes_to_a_producer_of_its_own_node) {
 }
 
 }  // namespace
+}  // namespace lifecycle_net_test
 }  // namespace mosaik

@@ -11,6 +11,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace producer_drop_net_test {
 namespace {
 
 using test::Reading;
@@ -129,4 +130,5 @@ TEST(StreamsProducerDrop, a_consumer_that_stopped_reading_is_closed_at_the_flush
 }
 
 }  // namespace
+}  // namespace producer_drop_net_test
 }  // namespace mosaik

@@ -9,6 +9,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace producer_flush_net_test {
 namespace {
 
 using test::Reading;
@@ -102,4 +103,5 @@ TEST(StreamsProducerFlush, is_immediate_with_nothing_pending_and_closed_after_sh
 }
 
 }  // namespace
+}  // namespace producer_flush_net_test
 }  // namespace mosaik

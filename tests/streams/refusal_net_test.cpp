@@ -13,6 +13,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace refusal_net_test {
 namespace {
 
 using test::Garbage;
@@ -139,9 +140,11 @@ TEST(StreamsRefusal, a_datum_that_does_not_decode_closes_only_its_channel) {
 }
 
 }  // namespace
+}  // namespace refusal_net_test
 }  // namespace mosaik
 
 namespace mosaik {
+namespace refusal_net_test {
 namespace {
 
 using streams::detail::Subscribe;
@@ -352,4 +355,5 @@ TEST(StreamsRefusal, a_subscribe_accepted_for_another_stream_is_a_protocol_viola
 }
 
 }  // namespace
+}  // namespace refusal_net_test
 }  // namespace mosaik

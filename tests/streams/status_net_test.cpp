@@ -6,6 +6,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace status_net_test {
 namespace {
 
 using test::Reading;
@@ -64,4 +65,5 @@ TEST(StreamsStatus, conditions_re_trigger_after_a_peer_leaves_and_returns) {
 }
 
 }  // namespace
+}  // namespace status_net_test
 }  // namespace mosaik

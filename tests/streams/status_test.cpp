@@ -11,6 +11,7 @@
 #include "mosaik/streams/stats.hpp"
 
 namespace mosaik::streams {
+namespace status_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -113,4 +114,5 @@ TEST(ChannelConditions, rvalue_chain_is_awaitable_and_re_triggers) {
 }
 
 }  // namespace
+}  // namespace status_test
 }  // namespace mosaik::streams

@@ -9,6 +9,7 @@
 #include "streams_fixture.hpp"
 
 namespace mosaik {
+namespace stream_log_net_test {
 namespace {
 
 using test::Reading;
@@ -57,4 +58,5 @@ TEST(StreamLog, a_producer_that_cannot_be_reached_is_a_warning_per_backoff_step)
 }
 
 }  // namespace
+}  // namespace stream_log_net_test
 }  // namespace mosaik

@@ -15,6 +15,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace mosaik_bootstrap_test {
 namespace {
 
 using test::ChildProcess;
@@ -146,4 +147,5 @@ TEST(MosaikBootstrap, a_metrics_port_in_use_is_named_and_exits_1) {
 }
 
 }  // namespace
+}  // namespace mosaik_bootstrap_test
 }  // namespace mosaik

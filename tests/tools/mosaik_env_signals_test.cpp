@@ -12,6 +12,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace mosaik_env_signals_test {
 namespace {
 
 using test::ChildProcess;
@@ -66,4 +67,5 @@ TEST(MosaikSignals, sigint_interrupts_a_listing_which_leaves_and_exits_130_havin
 }
 
 }  // namespace
+}  // namespace mosaik_env_signals_test
 }  // namespace mosaik

@@ -10,6 +10,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace mosaik_flags_test {
 namespace {
 
 using test::ChildProcess;
@@ -95,4 +96,5 @@ TEST(MosaikFlags, help_lists_every_command_and_exits_zero) {
 }
 
 }  // namespace
+}  // namespace mosaik_flags_test
 }  // namespace mosaik

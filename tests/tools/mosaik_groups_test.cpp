@@ -15,6 +15,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace mosaik_groups_test {
 namespace {
 
 using test::ChildProcess;
@@ -87,4 +88,5 @@ TEST(MosaikGroups, json_lists_the_members_the_elected_leader_and_a_term_of_at_le
 }
 
 }  // namespace
+}  // namespace mosaik_groups_test
 }  // namespace mosaik

@@ -11,6 +11,7 @@
 #include "support/co_assert.hpp"
 
 namespace mosaik {
+namespace mosaik_listing_test {
 namespace {
 
 using test::ChildProcess;
@@ -88,4 +89,5 @@ TEST(MosaikListing, watch_prints_a_join_and_a_departure_within_2s_each) {
 }
 
 }  // namespace
+}  // namespace mosaik_listing_test
 }  // namespace mosaik

@@ -6,6 +6,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace address_validation_test {
 namespace {
 
 using mosaik::test::timeout_s;
@@ -130,4 +131,5 @@ TEST(AddressValidation, an_altered_token_is_refused_at_once_and_holds_nothing) {
 }
 
 }  // namespace
+}  // namespace address_validation_test
 }  // namespace mosaik::transport::test

@@ -10,6 +10,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace addresses_test {
 namespace {
 
 using mosaik::test::timeout_s;
@@ -133,4 +134,5 @@ TEST(Addresses, a_dial_races_the_addresses_and_tries_the_last_good_one_first) {
 }
 
 }  // namespace
+}  // namespace addresses_test
 }  // namespace mosaik::transport::test

@@ -5,6 +5,7 @@
 #include "mosaik/transport/close_reason.hpp"
 
 namespace mosaik::transport {
+namespace close_reason_test {
 namespace {
 
 inline constexpr CloseReason kGroupNotFound = make_close_reason(30404, "GroupNotFound");
@@ -40,4 +41,5 @@ TEST(CloseReason, an_application_reason_equals_the_close_frame_that_carries_its_
 // consteval. (Not expressible as a runtime test; kept here as documentation.)
 
 }  // namespace
+}  // namespace close_reason_test
 }  // namespace mosaik::transport

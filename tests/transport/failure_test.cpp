@@ -10,6 +10,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace failure_test {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
@@ -248,4 +249,5 @@ TEST(TransportFailure, random_datagrams_and_forged_initials_do_not_disturb_the_e
 }
 
 }  // namespace
+}  // namespace failure_test
 }  // namespace mosaik::transport::test

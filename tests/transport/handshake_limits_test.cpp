@@ -9,6 +9,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace handshake_limits_test {
 namespace {
 
 using mosaik::test::millis;
@@ -133,4 +134,5 @@ TEST(HandshakeLimits, a_proven_client_past_the_bound_is_refused_at_once_as_busy)
 }
 
 }  // namespace
+}  // namespace handshake_limits_test
 }  // namespace mosaik::transport::test

@@ -7,6 +7,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace handshake_test {
 namespace {
 
 using mosaik::test::secs;
@@ -195,4 +196,5 @@ TEST(TransportLifecycle, the_last_handle_released_on_the_endpoints_own_thread_en
 }
 
 }  // namespace
+}  // namespace handshake_test
 }  // namespace mosaik::transport::test

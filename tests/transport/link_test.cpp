@@ -7,6 +7,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace link_test {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
@@ -471,4 +472,5 @@ TEST(TransportLink, close_after_delivery_delivers_everything_sent_then_closes_wi
 }
 
 }  // namespace
+}  // namespace link_test
 }  // namespace mosaik::transport::test

@@ -6,6 +6,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace network_proof_test {
 namespace {
 
 using mosaik::test::millis;
@@ -180,4 +181,5 @@ TEST(NetworkProof, a_dialer_that_completes_tls_but_never_proves_is_closed_after_
 }
 
 }  // namespace
+}  // namespace network_proof_test
 }  // namespace mosaik::transport::test

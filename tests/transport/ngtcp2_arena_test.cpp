@@ -9,6 +9,7 @@
 #include "transport/ngtcp2_arena.hpp"
 
 namespace mosaik::transport::detail {
+namespace ngtcp2_arena_test {
 namespace {
 
 void* alloc(const ngtcp2_mem* m, std::size_t n) { return m->malloc(n, m->user_data); }
@@ -66,4 +67,5 @@ TEST(Ngtcp2Arena, calloc_zeroes_realloc_keeps_the_contents_and_pointers_keep_mal
 }
 
 }  // namespace
+}  // namespace ngtcp2_arena_test
 }  // namespace mosaik::transport::detail

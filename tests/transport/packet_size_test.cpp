@@ -11,6 +11,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace packet_size_test {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
@@ -93,4 +94,5 @@ TEST(TransportPacketSize, loopback_handshake_uses_1200_byte_packets_then_data_us
 }
 
 }  // namespace
+}  // namespace packet_size_test
 }  // namespace mosaik::transport::test

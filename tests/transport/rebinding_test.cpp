@@ -9,6 +9,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport {
+namespace rebinding_test {
 namespace {
 
 using test::bind_or_die;
@@ -92,4 +93,5 @@ TEST(Rebinding, packets_from_another_address_than_the_connections_are_dropped_an
 }
 
 }  // namespace
+}  // namespace rebinding_test
 }  // namespace mosaik::transport

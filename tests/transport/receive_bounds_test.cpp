@@ -11,6 +11,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace receive_bounds_test {
 namespace {
 
 using mosaik::test::millis;
@@ -224,4 +225,5 @@ TEST(ReceiveBounds, a_reader_that_stops_holds_its_sender_at_the_window_until_it_
 }
 
 }  // namespace
+}  // namespace receive_bounds_test
 }  // namespace mosaik::transport::test

@@ -7,6 +7,7 @@
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
+namespace restarted_peer_test {
 namespace {
 
 using mosaik::test::secs;
@@ -51,4 +52,5 @@ TEST(RestartedPeer, a_dial_to_its_new_address_does_not_reuse_the_connection_to_i
 }
 
 }  // namespace
+}  // namespace restarted_peer_test
 }  // namespace mosaik::transport::test

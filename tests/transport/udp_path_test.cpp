@@ -10,6 +10,7 @@
 #include "support/time.hpp"
 
 namespace mosaik::transport {
+namespace udp_path_test {
 namespace {
 
 struct Collect final : PacketSink {
@@ -43,7 +44,7 @@ TEST(UdpPath, a_segmented_send_arrives_as_its_datagrams_in_order) {
   (*sender)->send((*receiver)->local_endpoint(), batch, kSegment);
   (*sender)->send((*receiver)->local_endpoint(), lone, kSegment);
 
-  const auto deadline = std::chrono::steady_clock::now() + test::secs(5);
+  const auto deadline = std::chrono::steady_clock::now() + mosaik::test::secs(5);
   while (sink.packets.size() < 12 && std::chrono::steady_clock::now() < deadline) {
     io.run_for(std::chrono::milliseconds(10));
   }
@@ -61,4 +62,5 @@ TEST(UdpPath, a_segmented_send_arrives_as_its_datagrams_in_order) {
 }
 
 }  // namespace
+}  // namespace udp_path_test
 }  // namespace mosaik::transport
