@@ -3,13 +3,9 @@
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/close_reason.hpp"
+#include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
-namespace {
-
-const auto& logger = log::module_logger<"discovery">;
-
-}  // namespace
 
 AnnounceProtocol::AnnounceProtocol(transport::Endpoint endpoint, NetworkId network,
                                    std::uint64_t seed, DeliverFn deliver, NeighborFn neighbor_up,

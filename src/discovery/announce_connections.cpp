@@ -7,11 +7,10 @@
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/transport/close_reason.hpp"
+#include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
 namespace {
-
-const auto& logger = log::module_logger<"discovery">;
 
 // Closes a link once the peer acknowledged what was sent on it (a Disconnect, usually),
 // or after `limit` when it stops acknowledging.

@@ -10,11 +10,10 @@
 #include "dht/bootstrap.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
 namespace {
-
-const auto& logger = log::module_logger<"discovery">;
 
 Error link_error(std::string message) { return Error{Error::Kind::kLink, std::move(message)}; }
 

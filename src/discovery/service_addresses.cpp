@@ -6,13 +6,9 @@
 
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
-namespace {
-
-const auto& logger = log::module_logger<"discovery">;
-
-}  // namespace
 
 asio::awaitable<void> DiscoveryService::address_watch_loop() {
   for (;;) {

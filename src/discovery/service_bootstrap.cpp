@@ -14,13 +14,9 @@
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "service.hpp"
+#include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
-namespace {
-
-const auto& logger = log::module_logger<"discovery">;
-
-}  // namespace
 
 asio::awaitable<void> DiscoveryService::bootstrap_loop() {
   // The same bootstrap list is often given to every node, the bootstrap node included.

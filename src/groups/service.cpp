@@ -8,13 +8,9 @@
 
 #include "mosaik/groups/close_reasons.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "groups_log.hpp"
 
 namespace mosaik::groups::detail {
-namespace {
-
-const auto& logger = log::module_logger<"groups">;
-
-}  // namespace
 
 GroupsService::GroupsService(transport::Endpoint endpoint, discovery::Discovery discovery, NetworkId network,
                              Config config, std::shared_ptr<storage::LmdbStorage> storage,

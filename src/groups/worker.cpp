@@ -9,11 +9,10 @@
 #include "mosaik/groups/close_reasons.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "groups_log.hpp"
 
 namespace mosaik::groups::detail {
 namespace {
-
-const auto& logger = log::module_logger<"groups">;
 
 // With in-memory storage every start of a node is a new member (decision 0100): its log is
 // gone, so it must never vote as the member it was. A durable log keeps its storage epoch:

@@ -12,13 +12,9 @@
 
 #include "mosaik/primitives/log.hpp"
 #include "worker.hpp"
+#include "groups_log.hpp"
 
 namespace mosaik::groups::detail {
-namespace {
-
-const auto& logger = log::module_logger<"groups">;
-
-}  // namespace
 
 bool GroupWorker::at_snapshot_point(Index i) const {
   return settings_.snapshots && !i.is_zero() && i.value % settings_.snapshots->snapshot_interval == 0;

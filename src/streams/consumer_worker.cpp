@@ -7,11 +7,10 @@
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/streams/close_reasons.hpp"
 #include "protocol.hpp"
+#include "streams_log.hpp"
 
 namespace mosaik::streams::detail {
 namespace {
-
-const auto& logger = log::module_logger<"streams">;
 
 using Clock = std::chrono::steady_clock;
 

@@ -9,11 +9,10 @@
 #include "mosaik/transport/connection.hpp"
 #include "mosaik/streams/close_reasons.hpp"
 #include "protocol.hpp"
+#include "streams_log.hpp"
 
 namespace mosaik::streams::detail {
 namespace {
-
-const auto& logger = log::module_logger<"streams">;
 
 // A chunk stays below glibc's mmap threshold (128 KiB): larger ones cost a mapping each.
 constexpr std::size_t kChunkBytes = 64 * 1024;

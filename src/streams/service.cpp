@@ -7,13 +7,9 @@
 #include "mosaik/primitives/log.hpp"
 #include "mosaik/streams/close_reasons.hpp"
 #include "protocol.hpp"
+#include "streams_log.hpp"
 
 namespace mosaik::streams::detail {
-namespace {
-
-const auto& logger = log::module_logger<"streams">;
-
-}  // namespace
 
 StreamsService::StreamsService(transport::Endpoint endpoint, discovery::Discovery discovery,
                                NetworkId network, Config config)

@@ -9,8 +9,6 @@
 namespace mosaik::transport::detail {
 namespace {
 
-constexpr std::size_t kMaxPacketSize = 1500;
-
 LinkError closed_error(const CloseReason& reason, bool remote, std::string message) {
   return LinkError{LinkError::Kind::kClosed, reason, remote, std::move(message)};
 }

@@ -15,7 +15,6 @@ namespace {
 
 // Packets written per flush before yielding to the loop (GSO batches are at most this).
 constexpr std::size_t kMaxPacketsPerFlush = 64;
-constexpr std::size_t kMaxPacketSize = 1500;
 // Loopback carries datagrams of up to 64 KiB unfragmented (TCP there uses a 64 KiB MSS).
 // Packets of 16 KiB cut the per-packet work (ngtcp2, one AEAD call, kernel segments) about
 // tenfold against 1200-1452 bytes; every other path keeps ngtcp2's shaping to 1200 bytes

@@ -33,6 +33,9 @@
 
 namespace mosaik::transport::detail {
 
+// The largest UDP payload a connection writes (packets and close packets alike).
+inline constexpr std::size_t kMaxPacketSize = 1500;
+
 class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
  public:
   enum class State { kHandshaking, kOpen, kClosing, kDraining, kFinished };

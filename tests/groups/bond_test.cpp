@@ -41,8 +41,9 @@ Outcome outcome_of(const std::expected<Bonded, BondRefused>& r) {
 }
 
 // An acceptor that runs accept_bond on the first link of each connection and reports it.
+// The endpoint is the last member: it is destroyed first, so a serve() still running on its
+// loop never reaches a promise that is already gone.
 struct Acceptor {
-  Endpoint endpoint;
   std::map<GroupId, GroupKey> groups;
   const Digest member = Digest("acceptor-member");
   std::chrono::milliseconds timeout = 2s;
@@ -50,6 +51,7 @@ struct Acceptor {
   std::promise<RawLink> accepted_link;
   std::vector<RawLink> bonds;  // kept open, as a group worker would
   std::optional<wire::Bytes> impostor_end;  // answer every Start with these bytes instead
+  Endpoint endpoint;
 
   explicit Acceptor(SecretKey key) : endpoint(bind_or_die(key)) {
     endpoint.register_alpn(std::string(kAlpn), [this](Connection c) {
@@ -240,6 +242,9 @@ TEST(BondHandshake, an_oversized_first_frame_is_refused_without_reading_it) {
   const auto got = raw_start(client, server, framed);
   EXPECT_FALSE(got.bonded);
   EXPECT_EQ(got.code, transport::close_reason::ProtocolViolation.code());
+  const auto there = accepted(server);
+  EXPECT_FALSE(there.bonded);
+  EXPECT_EQ(there.code, transport::close_reason::ProtocolViolation.code());
 }
 
 TEST(BondProof, is_bound_to_the_session_the_group_the_role_and_both_peers) {

@@ -8,11 +8,10 @@
 
 #include "mosaik/groups/close_reasons.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "groups/groups_log.hpp"
 
 namespace mosaik::groups::detail {
 namespace {
-
-const auto& logger = log::module_logger<"groups">;
 
 // How long a departing bond waits for the peer to take its Departure and close.
 std::chrono::nanoseconds departure_grace(const BondSettings& s) {
