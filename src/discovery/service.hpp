@@ -74,9 +74,12 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   static constexpr std::size_t kMaxEntriesPerAnnouncement = 1;
   static constexpr std::size_t kMaxDeparturesPerAnnouncement = 1;
   // A failed exchange with the bootstrap peers is retried after this, doubling (jittered)
-  // up to the last value or the announce interval (service_bootstrap.cpp).
+  // up to the last value or the announce interval (service_bootstrap.cpp). The cap is low:
+  // a busy refusal costs the refusing node little (decision 0218), and at 4 s joiners
+  // refused a few times starved while others got in (a dead peer's attempt takes its
+  // timeout anyway).
   static constexpr std::chrono::milliseconds kFirstBootstrapRetry{200};
-  static constexpr std::chrono::milliseconds kLastBootstrapRetry{4000};
+  static constexpr std::chrono::milliseconds kLastBootstrapRetry{1000};
   static constexpr std::size_t kQuietAttempts = 8;
   // Anti-entropy exchanges soon after start: after this, doubling, below the announce interval.
   static constexpr std::chrono::milliseconds kFirstSettleSync{2000};
