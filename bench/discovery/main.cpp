@@ -13,9 +13,10 @@
 // join (every joiner contacts the bootstrap node) with busiest_joining saying whose and
 // what discovery held of them; graceful_departure_window 100 ms so
 // tearing down many nodes stays quick.
-// join_cpu_s is the process CPU from the first node's start to convergence. When N nodes do
-// not converge within 20 s, stderr lists the nodes that miss entries or whose entry is
-// missing somewhere. Node i binds 127.0.x.y of its own (see loopback_of).
+// join_cpu_s is the process CPU from the first node's start to convergence;
+// bootstrap_busy_refusals the connections the first node refused as busy until then. When
+// N nodes do not converge within 20 s, stderr lists the nodes that miss entries or whose
+// entry is missing somewhere. Node i binds 127.0.x.y of its own (see loopback_of).
 // Usage: discovery [--interval=S] [--progress] [N ...]   (default 16 64 256); `--progress`
 // prints how far the join got every 500 ms on stderr. MOSAIK_LOG sets the log levels
 // (default off), e.g. MOSAIK_LOG=discovery=warn.
@@ -215,6 +216,10 @@ void run(std::size_t n) {
   }
   const double converge_s = seconds_since(last_started);
   const double join_cpu_s = process_cpu_seconds() - cpu_at_start;
+  // Connections the bootstrap node refused as busy (at a bound of handshakes or of
+  // catalog-sync connections; each dialer retries with its backoff).
+  const auto busy_refusals =
+      nodes.front().local().endpoint().traffic().failures(transport::HandshakeFailure::kBusy);
   if (!converged) report_missing(nodes);
   joined = true;
   sampler.join();
@@ -248,11 +253,12 @@ void run(std::size_t n) {
 
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
              R"("mean_connections": {:.1f}, "max_connections_joining": {}, "busiest_joining": {}, "announces_per_node_s": {:.2f}, )"
-             R"("cpu_s_per_node_s": {:.5f}, "packets_per_node_s": {:.1f}, "join_cpu_s": {:.1f}, "start_s": {:.2f}, "announce_interval_s": {}}})"
+             R"("cpu_s_per_node_s": {:.5f}, "packets_per_node_s": {:.1f}, "join_cpu_s": {:.1f}, "bootstrap_busy_refusals": {}, )"
+             R"("start_s": {:.2f}, "announce_interval_s": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
-             joining_connections, busiest, per_node_s, cpu_per_node_s, packets_per_node_s, join_cpu_s, start_s,
+             joining_connections, busiest, per_node_s, cpu_per_node_s, packets_per_node_s, join_cpu_s, busy_refusals, start_s,
              std::chrono::duration<double>(announce_interval).count());
   std::fflush(stdout);
   tear_down(std::move(nodes));

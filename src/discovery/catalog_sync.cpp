@@ -129,4 +129,15 @@ MergeReport merge_batch(CatalogState& state, const std::vector<SignedPeerEntry>&
   return report;
 }
 
+std::vector<SignedPeerEntry> missed_broadcasts(const MergeReport& report, bool knew_someone,
+                                               Timestamp now, Timestamp age) {
+  std::vector<SignedPeerEntry> out;
+  if (!knew_someone) return out;
+  for (const auto& [change, entry] : report.changed) {
+    if (change != Change::kDiscovered || entry.version().update + age > now) continue;
+    if (auto signed_entry = entry.signed_entry()) out.push_back(std::move(*signed_entry));
+  }
+  return out;
+}
+
 }  // namespace mosaik::discovery

@@ -84,4 +84,15 @@ std::vector<SignedPeerEntry> entries_named(const Catalog& catalog, const std::ve
 MergeReport merge_batch(CatalogState& state, const std::vector<SignedPeerEntry>& entries,
                         Timestamp now, std::size_t max_entries);
 
+// The entries of a merged exchange to broadcast on (docs/decisions/0218): peers we did
+// not know at all, signed at least `age` before `now`. By then the peer's own broadcast
+// should have reached us, so it missed us and likely the part of the tree around us, which
+// an exchange repairs only for its two ends. None when we knew nobody before the exchange
+// (`knew_someone` false): a joining node's first exchange brings history, not gaps. Changed
+// versions are left to the next refresh (a batched refresh takes seconds to spread anyway).
+// Each goes out in the form it was signed, so a node that already has the broadcast drops
+// the copy as a duplicate.
+std::vector<SignedPeerEntry> missed_broadcasts(const MergeReport& report, bool knew_someone,
+                                               Timestamp now, Timestamp age);
+
 }  // namespace mosaik::discovery

@@ -10,6 +10,7 @@
 #include "dht/bootstrap.hpp"
 #include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/log.hpp"
+#include "mosaik/transport/bounded_alpn.hpp"
 #include "discovery_log.hpp"
 
 namespace mosaik::discovery::detail {
@@ -70,12 +71,12 @@ void DiscoveryService::start() {
       },
       tasks_);
   announce_->start();
-  endpoint_.register_alpn(std::string(CatalogSyncMessage::alpn),
-                          [weak](transport::Connection connection) {
-                            if (auto self = weak.lock()) {
-                              self->tasks_.spawn(self->serve_connection(std::move(connection)));
-                            }
-                          });
+  transport::register_bounded_alpn(
+      endpoint_, std::string(CatalogSyncMessage::alpn),
+      [weak](transport::Connection connection) {
+        if (auto self = weak.lock()) self->tasks_.spawn(self->serve_connection(std::move(connection)));
+      },
+      kMaxInboundSyncs);
   tasks_.spawn(refresh_loop());
   tasks_.spawn(address_watch_loop());
   tasks_.spawn(settle_loop());
@@ -171,7 +172,7 @@ void DiscoveryService::on_announce(const wire::Bytes& bytes) {
     state_.count_rejection(Rejection::kOverfullAnnouncement);
     return;
   }
-  merge_incoming(payload->entries);
+  merge_incoming(payload->entries, /*from_exchange=*/false);
   std::lock_guard lock(mutex_);
   std::vector<Event> events;
   for (const auto& d : payload->departures) {
@@ -222,34 +223,48 @@ CatalogSyncMessage DiscoveryService::sync_request() {
   return CatalogSyncMessage{network_, {me}, std::move(summary), {}};
 }
 
-void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& received) {
+void DiscoveryService::merge_incoming(const std::vector<SignedPeerEntry>& received, bool from_exchange) {
   // Peers send our own entry back as part of their catalog: expected, not an offence.
   std::vector<SignedPeerEntry> entries;
   entries.reserve(received.size());
   for (const auto& e : received) {
     if (e.peer_id() != key_.public_key()) entries.push_back(e);
   }
-  std::lock_guard lock(mutex_);
-  const auto report = merge_batch(state_, entries, now(), config_.max_catalog_entries);
-  if (report.rejected > 0) {
-    std::string which;
-    for (const auto& [peer, why] : report.rejections) {
-      which += fmt::format("{}{} ({})", which.empty() ? "" : ", ", peer, to_string(why));
+  std::vector<SignedPeerEntry> missed;
+  {
+    std::lock_guard lock(mutex_);
+    const auto& known = state_.catalog();
+    const bool knew_someone = from_exchange && std::any_of(known.begin(), known.end(), [](const auto& held) {
+                                return held.second.is_signed();
+                              });
+    const Timestamp at = now();
+    const auto report = merge_batch(state_, entries, at, config_.max_catalog_entries);
+    if (report.rejected > 0) {
+      std::string which;
+      for (const auto& [peer, why] : report.rejections) {
+        which += fmt::format("{}{} ({})", which.empty() ? "" : ", ", peer, to_string(why));
+      }
+      logger()->info("refused {} of {} received entries: {}{}", report.rejected, entries.size(), which,
+                     report.rejected > report.rejections.size() ? ", ..." : "");
     }
-    logger()->info("refused {} of {} received entries: {}{}", report.rejected, entries.size(), which,
-                   report.rejected > report.rejections.size() ? ", ..." : "");
-  }
-  if (report.changed.empty()) return;
-  std::vector<Event> events;
-  for (const auto& [change, entry] : report.changed) {
-    if (change == Change::kDiscovered) {
-      logger()->info("peer {} joined at {}", entry.peer_id(), entry.addr());
-      events.emplace_back(PeerDiscovered{entry});
-    } else {
-      events.emplace_back(PeerUpdated{entry});
+    if (report.changed.empty()) return;
+    std::vector<Event> events;
+    for (const auto& [change, entry] : report.changed) {
+      if (change == Change::kDiscovered) {
+        logger()->info("peer {} joined at {}", entry.peer_id(), entry.addr());
+        events.emplace_back(PeerDiscovered{entry});
+      } else {
+        events.emplace_back(PeerUpdated{entry});
+      }
     }
+    publish_locked(std::move(events));
+    missed = missed_broadcasts(report, knew_someone, at, kMissedBroadcastAge);
   }
-  publish_locked(std::move(events));
+  // Outside the lock: the announce protocol takes its own.
+  if (!missed.empty()) {
+    logger()->debug("broadcasting {} entries a catalog exchange brought and gossip had not", missed.size());
+  }
+  for (const auto& entry : missed) announce_entry(entry, /*urgent=*/true);
 }
 
 void DiscoveryService::on_neighbor_up(const EndpointAddr& peer) {
@@ -313,7 +328,7 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
   if (!received) co_return std::unexpected(received.error());
   // Verified once the connection is gone: a popular peer (the bootstrap node of a mass
   // join) holds each exchange for a round trip or two, not for our signature checks.
-  merge_incoming(*received);
+  merge_incoming(*received, /*from_exchange=*/true);
   logger()->trace("synced with {} ({} entries received)", peer.id, received->size());
   // Every peer we exchanged catalogs with joins our gossip overlay: without it, nodes met
   // only through sync_with (or a dial) would never hear each other's later changes.
@@ -356,7 +371,8 @@ asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoverySer
 }
 
 asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection connection) {
-  // Past kMaxInboundSyncs connections, or exchanges, an exchange is refused. A connection
+  // The endpoint holds at most kMaxInboundSyncs of these connections (it refuses the next
+  // at its ClientHello). Past kMaxInboundSyncs exchanges, one more is refused; a connection
   // with nothing of ours being served on it is closed, not only its link: the dialer learns
   // at once, and a mass join does not pile connections on the bootstrap node (each held
   // until its dialer gets round to closing it).
@@ -366,7 +382,7 @@ asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection c
     if (serving == 0) connection.close(transport::close_reason::Cancelled);
     return serving == 0;
   };
-  if (sync_connections_.load() >= kMaxInboundSyncs || inbound_syncs_.load() >= kMaxInboundSyncs) {
+  if (inbound_syncs_.load() >= kMaxInboundSyncs) {
     refuse(0);
     co_return;
   }
@@ -407,7 +423,7 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_pt
     link.close(transport::close_reason::DifferentNetwork);
     co_return;
   }
-  merge_incoming(request->entries);
+  merge_incoming(request->entries, /*from_exchange=*/true);
   // The dialer joins our gossip overlay too (at the address its own signed entry gives).
   const auto dialer = link.connection().peer_id();
   if (announce_) {
@@ -435,7 +451,7 @@ asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_pt
     co_return;
   }
   link.close(transport::close_reason::Success);
-  merge_incoming(more->entries);
+  merge_incoming(more->entries, /*from_exchange=*/true);
 }
 
 std::vector<EndpointAddr> DiscoveryService::catalog_peers_outside_locked(
@@ -451,7 +467,12 @@ std::vector<EndpointAddr> DiscoveryService::catalog_peers_outside_locked(
 
 asio::awaitable<void> DiscoveryService::refresh_loop() {
   for (std::uint64_t refreshes = 1;; ++refreshes) {
-    co_await sleep_for(jittered_interval());
+    // The first refresh comes no sooner than one interval after start: our entry was signed
+    // then and goes out with our first neighbour, and re-signing it early only makes every
+    // node check it again while the network is still forming (decision 0218).
+    auto wait = jittered_interval();
+    if (refreshes == 1 && wait < config_.announce_interval) wait = 2 * config_.announce_interval - wait;
+    co_await sleep_for(wait);
     std::optional<EndpointAddr> partner;
     // Anti-entropy with gossip neighbours, so connections stay bounded by the views; now and
     // then with another peer (below), one exchange at a time.

@@ -61,10 +61,12 @@ struct AnnouncePayload {
 
 class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
  public:
-  // Inbound catalog-sync connections held, and exchanges served, at once; past either a
-  // new one is refused until some finish (a short exchange each: a mass join's dialers
-  // retry with their backoff). A refused connection is closed whole.
-  static constexpr std::size_t kMaxInboundSyncs = 64;
+  // Inbound catalog-sync connections held (handshaking or open), and exchanges served, at
+  // once; past either a new one is refused until some finish (a short exchange each: a mass
+  // join's dialers retry with their backoff). A connection past the bound is refused by the
+  // endpoint at its ClientHello, before the handshake's work (decision 0218); an exchange
+  // past it on a connection serving none is closed with its connection.
+  static constexpr std::size_t kMaxInboundSyncs = 32;
   // Known peers told of our departure directly, beside the broadcast tree.
   static constexpr std::size_t kDepartureDirectPeers = 3;
   // What one announcement may carry: a node announces its own entry or its own departure,
@@ -72,15 +74,21 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   static constexpr std::size_t kMaxEntriesPerAnnouncement = 1;
   static constexpr std::size_t kMaxDeparturesPerAnnouncement = 1;
   // A failed exchange with the bootstrap peers is retried after this, doubling (jittered)
-  // up to the last value or the announce interval (service_bootstrap.cpp).
+  // up to the last value or the announce interval (service_bootstrap.cpp). The cap is low:
+  // a busy refusal costs the refusing node little (decision 0218), and at 4 s joiners
+  // refused a few times starved while others got in (a dead peer's attempt takes its
+  // timeout anyway).
   static constexpr std::chrono::milliseconds kFirstBootstrapRetry{200};
-  static constexpr std::chrono::milliseconds kLastBootstrapRetry{4000};
+  static constexpr std::chrono::milliseconds kLastBootstrapRetry{1000};
   static constexpr std::size_t kQuietAttempts = 8;
   // Anti-entropy exchanges soon after start: after this, doubling, below the announce interval.
   static constexpr std::chrono::milliseconds kFirstSettleSync{2000};
   // Every this many refreshes the anti-entropy partner is any peer of the catalog, not a
   // gossip neighbour (refresh_loop): a one-off connection, one at a time.
   static constexpr std::uint64_t kOutsideSyncEvery = 4;
+  // An entry a catalog exchange brings, of a peer we did not know, signed at least this
+  // long ago, missed its broadcast: we broadcast it on (missed_broadcasts, decision 0218).
+  static constexpr std::chrono::milliseconds kMissedBroadcastAge{2000};
   // How often our advertised addresses are compared with our entry's (address_watch_loop);
   // the endpoint re-reads the interfaces at most as often.
   static constexpr std::chrono::seconds kAddressCheck{1};
@@ -132,7 +140,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::size_t announce_links() const { return announce_ ? announce_->open_links() : 0; }
   // Catalog exchanges this node is serving now (bounded by kMaxInboundSyncs).
   std::size_t inbound_syncs() const { return inbound_syncs_.load(); }
-  // Catalog-sync connections dialed to us and still open (bounded by kMaxInboundSyncs).
+  // Catalog-sync connections dialed to us and being served (bounded by kMaxInboundSyncs).
   std::size_t sync_connections() const { return sync_connections_.load(); }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
@@ -178,7 +186,9 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   CatalogSyncMessage outgoing_message(const std::vector<EntryVersion>* peer_has = nullptr);
   // A request: our entry and the summary of what we hold.
   CatalogSyncMessage sync_request();
-  void merge_incoming(const std::vector<SignedPeerEntry>& received);
+  // `from_exchange`: entries a catalog exchange brought, whose missed broadcasts we make
+  // (rather than gossip, which Plumtree spreads itself).
+  void merge_incoming(const std::vector<SignedPeerEntry>& received, bool from_exchange);
   SignedPeerEntry resign_locked();
   // False when nothing was sent: no announce protocol, departing, or broadcast before.
   bool announce_entry(const SignedPeerEntry& entry, bool urgent);

@@ -188,16 +188,35 @@ void EndpointCore::handshake_done(QuicConnection& conn) {
   pending_handshakes_.erase(it);
 }
 
+bool EndpointCore::admits_alpn(QuicConnection& conn, const std::string& alpn) {
+  const auto* route = router_.find(alpn);
+  if (route == nullptr || route->max_connections == SIZE_MAX) return true;
+  // Counted when asked (a ClientHello: once per accepted connection) rather than kept up to
+  // date through every state change; closing connections no longer count.
+  const auto held = static_cast<std::size_t>(std::count_if(connections_.begin(), connections_.end(), [&](const auto& c) {
+    const auto state = c.second->state();
+    return c.first != &conn && c.second->is_server() && c.second->alpn() == alpn &&
+           (state == QuicConnection::State::kHandshaking || state == QuicConnection::State::kOpen);
+  }));
+  if (held < route->max_connections) return true;
+  // Refused before the handshake's work: its slot among the pending handshakes is free now,
+  // not once the refusal's closing period ends.
+  handshake_done(conn);
+  traffic_->failed(HandshakeFailure::kBusy);
+  logger()->debug("refusing a connection from {} for {}: {} held, the bound", conn.remote(), alpn, held);
+  return false;
+}
+
 void EndpointCore::on_accepted(QuicConnection& conn) {
   handshake_done(conn);
-  const auto* handler = router_.find(conn.alpn());
-  if (handler == nullptr) {
+  const auto* route = router_.find(conn.alpn());
+  if (route == nullptr) {
     traffic_->failed(HandshakeFailure::kInvalidAlpn);
     conn.close(close_reason::InvalidAlpn);
     return;
   }
   // Run the handler after the packet that completed the handshake is fully processed.
-  asio::post(executor_, [h = *handler, c = Connection(conn.shared_from_this(), keepalive_)] {
+  asio::post(executor_, [h = route->handler, c = Connection(conn.shared_from_this(), keepalive_)] {
     h(c);
   });
 }

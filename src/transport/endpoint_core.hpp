@@ -49,6 +49,7 @@ class EndpointCore final : public ConnectionHost, public std::enable_shared_from
   // ConnectionHost
   void register_cid(const ngtcp2_cid& cid, QuicConnection& conn) override;
   void unregister_cid(const ngtcp2_cid& cid) override;
+  bool admits_alpn(QuicConnection& conn, const std::string& alpn) override;
   void on_accepted(QuicConnection& conn) override;
   void on_finished(QuicConnection& conn) override;
   void on_buffered_receive_changed(QuicConnection& conn, std::int64_t delta) override;

@@ -39,7 +39,12 @@ void QuicConnection::on_read_error(int liberr) {
   ngtcp2_connection_close_error ccerr;
   ngtcp2_connection_close_error_default(&ccerr);
   std::string why;
-  if (liberr == NGTCP2_ERR_CRYPTO) {
+  if (refused_busy_) {
+    // The same answer as a refusal before any state (AddressValidation::busy_close): the
+    // client fails at once with kBusy and retries on its own schedule.
+    ngtcp2_connection_close_error_set_transport_error(&ccerr, NGTCP2_CONNECTION_REFUSED, nullptr, 0);
+    why = fmt::format("refused: at the bound of connections for {}", alpn_);
+  } else if (liberr == NGTCP2_ERR_CRYPTO) {
     ngtcp2_connection_close_error_set_transport_error_tls_alert(
         &ccerr, ngtcp2_conn_get_tls_alert(conn_.get()), nullptr, 0);
     why = tls_failure_.empty() ? "TLS handshake failed" : tls_failure_;
@@ -48,8 +53,9 @@ void QuicConnection::on_read_error(int liberr) {
     why = std::string("QUIC error: ") + ngtcp2_strerror(liberr);
   }
   if (state_ == State::kHandshaking) {
-    fail_handshake(ConnectError{peer_mismatch_ ? ConnectError::Kind::kPeerMismatch
-                                               : ConnectError::Kind::kHandshakeFailed,
+    fail_handshake(ConnectError{peer_mismatch_   ? ConnectError::Kind::kPeerMismatch
+                                : refused_busy_ ? ConnectError::Kind::kBusy
+                                                : ConnectError::Kind::kHandshakeFailed,
                                 std::nullopt, why});
   }
   enter_closing(ccerr, LinkError{LinkError::Kind::kTransport, close_reason::UnexpectedClose,
@@ -128,7 +134,7 @@ void QuicConnection::enter_draining() {
                                   ccerr.error_code == NGTCP2_INVALID_TOKEN
                                       ? " (INVALID_TOKEN: our address token was refused)"
                                   : busy ? " (CONNECTION_REFUSED: it is at its bound of handshakes "
-                                           "in progress; try again later)"
+                                           "or connections; try again later)"
                                          : "")};
     if (state_ == State::kHandshaking) {
       fail_handshake(ConnectError{busy ? ConnectError::Kind::kBusy : ConnectError::Kind::kHandshakeFailed,

@@ -138,6 +138,10 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   [[nodiscard]] std::expected<void, std::string> setup_tls(const TlsIdentity& identity,
                                                            const std::vector<std::string>& alpns);
   static int verify_peer_certificate(gnutls_session_t session);
+  // Server side, once the ClientHello is read: the endpoint admits the protocol it asks
+  // for, or the handshake ends there as busy (refused_busy_).
+  static int on_client_hello(gnutls_session_t session, unsigned type, unsigned when, unsigned incoming,
+                             const gnutls_datum_t* message);
   static ngtcp2_conn* conn_from_ref(ngtcp2_crypto_conn_ref* ref);
 
   // ngtcp2 callbacks (quic_callbacks.cpp)
@@ -205,7 +209,8 @@ class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
   bool peer_verified_ = false;
   std::string tls_failure_;   // why our certificate check refused the peer
   bool peer_mismatch_ = false;
-  std::string alpn_;          // requested (client) or negotiated (both, once open)
+  bool refused_busy_ = false;  // the endpoint is at the bound of the ALPN asked for
+  std::string alpn_;  // requested (client), asked for (server, from the ClientHello), negotiated (open)
   std::optional<ConnectError> handshake_error_;
   std::optional<LinkError> terminal_error_;
   Signal established_;

@@ -49,7 +49,11 @@ std::expected<void, std::string> QuicConnection::setup_tls(const TlsIdentity& id
     return std::unexpected(std::string("TLS credentials: ") + gnutls_strerror(rv));
   }
   gnutls_session_set_verify_function(raw, &QuicConnection::verify_peer_certificate);
-  if (is_server_) gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUIRE);
+  if (is_server_) {
+    gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUIRE);
+    gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
+                                       &QuicConnection::on_client_hello);
+  }
 
   // Neither side makes ALPN mandatory inside TLS: both check the outcome after the handshake,
   // so a mismatch closes with the typed InvalidAlpn reason instead of a bare TLS alert.
@@ -67,6 +71,22 @@ std::expected<void, std::string> QuicConnection::setup_tls(const TlsIdentity& id
     }
   }
   return {};
+}
+
+// Called by GnuTLS once it read a ClientHello (chose the protocol, derived the key share),
+// before it answers, signs or checks anything: a protocol at its bound of connections is
+// refused here, which costs the endpoint a small part of a handshake. Non-zero aborts it.
+int QuicConnection::on_client_hello(gnutls_session_t session, unsigned, unsigned, unsigned,
+                                    const gnutls_datum_t*) {
+  auto* ref = static_cast<ngtcp2_crypto_conn_ref*>(gnutls_session_get_ptr(session));
+  auto* self = static_cast<QuicConnection*>(ref->user_data);
+  gnutls_datum_t selected{};
+  // No common protocol: the handshake goes on and ends with InvalidAlpn (after_handshake).
+  if (gnutls_alpn_get_selected_protocol(session, &selected) != 0 || selected.size == 0) return 0;
+  self->alpn_.assign(reinterpret_cast<const char*>(selected.data), selected.size);
+  if (self->host_ == nullptr || self->host_->admits_alpn(*self, self->alpn_)) return 0;
+  self->refused_busy_ = true;
+  return GNUTLS_E_NO_APPLICATION_PROTOCOL;
 }
 
 // Called by GnuTLS once the peer's certificate arrived; non-zero aborts the handshake.

@@ -42,6 +42,26 @@ TEST(CatalogSync, two_catalogs_converge_after_one_exchange) {
   EXPECT_EQ(at_a.changed.size(), 2u);
 }
 
+// What an exchange brings that gossip should have brought: peers we did not know, signed
+// long enough ago that their broadcast missed us. Not a changed version, not a fresh entry
+// (its broadcast may still be on its way), and nothing from our first exchange (history).
+TEST(CatalogSync, missed_broadcasts_are_unknown_peers_signed_long_ago_once_we_knew_someone) {
+  const auto k = SecretKey::from_seed("a");
+  CatalogState a(kNet, k.public_key(), Config::builder().build().value());
+  ASSERT_TRUE(a.merge(entry_of("known", kNow - 9s), kNow).has_value());
+  const std::vector<SignedPeerEntry> brought = {entry_of("old", kNow - 5s), entry_of("fresh", kNow - 1s),
+                                                entry_of("known", kNow - 6s)};
+  const auto report = merge_batch(a, brought, kNow, 10'000);
+  ASSERT_EQ(report.discovered, 2u);
+  ASSERT_EQ(report.updated, 1u);
+  const auto missed = missed_broadcasts(report, /*knew_someone=*/true, kNow, 2s);
+  ASSERT_EQ(missed.size(), 1u);
+  EXPECT_EQ(missed[0].peer_id(), SecretKey::from_seed("old").public_key());
+  // As it was signed, so its broadcast is the one a node that has it drops as a duplicate.
+  EXPECT_EQ(wire::encode(missed[0]), wire::encode(brought[0]));
+  EXPECT_TRUE(missed_broadcasts(report, /*knew_someone=*/false, kNow, 2s).empty());
+}
+
 TEST(CatalogSync, unsigned_entries_are_never_shared) {
   const auto k = SecretKey::from_seed("a");
   CatalogState a(kNet, k.public_key(), Config::builder().build().value());

@@ -5,7 +5,9 @@
 #include <asio/detached.hpp>
 
 #include <thread>
+#include <vector>
 
+#include "mosaik/transport/bounded_alpn.hpp"
 #include "transport_fixture.hpp"
 
 namespace mosaik::transport::test {
@@ -131,6 +133,47 @@ TEST(HandshakeLimits, a_proven_client_past_the_bound_is_refused_at_once_as_busy)
   EXPECT_EQ(conn.error().kind, ConnectError::Kind::kBusy) << conn.error().message;
   EXPECT_NE(conn.error().message.find("CONNECTION_REFUSED"), std::string::npos) << conn.error().message;
   EXPECT_EQ(server.open_connections(), 4u);  // the refusal kept nothing
+}
+
+// A protocol registered with a bound on its connections: past it, a client asking for that
+// protocol is refused at its ClientHello as busy (at once, and nothing is held for it),
+// a client of another protocol still connects, and a freed slot takes the next client.
+TEST(HandshakeLimits, a_protocol_at_its_bound_of_connections_refuses_the_next_client_as_busy) {
+  const std::string bounded = "/mosaik/test/bounded";
+  auto server = bind_or_die(SecretKey::generate());
+  serve_echo(server);
+  register_bounded_alpn(server, bounded, [](Connection) {}, 2);
+  std::vector<Endpoint> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(bind_or_die(SecretKey::generate()));
+  std::vector<Connection> held;
+  for (int i = 0; i < 2; ++i) {
+    auto conn = block_on(mosaik::test::timeout_s(10, clients[i].connect(server.addr(), bounded)));
+    ASSERT_TRUE(conn.has_value()) << conn.error().message;
+    held.push_back(std::move(*conn));
+  }
+  // Well within the client's handshake timeout, which a silent drop would have it wait out.
+  auto refused = block_on(mosaik::test::timeout_s(2, clients[2].connect(server.addr(), bounded)));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, ConnectError::Kind::kBusy) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("CONNECTION_REFUSED"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(server.open_connections(), 2u);  // the refusal kept nothing
+  EXPECT_EQ(server.traffic().failures(HandshakeFailure::kBusy), 1u);
+  auto other = block_on(mosaik::test::timeout_s(10, clients[2].connect(server.addr(), std::string(kTestAlpn))));
+  EXPECT_TRUE(other.has_value()) << other.error().message;
+
+  held.front().close(close_reason::Success);
+  // The server learns of the close a packet later: each refusal in between is answered at
+  // once, so the attempts are bounded in count and time.
+  bool connected = false;
+  for (int i = 0; i < 100 && !connected; ++i) {
+    auto again = block_on(mosaik::test::timeout_s(2, clients[2].connect(server.addr(), bounded)));
+    connected = again.has_value();
+    if (!connected) {
+      ASSERT_EQ(again.error().kind, ConnectError::Kind::kBusy) << again.error().message;
+      std::this_thread::sleep_for(millis(20));  // pacing the attempts, not synchronisation
+    }
+  }
+  EXPECT_TRUE(connected);
 }
 
 }  // namespace
