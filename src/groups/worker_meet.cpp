@@ -45,7 +45,8 @@ LostIncarnation GroupWorker::what_we_held(std::uint64_t joined) const {
     for (Index i = from; i <= to;) {
       auto batch = log.slice(i, to, SIZE_MAX, raft::kMaxProposalBytes);
       for (auto& e : batch)
-        if (e.entry_kind() == raft::EntryKind::Command) out.push_back({e.term, e.index, std::move(e.data)});
+        if (e.entry_kind() == raft::EntryKind::Command)
+          out.push_back({e.term, e.index, std::move(e.data)});
       i = batch.back().index.next();
     }
   };
@@ -77,13 +78,16 @@ void GroupWorker::abandon_incarnation() {
 void GroupWorker::rejoin(const IncarnationFacts& own, const IncarnationFacts& winner) {
   auto lost = what_we_held(winner.incarnation);
   logger()->warn(
-      "group {}: incarnation {:016x} ({} voters) met incarnation {:016x} ({} voters) and yields: leaving it with {} "
-      "committed commands (entries {} to {}{}) and {} uncertain, reported to the application; rejoining as a new member",
-      id(), own.incarnation, own.voters, winner.incarnation, winner.voters, lost.commands.size(), lost.committed.first,
-      lost.committed.last,
-      lost.unlisted_through.is_zero() ? std::string()
-                                      : fmt::format("; entries up to {} were compacted and are not listed",
-                                                    lost.unlisted_through),
+      "group {}: incarnation {:016x} ({} voters) met incarnation {:016x} ({} voters) and yields: "
+      "leaving it with {} "
+      "committed commands (entries {} to {}{}) and {} uncertain, reported to the application; "
+      "rejoining as a new member",
+      id(), own.incarnation, own.voters, winner.incarnation, winner.voters, lost.commands.size(),
+      lost.committed.first, lost.committed.last,
+      lost.unlisted_through.is_zero()
+          ? std::string()
+          : fmt::format("; entries up to {} were compacted and are not listed",
+                        lost.unlisted_through),
       lost.uncertain.size());
   auto record = [this, &lost] {
     lost_.modify([&lost](LostIncarnations& all) {
@@ -94,12 +98,16 @@ void GroupWorker::rejoin(const IncarnationFacts& own, const IncarnationFacts& wi
     });
   };
   if (!reset_machine_) {  // a machine that cannot start over: this member leaves the group
-    logger()->error("group {}: the state machine cannot be reset (not copyable): leaving the group", id());
+    logger()->error("group {}: the state machine cannot be reset (not copyable): leaving the group",
+                    id());
     leaving_ = true;
     record();
-    asio::co_spawn(endpoint_.executor(), [](std::shared_ptr<GroupWorker> self) -> asio::awaitable<void> {
-      co_await self->stop();
-    }(shared_from_this()), asio::detached);
+    asio::co_spawn(
+        endpoint_.executor(),
+        [](std::shared_ptr<GroupWorker> self) -> asio::awaitable<void> {
+          co_await self->stop();
+        }(shared_from_this()),
+        asio::detached);
     return;
   }
   abandon_incarnation();
@@ -109,7 +117,8 @@ void GroupWorker::rejoin(const IncarnationFacts& own, const IncarnationFacts& wi
   log_->close();
   log_.reset();
   std::expected<std::unique_ptr<GroupLog>, std::string> fresh =
-      fresh_log_ ? fresh_log_() : std::expected<std::unique_ptr<GroupLog>, std::string>(GroupLog::in_memory());
+      fresh_log_ ? fresh_log_()
+                 : std::expected<std::unique_ptr<GroupLog>, std::string>(GroupLog::in_memory());
   std::optional<std::string> failed;
   if (!fresh) {
     failed = fresh.error();
@@ -124,7 +133,8 @@ void GroupWorker::rejoin(const IncarnationFacts& own, const IncarnationFacts& wi
   applied_changed_.notify();  // strong reads waiting for an index of the incarnation we left end
   record();
   if (failed) return storage_failed(*failed);
-  logger()->info("group {}: rejoining incarnation {:016x} as member {}", id(), winner.incarnation, member_);
+  logger()->info("group {}: rejoining incarnation {:016x} as member {}", id(), winner.incarnation,
+                 member_);
   publish_status();
   pump();
 }

@@ -28,7 +28,11 @@ const NetworkId kNet = "groups-meet-test";
 
 // Two founders, so that each side of the partition can found the group on its own.
 groups::Group<KvStore> join(const Network& node, const groups::GroupKey& key) {
-  return node.groups().with_key(key).with_state_machine(KvStore{}).with_consensus_config(test_consensus(2)).join();
+  return node.groups()
+      .with_key(key)
+      .with_state_machine(KvStore{})
+      .with_consensus_config(test_consensus(2))
+      .join();
 }
 
 struct Side {
@@ -39,8 +43,8 @@ struct Side {
 
 // The group on `nodes` (which know only each other): the first two found it, the rest join
 // it, then `puts` values from `first_value` on are committed through every member in turn.
-asio::awaitable<Side> found_side(std::vector<Network> nodes, const groups::GroupKey& key, std::uint64_t first_value,
-                                 std::size_t puts) {
+asio::awaitable<Side> found_side(std::vector<Network> nodes, const groups::GroupKey& key,
+                                 std::uint64_t first_value, std::size_t puts) {
   Side side;
   side.nodes = std::move(nodes);
   const auto count = side.nodes.size();
@@ -71,12 +75,15 @@ asio::awaitable<std::vector<Network>> durable_nodes(const std::vector<TempDir>& 
   for (std::size_t i = 1; i < dirs.size(); ++i)
     nodes.push_back(co_await durable_node(kNet, dirs[i].path(), nodes[0].local().addr()));
   for (const auto& n : nodes)
-    co_await until_catalog(n, [count = dirs.size()](const discovery::Catalog& c) { return c.size() == count - 1; }, 20);
+    co_await until_catalog(
+        n, [count = dirs.size()](const discovery::Catalog& c) { return c.size() == count - 1; },
+        20);
   co_return nodes;
 }
 
 // Every value the member has applied, read linearizably.
-asio::awaitable<std::vector<std::uint64_t>> applied_through_leader(const groups::Group<KvStore>& member) {
+asio::awaitable<std::vector<std::uint64_t>> applied_through_leader(
+    const groups::Group<KvStore>& member) {
   auto view = co_await timeout_s(10, member.query(KvQuery{0, true}, groups::Consistency::Strong));
   if (!view) throw std::runtime_error("strong query failed");
   co_return std::move(view->result.applied);
@@ -87,7 +94,8 @@ asio::awaitable<std::vector<std::uint64_t>> applied_through_leader(const groups:
 asio::awaitable<std::uint64_t> meet(Side& large, Side& small) {
   const auto large_incarnation = large.members[0].status().incarnation;
   const auto small_incarnation = small.members[0].status().incarnation;
-  CO_ASSERT_TRUE(large_incarnation != 0 && small_incarnation != 0 && large_incarnation != small_incarnation);
+  CO_ASSERT_TRUE(large_incarnation != 0 && small_incarnation != 0 &&
+                 large_incarnation != small_incarnation);
   CO_ASSERT_TRUE(large.members[0].id() == small.members[0].id());  // one GroupId, two incarnations
 
   std::vector<groups::Group<KvStore>::When> small_events;  // made before the meeting: none missed
@@ -101,7 +109,8 @@ asio::awaitable<std::uint64_t> meet(Side& large, Side& small) {
   std::printf("one incarnation, one leader, all bonded %.0f ms after the sides met\n",
               std::chrono::duration<double, std::milli>(Clock::now() - met).count());
   bool leader_of_large_side = false;
-  for (auto& n : large.nodes) leader_of_large_side = leader_of_large_side || n.local().id() == leader;
+  for (auto& n : large.nodes)
+    leader_of_large_side = leader_of_large_side || n.local().id() == leader;
   EXPECT_TRUE(leader_of_large_side);
   for (auto& m : all) EXPECT_EQ(m.status().incarnation, large_incarnation);
 
@@ -118,7 +127,8 @@ asio::awaitable<std::uint64_t> meet(Side& large, Side& small) {
     EXPECT_EQ(lost.undecodable, 0u);
   }
   for (auto& m : small.members) EXPECT_EQ(m.incarnations_lost().size(), 1u);
-  for (auto& m : large.members) EXPECT_TRUE(m.incarnations_lost().empty()) << "the larger side yielded";
+  for (auto& m : large.members)
+    EXPECT_TRUE(m.incarnations_lost().empty()) << "the larger side yielded";
 
   // The larger side lost nothing; a put through a former member of the smaller side commits
   // after it, and every replica holds the same sequence.
@@ -135,20 +145,25 @@ asio::awaitable<std::uint64_t> meet(Side& large, Side& small) {
   co_return large_incarnation;
 }
 
-TEST(IncarnationsMeet, the_smaller_side_rejoins_the_larger_and_its_members_hear_what_their_side_had_committed) {
+TEST(IncarnationsMeet,
+     the_smaller_side_rejoins_the_larger_and_its_members_hear_what_their_side_had_committed) {
   block_on([]() -> asio::awaitable<void> {
     const auto key = groups::GroupKey::generate();
-    auto large = co_await found_side(co_await make_converged_nodes(kNet, 3, fast_discovery), key, 1, 12);
-    auto small = co_await found_side(co_await make_converged_nodes(kNet, 2, fast_discovery), key, 1001, 7);
+    auto large =
+        co_await found_side(co_await make_converged_nodes(kNet, 3, fast_discovery), key, 1, 12);
+    auto small =
+        co_await found_side(co_await make_converged_nodes(kNet, 2, fast_discovery), key, 1001, 7);
     (void)co_await meet(large, small);
   });
 }
 
-TEST(IncarnationsMeet, a_durable_member_that_yielded_restarts_in_the_incarnation_it_joined_not_with_its_old_log) {
+TEST(IncarnationsMeet,
+     a_durable_member_that_yielded_restarts_in_the_incarnation_it_joined_not_with_its_old_log) {
   block_on([]() -> asio::awaitable<void> {
     const auto key = groups::GroupKey::generate();
     std::vector<TempDir> dirs(2);
-    auto large = co_await found_side(co_await make_converged_nodes(kNet, 3, fast_discovery), key, 1, 12);
+    auto large =
+        co_await found_side(co_await make_converged_nodes(kNet, 3, fast_discovery), key, 1, 12);
     auto small = co_await found_side(co_await durable_nodes(dirs), key, 1001, 7);
     const auto joined = co_await meet(large, small);
 
@@ -161,7 +176,8 @@ TEST(IncarnationsMeet, a_durable_member_that_yielded_restarts_in_the_incarnation
     auto again = co_await durable_node(kNet, dirs[1].path(), large.nodes[0].local().addr());
     CO_ASSERT_TRUE(again.local().id() == id);
     auto member = join(again, key);
-    EXPECT_EQ(member.status().incarnation, joined) << "it came back with the log of the side it left";
+    EXPECT_EQ(member.status().incarnation, joined)
+        << "it came back with the log of the side it left";
     EXPECT_GT(member.status().log_position, groups::Index(0));
     Members all = large.members;
     all.push_back(small.members[0]);

@@ -1,11 +1,12 @@
 // Which incarnation of a GroupId yields when two meet (decision 0407): both sides evaluate
 // the rule on the same facts and must come to complementary answers, never both yield nor
 // both stay.
+#include "groups/meeting/incarnation_rule.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "groups/meeting/incarnation_rule.hpp"
 #include "mosaik/primitives/keys.hpp"
 
 namespace mosaik::groups::detail {
@@ -31,9 +32,11 @@ TEST(IncarnationRule, of_two_distinct_incarnations_exactly_one_yields) {
         for (auto ib : ids) {
           const IncarnationFacts a{ia, va}, b{ib, vb};
           if (ia == ib) {
-            EXPECT_FALSE(yields_to(a, b) || yields_to(b, a)) << "one incarnation never yields to itself";
+            EXPECT_FALSE(yields_to(a, b) || yields_to(b, a))
+                << "one incarnation never yields to itself";
           } else {
-            EXPECT_NE(yields_to(a, b), yields_to(b, a)) << ia << "/" << va << " vs " << ib << "/" << vb;
+            EXPECT_NE(yields_to(a, b), yields_to(b, a))
+                << ia << "/" << va << " vs " << ib << "/" << vb;
           }
         }
 }
@@ -52,13 +55,16 @@ discovery::GroupReport live(std::uint64_t incarnation, std::uint64_t voters) {
 
 TEST(IncarnationRule, a_member_joins_the_greatest_incarnation_it_yields_to_and_ignores_the_rest) {
   const IncarnationFacts own{50, 2};
-  const std::vector<discovery::GroupReport> seen = {live(0, 9), live(40, 1), live(60, 3), live(30, 4), live(60, 3)};
+  const std::vector<discovery::GroupReport> seen = {live(0, 9), live(40, 1), live(60, 3),
+                                                    live(30, 4), live(60, 3)};
   const auto winner = incarnation_to_join(own, seen);
   ASSERT_TRUE(winner.has_value());
   EXPECT_EQ(*winner, (IncarnationFacts{30, 4}));  // unbound reports (0) are no rivals
-  EXPECT_FALSE(incarnation_to_join(IncarnationFacts{50, 5}, seen).has_value());  // the greatest stays
+  EXPECT_FALSE(
+      incarnation_to_join(IncarnationFacts{50, 5}, seen).has_value());  // the greatest stays
   EXPECT_FALSE(incarnation_to_join(own, {}).has_value());
-  EXPECT_FALSE(incarnation_to_join(IncarnationFacts{0, 0}, seen).has_value());  // unbound: nothing to leave
+  EXPECT_FALSE(
+      incarnation_to_join(IncarnationFacts{0, 0}, seen).has_value());  // unbound: nothing to leave
 }
 
 TEST(IncarnationRule, a_side_counts_as_large_as_the_most_its_members_report) {
@@ -67,7 +73,8 @@ TEST(IncarnationRule, a_side_counts_as_large_as_the_most_its_members_report) {
   const IncarnationFacts lagging{0x90, 2};
   const std::vector<discovery::GroupReport> seen = {live(0x90, 3), live(0x10, 3)};
   EXPECT_FALSE(incarnation_to_join(lagging, seen).has_value());
-  EXPECT_TRUE(incarnation_to_join(lagging, std::vector<discovery::GroupReport>{live(0x10, 3)}).has_value());
+  EXPECT_TRUE(
+      incarnation_to_join(lagging, std::vector<discovery::GroupReport>{live(0x10, 3)}).has_value());
 }
 
 TEST(IncarnationRule, a_rival_counts_only_with_a_leader_and_a_commit) {

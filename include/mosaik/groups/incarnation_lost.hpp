@@ -10,9 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
 #include <mosaik/groups/index.hpp>
+#include <vector>
 
 namespace mosaik::groups {
 

@@ -6,12 +6,13 @@
 namespace mosaik::groups::detail {
 
 bool yields_to(const IncarnationFacts& own, const IncarnationFacts& other) {
-  if (own.incarnation == 0 || other.incarnation == 0 || own.incarnation == other.incarnation) return false;
+  if (own.incarnation == 0 || other.incarnation == 0 || own.incarnation == other.incarnation)
+    return false;
   return std::tie(own.voters, own.incarnation) < std::tie(other.voters, other.incarnation);
 }
 
-std::optional<IncarnationFacts> incarnation_to_join(IncarnationFacts own,
-                                                    std::span<const discovery::GroupReport> reports) {
+std::optional<IncarnationFacts> incarnation_to_join(
+    IncarnationFacts own, std::span<const discovery::GroupReport> reports) {
   if (own.incarnation == 0) return std::nullopt;  // unbound: the core joins whoever reaches it
   for (const auto& r : reports)
     if (r.incarnation == own.incarnation) own.voters = std::max(own.voters, r.voters);

@@ -33,7 +33,7 @@ struct IncarnationFacts {
 // - a report of another incarnation is a live rival only if it names a leader and a commit
 //   index above zero (a genesis that may still fail proves nothing);
 // - of the rivals we yield to, the greatest (we never join one that would yield to a third).
-[[nodiscard]] std::optional<IncarnationFacts> incarnation_to_join(IncarnationFacts own,
-                                                                  std::span<const discovery::GroupReport> reports);
+[[nodiscard]] std::optional<IncarnationFacts> incarnation_to_join(
+    IncarnationFacts own, std::span<const discovery::GroupReport> reports);
 
 }  // namespace mosaik::groups::detail
