@@ -16,10 +16,17 @@ namespace mosaik::groups::detail {
 class GroupPort final : public GroupCore {
  public:
   explicit GroupPort(std::shared_ptr<GroupWorker> worker)
-      : id_(worker->id()), executor_(worker->executor()), status_(worker->status()), worker_(std::move(worker)) {}
+      : id_(worker->id()),
+        executor_(worker->executor()),
+        status_(worker->status()),
+        lost_(worker->lost_incarnations()),
+        worker_(std::move(worker)) {}
   // A group joined after its node stopped: terminated from the start.
   GroupPort(GroupId id, asio::any_io_executor executor)
-      : id_(id), executor_(std::move(executor)), status_(Watch<Status>(Status{.terminated = true}).subscribe()) {}
+      : id_(id),
+        executor_(std::move(executor)),
+        status_(Watch<Status>(Status{.terminated = true}).subscribe()),
+        lost_(Watch<LostIncarnations>(std::make_shared<const std::vector<LostIncarnation>>()).subscribe()) {}
 
   // On the node's executor, once the worker stopped.
   void release() {
@@ -34,11 +41,15 @@ class GroupPort final : public GroupCore {
   }
   [[nodiscard]] asio::any_io_executor executor() const override { return executor_; }
   [[nodiscard]] WatchReceiver<Status> status() const override { return status_; }
+  [[nodiscard]] WatchReceiver<LostIncarnations> lost_incarnations() const override { return lost_; }
   void set_apply(ApplyCommands apply) override {
     if (auto w = worker()) w->set_apply(std::move(apply));
   }
   void set_snapshots(SnapshotHooks hooks) override {
     if (auto w = worker()) w->set_snapshots(std::move(hooks));
+  }
+  void set_machine_reset(std::function<void()> reset) override {
+    if (auto w = worker()) w->set_machine_reset(std::move(reset));
   }
   // The worker is held by these coroutines' frames, which end on the executor.
   asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override {
@@ -66,6 +77,7 @@ class GroupPort final : public GroupCore {
   const GroupId id_;
   const asio::any_io_executor executor_;
   const WatchReceiver<Status> status_;
+  const WatchReceiver<LostIncarnations> lost_;
   mutable std::mutex mutex_;
   std::shared_ptr<GroupWorker> worker_;  // guarded by mutex_
 };

@@ -84,8 +84,15 @@ std::pair<std::shared_ptr<void>, bool> GroupsService::join(JoinTerms terms, std:
     WorkerSettings settings{network_, id, terms.key, terms.consensus, terms.preference,
                             std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout),
                             terms.snapshots};
+    // A member that leaves its incarnation (decision 0407) starts over on a fresh log; the
+    // service outlives its workers' executor work, a node that stopped has none to give.
+    FreshLog fresh = [weak = weak_from_this(), id]() -> std::expected<std::unique_ptr<GroupLog>, std::string> {
+      auto self = weak.lock();
+      if (!self) return std::unexpected(std::string("the node stopped"));
+      return self->fresh_log(id);
+    };
     worker = std::make_shared<GroupWorker>(*endpoint_, *discovery_, std::move(settings),
-                                           std::make_unique<SystemEnvironment>(), std::move(*log));
+                                           std::make_unique<SystemEnvironment>(), std::move(*log), std::move(fresh));
     auto port = std::make_shared<GroupPort>(worker);
     state = make(port);
     groups_.insert_or_assign(id, Registration{worker, port, state, type});
@@ -140,14 +147,20 @@ std::expected<std::unique_ptr<GroupLog>, std::string> GroupsService::open_log(co
       logger()->warn("group {}: the durable log starts after {} and no snapshot covers it: rejoining as a new member",
                      id, base);
       store->reset();
-      restored.reset();
-      if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
-      if (auto dropped = snapshots_->drop(name); !dropped) return std::unexpected(dropped.error().message);
-      store = storage_->open_group(name);
-      if (!store) return std::unexpected(store.error().message);
+      return fresh_log(id);
     }
   }
   return GroupLog::durable(std::move(*store), snapshots_, std::move(restored), executor_);
+}
+
+std::expected<std::unique_ptr<GroupLog>, std::string> GroupsService::fresh_log(const GroupId& id) {
+  if (!storage_ || !snapshots_) return GroupLog::in_memory();
+  const auto name = id.to_hex();
+  if (auto dropped = storage_->drop_group(name); !dropped) return std::unexpected(dropped.error().message);
+  if (auto dropped = snapshots_->drop(name); !dropped) return std::unexpected(dropped.error().message);
+  auto store = storage_->open_group(name);  // empty, with a new epoch
+  if (!store) return std::unexpected(store.error().message);
+  return GroupLog::durable(std::move(*store), snapshots_, std::nullopt, executor_);
 }
 
 std::shared_ptr<GroupWorker> GroupsService::find(const GroupId& id) {
@@ -165,9 +178,11 @@ asio::awaitable<void> GroupsService::serve_connection(transport::Connection conn
 }
 
 asio::awaitable<void> GroupsService::serve_bond(transport::RawLink link) {
-  auto find_group = [this](const GroupId& id) -> std::optional<LocalMembership> {
+  std::optional<raft::NodeId> offered;  // the member id the handshake named for us
+  auto find_group = [this, &offered](const GroupId& id) -> std::optional<LocalMembership> {
     auto worker = find(id);
     if (!worker) return std::nullopt;
+    offered = worker->member();
     return LocalMembership{worker->key(), worker->member(), worker->observer()};
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout);
@@ -179,6 +194,10 @@ asio::awaitable<void> GroupsService::serve_bond(transport::RawLink link) {
   auto worker = find(bond->group);
   if (!worker) {  // left the group during the handshake
     bond->link.close(close_reason::GroupNotFound);
+    co_return;
+  }
+  if (offered != worker->member()) {  // it left its incarnation meanwhile: the peer knows an old id
+    bond->link.close(transport::close_reason::GracefulShutdown);
     co_return;
   }
   worker->bonded(std::move(*bond), false);

@@ -63,6 +63,9 @@ class GroupsService final : public GroupsApi, public std::enable_shared_from_thi
   // The group's log: in memory, or its durable store with its newest snapshot (an error
   // names the damaged file).
   std::expected<std::unique_ptr<GroupLog>, std::string> open_log(const GroupId& id, bool snapshots);
+  // An empty log for a member that starts over (its durable data and snapshots dropped: a new
+  // epoch, so a new member id).
+  std::expected<std::unique_ptr<GroupLog>, std::string> fresh_log(const GroupId& id);
 
   // Released by stop(): a Groups copy may outlive the node, and transport objects must go on
   // its executor, before its io_context does.

@@ -14,16 +14,6 @@
 namespace mosaik::groups::detail {
 namespace {
 
-// With in-memory storage every start of a node is a new member (decision 0100): its log is
-// gone, so it must never vote as the member it was. A durable log keeps its storage epoch:
-// the same PeerId and epoch are the same member, with the log it had.
-raft::NodeId member_id(const PeerId& self, std::optional<std::uint64_t> epoch) {
-  const auto base = Digest::from_bytes(self.as_bytes()).derive("mosaik.groups.member");
-  if (!epoch) return base.derive(Digest::random());
-  const std::string epoch_name = fmt::format("epoch {:016x}", *epoch);
-  return base.derive(std::string_view(epoch_name));
-}
-
 BondSettings bond_settings(const ConsensusConfig& c) {
   BondSettings s;
   s.heartbeat_interval = c.heartbeat_interval;
@@ -44,6 +34,13 @@ const char* role_name(raft::Role r) {
 
 }  // namespace
 
+raft::NodeId member_id(const PeerId& self, std::optional<std::uint64_t> epoch) {
+  const auto base = Digest::from_bytes(self.as_bytes()).derive("mosaik.groups.member");
+  if (!epoch) return base.derive(Digest::random());
+  const std::string epoch_name = fmt::format("epoch {:016x}", *epoch);
+  return base.derive(std::string_view(epoch_name));
+}
+
 struct GroupWorker::Pending {
   std::optional<ExecuteResult> result;  // proposals; strong reads: ok and the index in range.last
   asio::steady_timer wake;
@@ -51,27 +48,33 @@ struct GroupWorker::Pending {
 };
 
 GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
-                         std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log)
+                         std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log, FreshLog fresh_log)
     : endpoint_(endpoint),
       discovery_(std::move(discovery)),
       settings_(std::move(settings)),
       env_(std::move(env)),
       log_(log ? std::move(log) : GroupLog::in_memory()),
+      fresh_log_(std::move(fresh_log)),
       member_(member_id(endpoint.id(), log_->epoch())),
       reporter_(discovery_, settings_.group),
       tasks_(endpoint.executor()) {
-  raft::CoreOptions o;
-  o.id = member_;
-  o.config = settings_.consensus;
-  o.preference = settings_.preference;
-  o.random = [env = env_.get()] { return env->random(); };
-  core_ = std::make_unique<raft::Core>(std::move(o), log_->store(), env_->now());
+  core_ = make_core(/*may_found=*/true);
   next_request_ = (env_->random() >> 2) + 1;  // far from wrapping, never 0
   if (settings_.snapshots) held_.emplace(settings_.snapshots->snapshot_ttl);
   publish_status();  // a durable log's position shows from the join on
 }
 
 GroupWorker::~GroupWorker() = default;
+
+std::unique_ptr<raft::Core> GroupWorker::make_core(bool may_found) const {
+  raft::CoreOptions o;
+  o.id = member_;
+  o.config = settings_.consensus;
+  o.preference = settings_.preference;
+  o.random = [env = env_.get()] { return env->random(); };
+  o.may_found = may_found;
+  return std::make_unique<raft::Core>(std::move(o), log_->store(), env_->now());
+}
 
 void GroupWorker::start() {
   tick_timer_.emplace(endpoint_.executor());
@@ -97,13 +100,7 @@ asio::awaitable<void> GroupWorker::stop(bool depart) {
       link.bond->close(transport::close_reason::GracefulShutdown);
     }
   }
-  for (auto& [request, r] : pending_) {
-    for (auto& c : r.callers) {
-      c.pending->result = ExecuteResult{false, {}, raft::FailReason::NoLeader};
-      c.pending->wake.cancel();
-    }
-  }
-  pending_.clear();
+  fail_requests(raft::FailReason::NoLeader, /*keep_forming=*/false);
   forming_[0].reset();
   forming_[1].reset();
   applied_changed_.notify();  // strong reads waiting for an application end
@@ -134,6 +131,7 @@ asio::awaitable<void> GroupWorker::dial_loop() {
   auto catalog = discovery_.catalog_watch();
   while (!stopped_) {
     const auto snapshot = catalog.borrow_and_update();
+    meet_incarnations(snapshot);
     for (const auto& [peer, entry] : snapshot) {
       // One bond per pair: the member with the smaller PeerId dials.
       if (!(endpoint_.id() < peer) || !entry.groups().contains(id())) continue;
@@ -149,13 +147,16 @@ asio::awaitable<void> GroupWorker::dial_loop() {
 asio::awaitable<void> GroupWorker::dial(discovery::CatalogEntry peer) {
   auto self = shared_from_this();
   const PeerId id = peer.peer_id();
+  const auto life = life_;
   auto connection = co_await endpoint_.connect(peer.addr(), std::string(kAlpn));
   if (!connection) {
     logger()->debug("group {}: cannot reach member {}: {}", this->id(), id, connection.error().message);
   } else {
     BondTerms terms{settings_.network, this->id(), settings_.key, endpoint_.id(), member_, observer()};
     auto bond = co_await initiate_bond(*connection, std::move(terms), settings_.handshake_timeout);
-    if (bond) {
+    if (bond && life != life_) {  // it names the member we were before we left our incarnation
+      bond->link.close(transport::close_reason::GracefulShutdown);
+    } else if (bond) {
       bonded(std::move(*bond), true);
     } else if (bond.error().reason == close_reason::AlreadyBonded) {
       logger()->debug("group {}: member {} already holds a bond with us", this->id(), id);  // retried each second
@@ -241,6 +242,7 @@ void GroupWorker::on_raft(const PeerId& peer, const raft::NodeId& member, const 
     logger()->debug("group {}: {} sent a message in another member's name", id(), peer);
     return;
   }
+  if (!admit_while_rejoining(*m)) return;
   core_->tick(env_->now());
   core_->step(std::move(*m));
   pump();
@@ -305,6 +307,7 @@ asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
   if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
   if (!strong) co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
   auto [request, pending] = open_read();
+  const auto life = life_;
   core_->read(request);
   pump();
   const auto confirmed = co_await settled(pending);
@@ -312,12 +315,13 @@ asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
     co_return ReadBarrier{stopped_ ? ReadBarrier::Kind::Terminated : ReadBarrier::Kind::Offline, {}};
   }
   const Index at = confirmed.range.last;
-  while (applied_.index < at && !stopped_) {  // the confirmed index may not be applied here yet
+  while (applied_.index < at && !stopped_ && life == life_) {  // the confirmed index may not be applied here yet
     const auto seen = applied_changed_.version();
     if (applied_.index >= at) break;
     co_await applied_changed_.wait_change(seen);
   }
   if (stopped_) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};
+  if (life != life_) co_return ReadBarrier{ReadBarrier::Kind::Offline, {}};  // an index of the incarnation we left
   co_return ReadBarrier{ReadBarrier::Kind::Ready, applied_.index};
 }
 
@@ -388,6 +392,20 @@ void GroupWorker::submit_batch(bool until_commit) {
   core_->propose(batch.request, std::move(batch.commands));
 }
 
+void GroupWorker::fail_requests(raft::FailReason reason, bool keep_forming) {
+  std::map<std::uint64_t, Request> kept;
+  if (keep_forming)
+    for (const auto& batch : forming_)
+      if (batch) kept.insert(pending_.extract(batch->request));
+  for (auto& [request, r] : pending_) {
+    for (auto& c : r.callers) {
+      c.pending->result = ExecuteResult{false, {}, reason};
+      c.pending->wake.cancel();
+    }
+  }
+  pending_ = std::move(kept);
+}
+
 void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {
   auto it = pending_.find(request);
   if (it == pending_.end()) return;
@@ -414,8 +432,8 @@ void GroupWorker::pump() {
       if (!r.entries.empty()) last = Cursor{r.entries.back().term, r.entries.back().index};
       std::weak_ptr<GroupWorker> weak = weak_from_this();
       log_->write(std::move(r.snapshot), std::move(r.hard_state), std::move(r.entries),
-                  [weak, write, last](std::expected<void, std::string> result) {
-                    if (auto self = weak.lock()) self->written(write, last, result);
+                  [weak, write, last, life = life_](std::expected<void, std::string> result) {
+                    if (auto self = weak.lock(); self && self->life_ == life) self->written(write, last, result);
                   });
     }
     if (!r.messages.empty()) outbox_.push_back(Outgoing{writes_queued_, std::move(r.messages)});
@@ -518,6 +536,8 @@ void GroupWorker::publish_status() {
   s.log_position = core_->log().last_index();
   s.bonds = bonds_.size();
   s.terminated = stopped_;
+  s.incarnation = core_->incarnation();
+  s.voters = core_->membership().voters.size();
   metrics_->status(s);
   if (tick_timer_ && !stopped_) reporter_.offer(s, env_->now());  // started: the entry lists the group
   status_.modify([&](Status& current) {

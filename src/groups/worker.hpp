@@ -5,6 +5,9 @@
 // messages over them, persists each Ready into its log store, applies committed commands
 // and reports both back to the core, and arms one timer at the core's next deadline. In
 // SnapshotSync groups it also snapshots, compacts and state-syncs (worker_sync.cpp, 0405).
+// When a larger incarnation of its GroupId meets its own, it leaves its incarnation and
+// rejoins that one as a new member, telling the application what it held (worker_meet.cpp,
+// 0407).
 //
 //   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);   // log in memory
 //   auto d = std::make_shared<GroupWorker>(endpoint, discovery, settings, env, GroupLog::durable(...));
@@ -30,6 +33,7 @@
 #include "group_log.hpp"
 #include "groups/bond/bond.hpp"
 #include "groups/bond/handshake.hpp"
+#include "groups/meeting/incarnation_rule.hpp"
 #include "groups/raft/core.hpp"
 #include "groups/reporting/group_metrics.hpp"
 #include "groups/reporting/status_report.hpp"
@@ -61,11 +65,22 @@ struct ExecuteResult {
   raft::FailReason reason = raft::FailReason::Unknown;  // !ok
 };
 
+// The member id in the consensus core. With in-memory storage every start of a node (and
+// every rejoin after leaving an incarnation) is a new member (decision 0100): its log is
+// gone, so it must never vote as the member it was. A durable log keeps its storage epoch:
+// the same PeerId and epoch are the same member, with the log it had.
+[[nodiscard]] raft::NodeId member_id(const PeerId& self, std::optional<std::uint64_t> epoch);
+
+// A new, empty log (on durable storage: the group's data dropped, a new epoch) for a member
+// that leaves its incarnation (decision 0407); an error names what could not be written.
+using FreshLog = std::function<std::expected<std::unique_ptr<GroupLog>, std::string>()>;
+
 class GroupWorker final : public GroupCore, public std::enable_shared_from_this<GroupWorker> {
  public:
-  // `log`: where the log is kept; nullptr keeps it in memory.
+  // `log`: where the log is kept; nullptr keeps it in memory. `fresh_log`: where a member
+  // that leaves its incarnation starts over; nullptr: in memory.
   GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
-              std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log = nullptr);
+              std::unique_ptr<Environment> env, std::unique_ptr<GroupLog> log = nullptr, FreshLog fresh_log = nullptr);
   ~GroupWorker() override;
 
   [[nodiscard]] const GroupId& id() const override { return settings_.group; }
@@ -74,6 +89,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   [[nodiscard]] WatchReceiver<Status> status() const override { return status_.subscribe(); }
   void set_apply(ApplyCommands apply) override { apply_ = std::move(apply); }
   void set_snapshots(SnapshotHooks hooks) override { snapshot_hooks_ = std::move(hooks); }
+  void set_machine_reset(std::function<void()> reset) override { reset_machine_ = std::move(reset); }
+  [[nodiscard]] WatchReceiver<LostIncarnations> lost_incarnations() const override { return lost_.subscribe(); }
   asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override;
   asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) override;
   asio::awaitable<ReadBarrier> read_barrier(bool strong) override;
@@ -147,6 +164,15 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void install(FetchedSnapshot snapshot);
   void installed(const raft::SnapshotPoint& point, std::vector<SnapshotItem> items);
   void publish_status();
+  [[nodiscard]] std::unique_ptr<raft::Core> make_core(bool may_found) const;
+
+  // worker_meet.cpp: two incarnations of the group meet (decision 0407)
+  void meet_incarnations(const discovery::Catalog& catalog);
+  void rejoin(const IncarnationFacts& own, const IncarnationFacts& winner);
+  [[nodiscard]] LostIncarnation what_we_held(std::uint64_t joined) const;
+  void abandon_incarnation();
+  [[nodiscard]] bool admit_while_rejoining(const raft::Message& m);
+
   // A tracked strong read: its id, and what settled() waits on.
   std::pair<std::uint64_t, std::shared_ptr<Pending>> open_read();
   void join_batch(std::vector<raft::Bytes> commands, bool until_commit, std::shared_ptr<Pending> pending);
@@ -155,6 +181,9 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   static asio::awaitable<ExecuteResult> settled(std::shared_ptr<Pending> pending);
   [[nodiscard]] ExecuteOutcome outcome_of(const ExecuteResult& result) const;
   void finish(std::uint64_t request, ExecuteResult result);
+  // Fails every request the core tracks (and, unless `keep_forming`, the batches not yet
+  // proposed, which then stay for a later proposal).
+  void fail_requests(raft::FailReason reason, bool keep_forming);
   void finish_read(const raft::ReadOutcome& outcome);
 
   transport::Endpoint endpoint_;
@@ -163,8 +192,18 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   ApplyCommands apply_;
   std::unique_ptr<Environment> env_;
   std::unique_ptr<GroupLog> log_;
-  const raft::NodeId member_;  // in memory: a new member each start; durable: PeerId and storage epoch
+  FreshLog fresh_log_;
+  raft::NodeId member_;  // in memory: a new member each start; durable: PeerId and storage epoch
   std::unique_ptr<raft::Core> core_;
+  // Bumped when the member leaves its incarnation: completions and bonds of the life before
+  // (writes, snapshot writes, state syncs, dials) find it changed and do nothing.
+  std::uint64_t life_ = 0;
+  // Rejoining after leaving an incarnation: the one we join; until our log holds an entry we
+  // take no message of any other (our old side's leader would take us back).
+  std::uint64_t rejoining_ = 0;
+  bool leaving_ = false;  // yielded with a machine that cannot start over: stop() is under way
+  std::function<void()> reset_machine_;
+  Watch<LostIncarnations> lost_{std::make_shared<const std::vector<LostIncarnation>>()};
   Watch<Status> status_;
   const std::shared_ptr<GroupMetrics> metrics_ = std::make_shared<GroupMetrics>();
   StatusReporter reporter_;  // the status in our peer entry (decision 0702)

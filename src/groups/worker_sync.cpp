@@ -37,9 +37,9 @@ void GroupWorker::persist_snapshot(raft::SnapshotPoint point, SnapshotCapture ca
   }
   snapshot_writing_ = true;
   std::weak_ptr<GroupWorker> weak = weak_from_this();
-  log_->write_snapshot(point, std::move(capture), [weak, point](std::expected<void, std::string> result) {
+  log_->write_snapshot(point, std::move(capture), [weak, point, life = life_](std::expected<void, std::string> result) {
     auto self = weak.lock();
-    if (!self || self->stopped_) return;
+    if (!self || self->stopped_ || self->life_ != life) return;
     self->snapshot_writing_ = false;
     if (!result) return self->storage_failed(result.error());
     self->compact_behind(point);
@@ -62,8 +62,9 @@ void GroupWorker::compact_behind(const raft::SnapshotPoint& point) {
     return;
   }
   std::weak_ptr<GroupWorker> weak = weak_from_this();
-  log_->compact(*compacted, [weak](std::expected<void, std::string> result) {
-    if (auto self = weak.lock(); self && !result && !self->stopped_) self->storage_failed(result.error());
+  log_->compact(*compacted, [weak, life = life_](std::expected<void, std::string> result) {
+    if (auto self = weak.lock(); self && !result && !self->stopped_ && self->life_ == life)
+      self->storage_failed(result.error());
   });
 }
 
@@ -145,14 +146,16 @@ void GroupWorker::start_state_sync(const raft::StateSyncRequest& want) {
 asio::awaitable<void> GroupWorker::state_sync(raft::StateSyncRequest want) {
   auto self = shared_from_this();
   const Index least = want.point.cursor.index;
+  const auto life = life_;  // a member that left its incarnation meanwhile wants none of this
   logger()->info("group {}: behind the leader's compacted log (at {}): fetching a snapshot", id(), least);
-  for (std::uint32_t attempt = 1; !stopped_ && core_->commit_index() < least; ++attempt) {
+  for (std::uint32_t attempt = 1; !stopped_ && life == life_ && core_->commit_index() < least; ++attempt) {
     std::vector<PeerId> sources;
     for (const auto& [peer, link] : bonds_) sources.push_back(peer);
     fetch_ = std::make_shared<SnapshotFetch>([this](const PeerId& p, const SyncMessage& m) { return send_sync(p, m); },
                                              *settings_.snapshots, [this] { return env_->now(); }, next_sync_request_);
     next_sync_request_ += 1 << 20;  // a later attempt never takes an earlier one's late replies
     auto got = co_await fetch_->run(least, std::move(sources));
+    if (life != life_) co_return;  // abandon_incarnation() reset the sync state
     fetch_.reset();
     if (stopped_) break;
     if (got) {
@@ -168,7 +171,7 @@ asio::awaitable<void> GroupWorker::state_sync(raft::StateSyncRequest want) {
     std::error_code ec;
     co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  syncing_ = false;
+  if (life == life_) syncing_ = false;
 }
 
 void GroupWorker::install(FetchedSnapshot snapshot) {
@@ -180,9 +183,9 @@ void GroupWorker::install(FetchedSnapshot snapshot) {
   installing_ = true;
   std::weak_ptr<GroupWorker> weak = weak_from_this();
   log_->write_snapshot(point, SnapshotCapture([items] { return *items; }),
-                       [weak, point, items](std::expected<void, std::string> result) {
+                       [weak, point, items, life = life_](std::expected<void, std::string> result) {
                          auto self = weak.lock();
-                         if (!self || self->stopped_) return;
+                         if (!self || self->stopped_ || self->life_ != life) return;
                          self->installing_ = false;
                          if (!result) return self->storage_failed(result.error());
                          self->installed(point, std::move(*items));

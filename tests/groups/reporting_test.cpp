@@ -33,6 +33,16 @@ TEST(ReportThrottle, leadership_changes_within_the_gap_are_held_and_the_latest_g
   EXPECT_EQ(t.offer(GroupReport{std::nullopt, 3, 0}, 12s), Action::kWrite);  // leader lost: no gossip
 }
 
+// Members of a rival incarnation decide on the voter count which side yields (decision
+// 0407): a promotion must reach them with the next gossip, not a refresh 15 s later.
+TEST(ReportThrottle, a_new_voter_count_or_incarnation_under_a_leader_is_announced) {
+  ReportThrottle t;
+  EXPECT_EQ(t.offer(GroupReport{kA, 1, 5, 7, 2}, 0s), Action::kAnnounce);
+  EXPECT_EQ(t.offer(GroupReport{kA, 1, 9, 7, 3}, 2s), Action::kAnnounce);  // a learner promoted
+  EXPECT_EQ(t.offer(GroupReport{kA, 1, 9, 8, 3}, 4s), Action::kAnnounce);  // rejoined another incarnation
+  EXPECT_EQ(t.offer(GroupReport{kA, 1, 12, 8, 3}, 6s), Action::kWrite);    // only the commit index moved
+}
+
 TEST(ReportThrottle, a_busy_group_writes_its_commit_index_at_most_once_per_gap_and_never_announces_it) {
   ReportThrottle t;
   ASSERT_EQ(t.offer(GroupReport{kA, 1, 0}, 0s), Action::kAnnounce);

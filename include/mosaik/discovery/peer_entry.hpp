@@ -36,14 +36,18 @@ struct PeerEntryVersion {
 
 // What a member says about a group it belongs to, as it sees it: the leader it follows, its
 // term and the commit index it knows. Members refresh it at a bounded rate
-// (docs/decisions/0702), so it lags the group by up to a few seconds.
+// (docs/decisions/0702), so it lags the group by up to a few seconds. The incarnation and
+// its voter count let members of two incarnations of one group that meet decide which one
+// yields (decision 0407).
 struct GroupReport {
   std::optional<PeerId> leader;
   std::uint64_t term = 0;
   std::uint64_t commit_index = 0;
+  std::uint64_t incarnation = 0;  // 0: the member holds no entry of any incarnation yet
+  std::uint64_t voters = 0;       // voters of the membership in force at the member
 
   bool operator==(const GroupReport&) const = default;
-  MOSAIK_WIRE_FIELDS(leader, term, commit_index);
+  MOSAIK_WIRE_FIELDS(leader, term, commit_index, incarnation, voters);
 };
 
 class PeerEntry {

@@ -5,6 +5,7 @@
 //   auto idx = co_await group.execute(Cmd::increment(5));     // expected<Index, CommandError<M>>
 //   PeerId leader = co_await group.when().leader_elected();
 //   co_await group.when().committed().reaches(*idx);
+//   auto lost = co_await group.when().incarnation_lost();   // our side yielded (decision 0407)
 
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
@@ -16,6 +17,7 @@
 
 #include <mosaik/groups/command_error.hpp>
 #include <mosaik/groups/detail/groups_api.hpp>
+#include <mosaik/groups/incarnation_lost.hpp>
 #include <mosaik/groups/state_machine.hpp>
 #include <mosaik/groups/status.hpp>
 #include <mosaik/primitives/log.hpp>
@@ -88,6 +90,25 @@ void apply_committed(M& machine, const GroupId& id, std::vector<CommittedCommand
   flush();
 }
 
+// A lost incarnation's commands decoded as M's; entries of another type are counted.
+template <StateMachine M>
+IncarnationLost<typename M::Command> decode_lost(const LostIncarnation& lost) {
+  IncarnationLost<typename M::Command> out{lost.incarnation, lost.joined, lost.committed, lost.unlisted_through,
+                                           {}, {}, 0};
+  auto decode_into = [&out](const std::vector<CommittedCommand>& from, std::vector<typename M::Command>& to) {
+    for (const auto& c : from) {
+      if (auto decoded = wire::decode<typename M::Command>(c.data)) {
+        to.push_back(std::move(*decoded));
+      } else {
+        ++out.undecodable;
+      }
+    }
+  };
+  decode_into(lost.commands, out.commands);
+  decode_into(lost.uncertain, out.uncertain);
+  return out;
+}
+
 }  // namespace detail
 
 template <StateMachine M>
@@ -106,6 +127,14 @@ class Group {
   [[nodiscard]] std::size_t bonds() const { return status().bonds; }
   // Every change of status(), for conditions when() does not name.
   [[nodiscard]] WatchReceiver<Status> status_watch() const { return state_->core->status(); }
+  // Every incarnation this member left for a larger one that met it, with what its side had
+  // committed there (decision 0407); oldest first, usually none.
+  [[nodiscard]] std::vector<IncarnationLost<Command>> incarnations_lost() const {
+    std::vector<IncarnationLost<Command>> out;
+    const auto all = state_->core->lost_incarnations().borrow();
+    for (const auto& lost : *all) out.push_back(detail::decode_lost<M>(lost));
+    return out;
+  }
 
   // Appends `command` through the leader and waits until it commits: its index.
   asio::awaitable<std::expected<Index, CommandError<M>>> execute(Command command) const {
@@ -169,7 +198,8 @@ class Group {
   // `auto ready = group.when().online(); co_await std::move(ready);` is fine.
   class When {
    public:
-    explicit When(WatchReceiver<Status> status) : status_(std::move(status)) {}
+    When(WatchReceiver<Status> status, WatchReceiver<detail::LostIncarnations> lost)
+        : status_(std::move(status)), lost_(std::move(lost)), lost_before_(lost_.borrow()->size()) {}
     // The first leader this member follows (or is).
     asio::awaitable<PeerId> leader_elected() const { return leader_elected_on(status_); }
     // A leader other than the one known now.
@@ -200,8 +230,16 @@ class Group {
       WatchReceiver<Status> status_;
     };
     [[nodiscard]] Committed committed() const { return Committed(status_); }
+    // The first incarnation this member leaves after this When was made: its side yielded to
+    // a larger incarnation of the group, and this is what that side had committed.
+    asio::awaitable<IncarnationLost<Command>> incarnation_lost() const { return lost_on(lost_, lost_before_); }
 
    private:
+    static asio::awaitable<IncarnationLost<Command>> lost_on(WatchReceiver<detail::LostIncarnations> lost,
+                                                             std::size_t before) {
+      auto all = co_await lost.wait_until([before](const detail::LostIncarnations& l) { return l->size() > before; });
+      co_return detail::decode_lost<M>((*all)[before]);
+    }
     template <class Pred>
     static asio::awaitable<void> until(WatchReceiver<Status> status, Pred pred) {
       (void)co_await status.wait_until(pred);
@@ -216,8 +254,10 @@ class Group {
       co_return *s.leader;
     }
     WatchReceiver<Status> status_;
+    WatchReceiver<detail::LostIncarnations> lost_;
+    std::size_t lost_before_;
   };
-  [[nodiscard]] When when() const { return When(state_->core->status()); }
+  [[nodiscard]] When when() const { return When(state_->core->status(), state_->core->lost_incarnations()); }
 
  private:
   static CommandError<M> error_of(const detail::ExecuteOutcome& outcome, std::vector<Command> commands) {

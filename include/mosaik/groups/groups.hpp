@@ -9,6 +9,7 @@
 //                      .with_consensus_config(ConsensusConfig::builder().build()).join();
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <typeindex>
@@ -49,8 +50,17 @@ class GroupBuilderWithMachine {
     }
     auto api = api_;
     auto make = [&](std::shared_ptr<detail::GroupCore> core) -> std::shared_ptr<void> {
+      // The machine as joined: what a member that leaves its incarnation starts over from
+      // (decision 0407). A machine that cannot be copied has no reset: such a member leaves.
+      std::optional<M> joined;
+      if constexpr (std::copyable<M>) joined.emplace(machine_);
       auto state = std::make_shared<detail::TypedGroup<M>>(api, core, std::move(machine_));
       std::weak_ptr<detail::TypedGroup<M>> weak = state;
+      if constexpr (std::copyable<M>) {
+        core->set_machine_reset([weak, joined = std::move(*joined)] {
+          if (auto s = weak.lock()) s->machine = joined;
+        });
+      }
       core->set_apply([weak](std::vector<detail::CommittedCommand> commands, Cursor committed, Cursor log) {
         if (auto s = weak.lock()) detail::apply_committed(s->machine, s->core->id(), std::move(commands), committed, log);
       });

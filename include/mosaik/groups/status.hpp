@@ -4,6 +4,7 @@
 //   auto s = group.status();  if (s.leader) fmt::print("leader {} in term {}", *s.leader, s.term);
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include <mosaik/groups/index.hpp>
@@ -19,6 +20,8 @@ struct Status {
   Index log_position;            // its last log entry
   std::size_t bonds = 0;         // members it is bonded with now
   bool terminated = false;       // the group was left or the node shut down
+  std::uint64_t incarnation = 0;  // the incarnation it belongs to (0: none yet; decision 0407)
+  std::size_t voters = 0;         // voters of the membership in force here
   friend bool operator==(const Status&, const Status&) = default;
 };
 

@@ -3,8 +3,8 @@
 // term and its commit index, in its signed peer entry. ReportThrottle decides when (pure, on
 // injected time); StatusReporter hands its decisions to discovery.
 //
-// A report naming a new leader (or the same leader in a new term) is announced at once, then
-// at most once per kAnnounceGap; anything else (a commit index, an election under way with
+// A report naming a new leader (or the same leader in a new term, incarnation or voter
+// count) is announced at once, then at most once per kAnnounceGap; anything else (a commit index, an election under way with
 // no leader yet) is written into the entry at most once per kWriteGap and travels with the
 // entry's next periodic refresh: a busy group never re-announces on each commit. A change
 // held back goes out at a later offer (every pump of the worker: at the latest each

@@ -29,6 +29,19 @@ struct CommittedCommand {
   wire::Bytes data;
 };
 
+// What a member held of an incarnation it left because a larger one of its GroupId met it
+// (docs/decisions/0407), as bytes; Group<M> decodes it into IncarnationLost<M>.
+struct LostIncarnation {
+  std::uint64_t incarnation = 0;  // the one left
+  std::uint64_t joined = 0;       // the one it rejoins
+  IndexRange committed;           // the committed entries it still held (after `unlisted_through`)
+  Index unlisted_through;         // compacted away before: committed, but no longer listable
+  std::vector<CommittedCommand> commands;   // committed commands in `committed`, in order
+  std::vector<CommittedCommand> uncertain;  // held after its commit index: may have committed
+};
+// Every incarnation this membership left, oldest first (shared, only ever appended to).
+using LostIncarnations = std::shared_ptr<const std::vector<LostIncarnation>>;
+
 // Committed commands in log order, with the commit position before them and the log's end.
 using ApplyCommands = std::function<void(std::vector<CommittedCommand> commands, Cursor committed_before,
                                          Cursor log_position)>;
@@ -69,6 +82,12 @@ class GroupCore {
   virtual void set_apply(ApplyCommands apply) = 0;
   // Set once, before the group starts, by groups whose machine uses SnapshotSync.
   virtual void set_snapshots(SnapshotHooks hooks) = 0;
+  // Set once, before the group starts: puts the machine back to its state at join, for a
+  // member that leaves its incarnation to rejoin as a new member (decision 0407). Without
+  // it such a member leaves the group instead.
+  virtual void set_machine_reset(std::function<void()> reset) = 0;
+  // Every incarnation this member left so far.
+  [[nodiscard]] virtual WatchReceiver<LostIncarnations> lost_incarnations() const = 0;
   // Appends through the leader; completes once committed.
   virtual asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) = 0;
   // Appends through the leader; completes once the leader assigned the range (not committed).
