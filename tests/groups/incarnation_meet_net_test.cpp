@@ -19,6 +19,7 @@
 #include "support/temp_dir.hpp"
 
 namespace mosaik::test {
+namespace incarnation_meet_net_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -193,4 +194,5 @@ TEST(IncarnationsMeet,
 }
 
 }  // namespace
+}  // namespace incarnation_meet_net_test
 }  // namespace mosaik::test

@@ -10,6 +10,7 @@
 #include "mosaik/primitives/keys.hpp"
 
 namespace mosaik::groups::detail {
+namespace incarnation_rule_test {
 namespace {
 
 TEST(IncarnationRule, the_side_with_fewer_voters_yields_and_the_other_stays) {
@@ -89,4 +90,5 @@ TEST(IncarnationRule, a_rival_counts_only_with_a_leader_and_a_commit) {
 }
 
 }  // namespace
+}  // namespace incarnation_rule_test
 }  // namespace mosaik::groups::detail
