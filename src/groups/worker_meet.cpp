@@ -8,15 +8,10 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
-#include "mosaik/primitives/log.hpp"
+#include "groups_log.hpp"
 #include "worker.hpp"
 
 namespace mosaik::groups::detail {
-namespace {
-
-const auto& logger = log::module_logger<"groups">;
-
-}  // namespace
 
 void GroupWorker::meet_incarnations(const discovery::Catalog& catalog) {
   // Unbound, the core already joins whichever incarnation reaches it first.

@@ -13,8 +13,6 @@
 namespace mosaik::transport::detail {
 namespace {
 
-const auto& logger = transport_logger;
-
 std::string cid_key(const std::uint8_t* data, std::size_t len) {
   return std::string(reinterpret_cast<const char*>(data), len);
 }
@@ -203,7 +201,7 @@ bool EndpointCore::admits_alpn(QuicConnection& conn, const std::string& alpn) {
   // not once the refusal's closing period ends.
   handshake_done(conn);
   traffic_->failed(HandshakeFailure::kBusy);
-  logger()->debug("refusing a connection from {} for {}: {} held, the bound", conn.remote(), alpn, held);
+  transport_logger()->debug("refusing a connection from {} for {}: {} held, the bound", conn.remote(), alpn, held);
   return false;
 }
 
@@ -250,7 +248,7 @@ void EndpointCore::on_buffered_receive_changed(QuicConnection& conn, std::int64_
       !victim->close_soon(close_reason::ResourceExhausted)) {
     return;
   }
-  logger()->warn("closing the connection of {}: it holds {} received bytes not yet read "
+  transport_logger()->warn("closing the connection of {}: it holds {} received bytes not yet read "
                  "(bounds: {} per connection, {} in all, {} now)",
                  PeerId::from_bytes(victim->peer_key()), victim->buffered_receive_bytes(),
                  max_buffered_receive_bytes_per_connection_, max_buffered_receive_bytes_,

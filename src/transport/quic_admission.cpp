@@ -14,13 +14,9 @@
 #include "mosaik/primitives/keys.hpp"
 #include "mosaik/primitives/log.hpp"
 #include "quic_connection.hpp"
+#include "transport_log.hpp"
 
 namespace mosaik::transport::detail {
-namespace {
-
-const auto& logger = log::module_logger<"transport">;
-
-}  // namespace
 
 void QuicConnection::begin_admission() {
   const bool we_prove = options_.network_proof_key != nullptr;
@@ -116,10 +112,10 @@ void QuicConnection::send_network_proof() {
 void QuicConnection::refuse(const CloseReason& reason, std::string_view why) {
   const auto message = fmt::format("{}: {}", reason, why);
   if (is_server_) {
-    logger()->info("refused the connection of {} from {}: {}", PeerId::from_bytes(peer_key_),
+    transport_logger()->info("refused the connection of {} from {}: {}", PeerId::from_bytes(peer_key_),
                    remote_.address().to_string(), message);
   } else {
-    logger()->debug("refusing {}: {}", PeerId::from_bytes(peer_key_), message);
+    transport_logger()->debug("refusing {}: {}", PeerId::from_bytes(peer_key_), message);
   }
   ConnectError::Kind kind = ConnectError::Kind::kClosed;
   if (reason == close_reason::InvalidNetworkProof) kind = ConnectError::Kind::kInvalidNetworkProof;
@@ -131,7 +127,7 @@ void QuicConnection::on_admission_deadline() {
   if (!proving_ || state_ != State::kHandshaking) return;
   const auto why = "the peer sent no network proof within the handshake timeout";
   if (is_server_) {
-    logger()->info("refused the connection of {} from {}: {}", PeerId::from_bytes(peer_key_),
+    transport_logger()->info("refused the connection of {} from {}: {}", PeerId::from_bytes(peer_key_),
                    remote_.address().to_string(), why);
   }
   fail_handshake(ConnectError{ConnectError::Kind::kTimedOut, close_reason::Timeout, why});

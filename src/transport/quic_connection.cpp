@@ -13,8 +13,6 @@
 namespace mosaik::transport::detail {
 namespace {
 
-// Packets written per flush before yielding to the loop (GSO batches are at most this).
-constexpr std::size_t kMaxPacketsPerFlush = 64;
 // Loopback carries datagrams of up to 64 KiB unfragmented (TCP there uses a 64 KiB MSS).
 // Packets of 16 KiB cut the per-packet work (ngtcp2, one AEAD call, kernel segments) about
 // tenfold against 1200-1452 bytes; every other path keeps ngtcp2's shaping to 1200 bytes

@@ -35,6 +35,8 @@ namespace mosaik::transport::detail {
 
 // The largest UDP payload a connection writes (packets and close packets alike).
 inline constexpr std::size_t kMaxPacketSize = 1500;
+// Packets written per flush before yielding to the loop (GSO batches are at most this).
+inline constexpr std::size_t kMaxPacketsPerFlush = 64;
 
 class QuicConnection : public std::enable_shared_from_this<QuicConnection> {
  public:

@@ -12,7 +12,6 @@ namespace mosaik::transport::detail {
 namespace {
 
 constexpr std::size_t kMaxVecs = 16;
-constexpr std::size_t kMaxPacketsPerFlush = 64;
 // One GSO send must fit one UDP datagram's length (65 507 bytes of IPv4 payload).
 constexpr std::size_t kMaxGsoBatchBytes = 65000;
 
