@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "groups/raft/types.hpp"
 
@@ -24,7 +25,7 @@ inline groups::raft::Bytes encode_put(const Put& p) {
   return b;
 }
 
-inline std::optional<Put> decode_put(const groups::raft::Bytes& b) {
+inline std::optional<Put> decode_put(std::span<const std::uint8_t> b) {
   if (b.size() != 9 || b[0] >= kKeys) return std::nullopt;
   Put p{b[0], 0};
   for (int i = 0; i < 8; ++i) p.value |= std::uint64_t{b[1 + i]} << (8 * i);

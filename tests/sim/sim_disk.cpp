@@ -111,7 +111,7 @@ bool SimDisk::recover() {
     e.index = groups::Index(get_u64(record.bytes.data()));
     e.term = groups::Term(get_u64(record.bytes.data() + 8));
     e.kind = record.bytes[16];
-    e.data.assign(record.bytes.begin() + kRecordHeaderBytes, record.bytes.end());
+    e.data = groups::raft::Bytes(record.bytes.begin() + kRecordHeaderBytes, record.bytes.end());
     log.save(std::nullopt, std::nullopt, std::span<const Entry>(&e, 1));
     return false;
   }

@@ -266,7 +266,7 @@ class Core {
   [[nodiscard]] bool committed_in_current_term() const;
 
   // proposals.cpp
-  void append_commands(std::uint64_t request, std::vector<Bytes> commands,
+  void append_commands(std::uint64_t request, std::vector<Payload> commands,
                        std::optional<NodeId> origin);
   void handle_forward(const Message& m);
   void handle_forward_response(const Message& m);

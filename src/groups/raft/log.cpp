@@ -32,7 +32,7 @@ Index RaftLog::find_conflict_by_term(Index i, Term t) const {
   return i;
 }
 
-Index RaftLog::append_new(Term term, EntryKind kind, Bytes data) {
+Index RaftLog::append_new(Term term, EntryKind kind, Payload data) {
   append(Entry{term, last_index().next(), static_cast<std::uint8_t>(kind), std::move(data)});
   return last_index();
 }

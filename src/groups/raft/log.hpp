@@ -40,7 +40,7 @@ class RaftLog {
   // should be retried so one round trip skips a whole divergent term.
   [[nodiscard]] Index find_conflict_by_term(Index i, Term t) const;
 
-  Index append_new(Term term, EntryKind kind, Bytes data);
+  Index append_new(Term term, EntryKind kind, Payload data);
   void append(Entry e);  // precondition: e.index == last_index().next()
   // Copies of entries [from, to]: at most max_count, and while their encoded size stays
   // within max_bytes (the first one always).

@@ -17,7 +17,9 @@ void Core::propose(std::uint64_t request, std::vector<Bytes> commands) {
   if (hard_.incarnation == 0) return fail(FailReason::NoLeader);
   if (pending_commits_.size() + pending_forwards_.size() >= options_.max_pending_proposals)
     return fail(FailReason::Busy);
-  if (role_ == Role::Leader) return append_commands(request, std::move(commands), std::nullopt);
+  if (role_ == Role::Leader)
+    return append_commands(request, {std::make_move_iterator(commands.begin()), std::make_move_iterator(commands.end())},
+                           std::nullopt);
   if (!leader_) return fail(FailReason::NoLeader);
   if (pending_forwards_.contains(request)) return fail(FailReason::Busy);
   auto m = make(MessageType::Forward, *leader_);
@@ -33,7 +35,7 @@ void Core::propose(std::uint64_t request, std::vector<Bytes> commands) {
   send(std::move(m));
 }
 
-void Core::append_commands(std::uint64_t request, std::vector<Bytes> commands,
+void Core::append_commands(std::uint64_t request, std::vector<Payload> commands,
                            std::optional<NodeId> origin) {
   const Index first = log_.last_index().next();
   for (auto& c : commands) log_.append_new(hard_.term, EntryKind::Command, std::move(c));
@@ -78,7 +80,7 @@ void Core::handle_forward(const Message& m) {
     remember_forward(key, refusal);
     return answer(refusal);
   }
-  std::vector<Bytes> commands;
+  std::vector<Payload> commands;
   commands.reserve(m.entries.size());
   for (const auto& e : m.entries) commands.push_back(e.data);
   const Index first = log_.last_index().next();

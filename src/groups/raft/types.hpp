@@ -14,6 +14,7 @@
 
 #include <mosaik/groups/index.hpp>
 
+#include <mosaik/primitives/shared_bytes.hpp>
 #include <mosaik/primitives/wire.hpp>
 
 #include "node_id.hpp"
@@ -21,6 +22,8 @@
 namespace mosaik::groups::raft {
 
 using Bytes = wire::Bytes;
+// An entry's payload: shared, not copied, between the log, appends and the committed run.
+using Payload = wire::SharedBytes;
 // Virtual or real monotonic time, passed in by the shell: the core reads no clock.
 using Time = std::chrono::nanoseconds;
 
@@ -35,7 +38,7 @@ struct Entry {
   Term term;
   Index index;
   std::uint8_t kind = 0;  // EntryKind; a byte on the wire so bad values are checked, not cast
-  Bytes data;
+  Payload data;
 
   [[nodiscard]] EntryKind entry_kind() const { return static_cast<EntryKind>(kind); }
   friend bool operator==(const Entry&, const Entry&) = default;

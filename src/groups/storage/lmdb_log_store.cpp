@@ -92,7 +92,7 @@ DecodedEntry decode_entry(const MDB_val& key, const MDB_val& value) {
   d.entry.index = Index(read_u64(k.data()));
   d.entry.term = Term(read_u64(v.data() + 4));
   d.entry.kind = v[12];
-  d.entry.data.assign(v.begin() + kEntryHeaderBytes, v.end());
+  d.entry.data = wire::Bytes(v.begin() + kEntryHeaderBytes, v.end());
   d.ok = true;
   return d;
 }

@@ -19,6 +19,7 @@
 #include <mosaik/groups/state_sync.hpp>
 #include <mosaik/groups/status.hpp>
 #include <mosaik/primitives/async/watch.hpp>
+#include <mosaik/primitives/shared_bytes.hpp>
 #include <mosaik/primitives/wire.hpp>
 
 namespace mosaik::groups::detail {
@@ -26,7 +27,7 @@ namespace mosaik::groups::detail {
 struct CommittedCommand {
   Term term;
   Index index;
-  wire::Bytes data;
+  wire::SharedBytes data;  // the log entry's bytes, shared with the log (not copied)
 };
 
 // What a member held of an incarnation it left because a larger one of its GroupId met it
