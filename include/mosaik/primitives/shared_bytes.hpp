@@ -60,23 +60,11 @@ struct pack<mosaik::wire::SharedBytes> {
   }
 };
 
-// Accepts what wire::Bytes' own adaptor accepts: a bin, or a str.
+// Decoded by wire::Bytes' own adaptor (a bin, or a str; anything else is a type error).
 template <>
 struct convert<mosaik::wire::SharedBytes> {
   const msgpack::object& operator()(const msgpack::object& o, mosaik::wire::SharedBytes& v) const {
-    const char* p = nullptr;
-    std::uint32_t n = 0;
-    if (o.type == msgpack::type::BIN) {
-      p = o.via.bin.ptr;
-      n = o.via.bin.size;
-    } else if (o.type == msgpack::type::STR) {
-      p = o.via.str.ptr;
-      n = o.via.str.size;
-    } else {
-      throw msgpack::type_error();
-    }
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(p);
-    v = mosaik::wire::SharedBytes(mosaik::wire::Bytes(bytes, bytes + n));
+    v = mosaik::wire::SharedBytes(o.as<mosaik::wire::Bytes>());
     return o;
   }
 };
