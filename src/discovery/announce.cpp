@@ -187,7 +187,15 @@ asio::awaitable<void> AnnounceProtocol::send_loop(PeerId peer) {
         co_return;
       }
       std::lock_guard lock(mutex_);
-      if (auto it = peers_.find(peer); it != peers_.end()) it->second.link = link;
+      if (auto it = peers_.find(peer); it != peers_.end()) {
+        it->second.link = link;
+        // The connection it was opened on lost the tie-break meanwhile: the frame goes on
+        // the shared one.
+        if (move_link_off_superseded_locked(peer, it->second)) {
+          it->second.queue.push_front(std::move(*frame));
+          continue;
+        }
+      }
     }
     auto sent = co_await link->send_frame(*frame);
     if (sent) retried = false;

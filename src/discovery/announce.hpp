@@ -106,6 +106,10 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // Makes `connection` the one shared with its peer unless another is, or the other is the
   // one both sides prefer when both dialed at once (the smaller id's); our link moves to it.
   void share_connection_locked(const transport::Connection& connection, bool dialed_by_us);
+  // Our link to `peer` is on a connection that lost the tie-break: it goes (after what was
+  // sent on it is delivered) and the next frame opens one on the shared connection.
+  // Returns whether it moved.
+  bool move_link_off_superseded_locked(const PeerId& peer, PeerLink& p);
   asio::awaitable<void> serve_link(transport::RawLink link, PeerId from);
   asio::awaitable<void> tick_loop();
   void report_down(const PeerId& peer);
@@ -141,6 +145,9 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   std::map<PeerId, transport::Connection> connections_;
   std::map<const void*, std::size_t> inbound_links_;
   std::set<const void*> serving_;
+  // Connections that lost the tie-break to another one with the same peer: a link of ours
+  // opened on one moves to the shared connection. Guarded by mutex_.
+  std::set<const void*> superseded_;
   std::uint64_t refused_frames_ = 0;  // guarded by mutex_
   std::atomic<std::uint64_t> frames_received_{0};
 };

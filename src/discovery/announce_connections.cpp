@@ -121,16 +121,27 @@ void AnnounceProtocol::share_connection_locked(const transport::Connection& conn
   // the idle timeout, and the new one wins.
   const bool smaller_dialed = dialed_by_us == (endpoint_.id() < peer);
   const bool moved = it->second.remote_address() != connection.remote_address();
-  if (!smaller_dialed && !moved) return;
-  const transport::Connection other = it->second;
-  it->second = connection;
-  if (auto p = peers_.find(peer); p != peers_.end() && p->second.link &&
-                                  p->second.link->connection().impl() == other.impl()) {
-    // Our link moves: the next frame opens one on the shared connection. The old link goes
-    // once delivered, and the old connection once the peer's link on it goes too.
-    close_link_locked(peer, p->second);
-    p->second.link.reset();
+  if (smaller_dialed || moved) {
+    superseded_.insert(it->second.impl().get());
+    it->second = connection;
+  } else {
+    superseded_.insert(connection.impl().get());
   }
+  // Our link may be on the loser, or being opened on it (the send loop checks when it
+  // stores the link): it moves to the shared connection.
+  if (auto p = peers_.find(peer); p != peers_.end()) move_link_off_superseded_locked(peer, p->second);
+}
+
+bool AnnounceProtocol::move_link_off_superseded_locked(const PeerId& peer, PeerLink& p) {
+  if (!p.link || !superseded_.contains(p.link->connection().impl().get())) return false;
+  // With the winner gone too, the loser is as good as any (a dial may return it again).
+  const auto shared = connections_.find(peer);
+  if (shared == connections_.end() || shared->second.impl() == p.link->connection().impl()) return false;
+  // The old link goes once delivered, and the old connection once the peer's link on it
+  // (if any) goes too: the peer applies the same tie-break and moves its link as well.
+  close_link_locked(peer, p);
+  p.link.reset();
+  return true;
 }
 
 asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection connection, bool dialed_by_us) {
@@ -147,6 +158,7 @@ asio::awaitable<void> AnnounceProtocol::serve_connection(transport::Connection c
     ~Forget() {
       std::lock_guard lock(self.mutex_);
       self.serving_.erase(connection.impl().get());
+      self.superseded_.erase(connection.impl().get());
       const auto it = self.connections_.find(connection.peer_id());
       if (it != self.connections_.end() && it->second.impl() == connection.impl()) self.connections_.erase(it);
     }
