@@ -230,6 +230,7 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
   bonds_[peer] = Link{bond, member};
   peers_by_member_[member] = peer;
   logger()->info("group {}: bonded with {}", id(), peer);
+  if (replay_fetch_) replay_fetch_->add_source(peer);  // one more member to fetch from
   core_->tick(env_->now());
   core_->bond_up(member, peer_observer);
   pump();

@@ -90,6 +90,7 @@ struct FakeMembers {
   std::unique_ptr<direct::OwnedCore> lagging = member(3, history(10), 10);
   std::shared_ptr<ReplayFetch> fetch;
   std::uint64_t next_id = 4;
+  std::set<PeerId> bond_later;  // no source at the start: bonded once the first batch is served
 
   PeerId add(Behaviour b) {
     const PeerId p = SecretKey::generate().public_key();
@@ -118,6 +119,8 @@ struct FakeMembers {
         answer.incarnation = run->incarnation;
         answer.entries = std::move(run->entries);
       }
+      for (const auto& p : bond_later) fetch->add_source(p);
+      bond_later.clear();
       auto decoded = decode_sync(encode_sync(answer));  // through the codec, as over a bond
       ASSERT_TRUE(decoded.has_value()) << decoded.error();
       if (fetch->owns(decoded->request)) fetch->on_reply(to, std::move(*decoded));
@@ -127,7 +130,8 @@ struct FakeMembers {
 
   std::expected<ReplayFetched, std::string> run() {
     std::vector<PeerId> sources;
-    for (const auto& [p, b] : behaviour) sources.push_back(p);
+    for (const auto& [p, b] : behaviour)
+      if (!bond_later.contains(p)) sources.push_back(p);
     SyncConfig config;
     config.fetch_batch_size = 10;
     config.fetch_timeout = 300ms;
@@ -161,6 +165,17 @@ TEST(ReplayFetch, batches_are_spread_over_every_member_and_taken_in_order) {
   EXPECT_EQ(got->batches, 9u);  // 85 entries in batches of 10
   EXPECT_EQ(got->served_by.size(), 3u);
   for (const auto& [p, n] : m.served) EXPECT_GE(n, 2u) << "a member served fewer than two of nine batches";
+  m.expect_caught_up();
+}
+
+TEST(ReplayFetch, a_member_that_bonds_during_the_fetch_serves_batches_too) {
+  FakeMembers m;
+  const auto first = m.add(FakeMembers::Behaviour::Serve);
+  const auto later = m.add(FakeMembers::Behaviour::Serve);
+  m.bond_later.insert(later);
+  auto got = m.run();
+  ASSERT_TRUE(got.has_value()) << got.error();
+  EXPECT_EQ(got->served_by, (std::set<PeerId>{first, later}));
   m.expect_caught_up();
 }
 

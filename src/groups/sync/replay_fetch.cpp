@@ -56,6 +56,8 @@ asio::awaitable<std::expected<ReplayFetched, std::string>> ReplayFetch::run(raft
   };
 
   while (out.reached.value < target) {
+    live.insert(joined_.begin(), joined_.end());
+    joined_.clear();
     for (auto it = live.begin(); it != live.end();) {
       const PeerId peer = *it++;
       if (busy.contains(peer)) continue;

@@ -4,7 +4,8 @@
 // spreads over all of them. Batches may arrive in any order; each goes to the core (Deliver)
 // in index order. A source that answers Gone, answers something not asked, misses
 // fetch_timeout or serves a batch the core refuses (it does not link to our log) loses its
-// batch to another; the fetch fails when no source is left.
+// batch to another; the fetch fails when no source is left. A member that bonds meanwhile
+// becomes a source too.
 //
 //   auto fetch = std::make_shared<ReplayFetch>(send, now, config, first_request);
 //   // replies: if (fetch->owns(m.request)) fetch->on_reply(peer, std::move(m));
@@ -39,12 +40,18 @@ class ReplayFetch {
 
   [[nodiscard]] bool owns(std::uint64_t request) const { return requests_.owns(request); }
   void on_reply(const PeerId& from, SyncMessage m) { requests_.on_reply(from, std::move(m)); }
+  // A member bonded while the fetch runs: a source from now on.
+  void add_source(const PeerId& peer) {
+    joined_.push_back(peer);
+    requests_.wake();
+  }
   asio::awaitable<std::expected<ReplayFetched, std::string>> run(raft::ReplayRequest want, std::uint64_t incarnation,
                                                                  std::vector<PeerId> sources, Deliver deliver);
 
  private:
   const std::uint64_t batch_;
   SyncRequests requests_;
+  std::vector<PeerId> joined_;
 };
 
 }  // namespace mosaik::groups::detail

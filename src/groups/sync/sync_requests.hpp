@@ -56,6 +56,8 @@ class SyncRequests {
   // Removes the outstanding requests whose deadline passed, returning them.
   std::vector<Outstanding> expired();
   void forget_all() { outstanding_.clear(); }
+  // Ends a wait() early: the fetch has something else to look at.
+  void wake() { arrived_.notify(); }
 
  private:
   Send send_;
