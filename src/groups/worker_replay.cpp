@@ -20,9 +20,7 @@ void GroupWorker::serve_replay(const PeerId& peer, const SyncMessage& m) {
   answer.index = m.index;
   answer.incarnation = core_->incarnation();
   // Only entries this member committed, and only to a member of the same incarnation.
-  auto run = m.incarnation == core_->incarnation()
-                 ? core_->committed_run(Index(m.index), static_cast<std::size_t>(m.count), kMaxBatchBytes)
-                 : std::nullopt;
+  auto run = core_->committed_run(m.incarnation, Index(m.index), static_cast<std::size_t>(m.count), kMaxBatchBytes);
   if (run) {
     answer.kind = static_cast<std::uint8_t>(SyncKind::ReplayBatch);
     answer.term = run->prev.term;

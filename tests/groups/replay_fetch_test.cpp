@@ -77,12 +77,14 @@ TEST(ReplayMessages, a_fetch_of_nothing_or_from_index_zero_and_a_batch_that_is_n
   odd[1].kind = 9;
   EXPECT_FALSE(decode_sync(encode_sync(replay_batch(1, Term(0), odd))).has_value()) << "an unknown kind";
   EXPECT_FALSE(decode_sync(encode_sync(replay_batch(0, Term(0), good))).has_value()) << "at index 0";
+  EXPECT_FALSE(decode_sync(encode_sync(replay_batch(1, Term(0), history(raft::kMaxEntriesPerMessage + 1)))).has_value())
+      << "more entries than a message may carry";
 }
 
 // Members behind fake bonds, each serving from its own core or misbehaving as told, and a
 // lagging member whose core takes the batches.
 struct FakeMembers {
-  enum class Behaviour { Serve, Gone, Silent, DiesAfterOne, WrongTerm, Uncommitted };
+  enum class Behaviour { Serve, Gone, Silent, DiesAfterOne, WrongTerm, Uncommitted, Unasked, TooMany };
   asio::io_context io;
   std::map<PeerId, std::unique_ptr<direct::OwnedCore>> cores;
   std::map<PeerId, Behaviour> behaviour;
@@ -109,7 +111,10 @@ struct FakeMembers {
       answer.request = m.request;
       answer.index = m.index;
       answer.kind = static_cast<std::uint8_t>(SyncKind::Gone);
-      auto run = b == Behaviour::Gone ? std::nullopt : cores.at(to)->committed_run(Index(m.index), m.count, kMaxBatchBytes);
+      const auto first = b == Behaviour::Unasked ? m.index + m.count : m.index;  // another range
+      const auto count = b == Behaviour::TooMany ? m.count + 1 : m.count;       // more than asked
+      answer.index = first;
+      auto run = b == Behaviour::Gone ? std::nullopt : cores.at(to)->committed_run(m.incarnation, Index(first), count, kMaxBatchBytes);
       if (run) {
         ++served[to];
         answer.kind = static_cast<std::uint8_t>(SyncKind::ReplayBatch);
@@ -201,6 +206,18 @@ TEST(ReplayFetch, a_batch_that_does_not_link_to_our_log_is_refused_and_fetched_f
   auto got = m.run();
   ASSERT_TRUE(got.has_value()) << got.error();
   EXPECT_GE(m.served[liar], 1u) << "the test never had a wrong batch refused";
+  EXPECT_EQ(got->served_by, std::set<PeerId>{good});
+  m.expect_caught_up();
+}
+
+TEST(ReplayFetch, a_member_answering_another_range_or_more_than_asked_loses_its_batches) {
+  FakeMembers m;
+  const auto good = m.add(FakeMembers::Behaviour::Serve);
+  const auto unasked = m.add(FakeMembers::Behaviour::Unasked);
+  const auto too_many = m.add(FakeMembers::Behaviour::TooMany);
+  auto got = m.run();
+  ASSERT_TRUE(got.has_value()) << got.error();
+  EXPECT_GE(m.served[unasked] + m.served[too_many], 2u) << "the test never had a wrong answer";
   EXPECT_EQ(got->served_by, std::set<PeerId>{good});
   m.expect_caught_up();
 }

@@ -36,16 +36,18 @@ TEST(Replay, a_member_serves_only_entries_it_committed) {
   auto server = follower_with({command(Term(1), Index(1), 1), command(Term(1), Index(2), 2),
                                command(Term(2), Index(3), 3), command(Term(2), Index(4), 4)});
   heartbeat(*server, Index(3));
-  auto run = server->committed_run(Index(1), 100, SIZE_MAX);
+  auto run = server->committed_run(direct::kIncarnation, Index(1), 100, SIZE_MAX);
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->entries.size(), 3u) << "served an entry beyond the commit index";
   EXPECT_EQ(run->prev, (Cursor{Term(0), Index(0)}));
   EXPECT_EQ(run->incarnation, direct::kIncarnation);
-  EXPECT_FALSE(server->committed_run(Index(4), 100, SIZE_MAX).has_value());
-  auto one = server->committed_run(Index(3), 1, SIZE_MAX);
+  EXPECT_FALSE(server->committed_run(direct::kIncarnation, Index(4), 100, SIZE_MAX).has_value());
+  auto one = server->committed_run(direct::kIncarnation, Index(3), 1, SIZE_MAX);
   ASSERT_TRUE(one.has_value());
   ASSERT_EQ(one->entries.size(), 1u);
   EXPECT_EQ(one->prev, (Cursor{Term(1), Index(2)}));
+  EXPECT_FALSE(server->committed_run(direct::kIncarnation + 1, Index(1), 100, SIZE_MAX).has_value())
+      << "served a member of another incarnation";
 }
 
 TEST(Replay, a_run_that_links_to_our_log_is_appended_and_committed) {
@@ -185,7 +187,7 @@ std::optional<ReplayRequest> replay_asked(const test::Harness::Node& n) {
 // Serves `late` the committed entries [from, target] from `server`, as a shell would.
 void fetch(Lagging& g, const NodeId& server, Index from, Index target) {
   for (Index at = from; at <= target;) {
-    auto run = g.h.core(server).committed_run(at, 64, SIZE_MAX);
+    auto run = g.h.core(server).committed_run(g.h.core(g.late).incarnation(), at, 64, SIZE_MAX);
     ASSERT_TRUE(run.has_value());
     auto got = g.h.core(g.late).accept_committed(*run);
     ASSERT_TRUE(got.has_value()) << got.error();

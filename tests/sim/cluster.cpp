@@ -328,9 +328,9 @@ void SimCluster::replay_batch(std::uint32_t slot) {
   std::optional<groups::raft::CommittedRun> run;
   for (std::uint32_t tried = 0; !run && tried < nodes_.size(); ++tried) {
     const std::uint32_t s = n.replay_source++ % static_cast<std::uint32_t>(nodes_.size());
-    if (s == slot || !alive(s) || !network_.connected(s, slot) || nodes_[s].core->incarnation() != n.core->incarnation())
+    if (s == slot || !alive(s) || !network_.connected(s, slot))
       continue;
-    run = nodes_[s].core->committed_run(from, std::max<std::size_t>(config_.replay_after / 2, 1), SIZE_MAX);
+    run = nodes_[s].core->committed_run(n.core->incarnation(), from, std::max<std::size_t>(config_.replay_after / 2, 1), SIZE_MAX);
   }
   bool done = !run;
   bool fetched = false;

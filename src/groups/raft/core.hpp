@@ -165,10 +165,12 @@ class Core {
   // The shell installed state at `point` (after a StateSyncRequest).
   void state_synced(const SnapshotPoint& point);
   // ---- replay from the members (docs/decisions/0412)
-  // Serving: our committed entries from `from` (at most max_count, within max_bytes but at
-  // least one), or nullopt when `from` is not committed here or compacted away. Never an
-  // entry beyond our commit index: only committed entries are the same on every member.
-  [[nodiscard]] std::optional<CommittedRun> committed_run(Index from, std::size_t max_count, std::size_t max_bytes) const;
+  // Serving a member of `incarnation`: our committed entries from `from` (at most max_count,
+  // within max_bytes but at least one), or nullopt when `from` is not committed here, was
+  // compacted away or the asker is of another incarnation. Never an entry beyond our commit
+  // index: only committed entries are the same on every member.
+  [[nodiscard]] std::optional<CommittedRun> committed_run(std::uint64_t incarnation, Index from, std::size_t max_count,
+                                                          std::size_t max_bytes) const;
   // Fetching: a run another member served as committed. Taken only by a follower of the
   // run's incarnation, when the run links to our log at run.prev and conflicts with no
   // entry we committed; entries of ours after our commit that differ are replaced (they can
@@ -289,6 +291,7 @@ class Core {
   void send_append(const NodeId& to, Progress& pr);
   void broadcast_append();
   void broadcast_heartbeat(std::uint64_t round);
+  void follow_sender(const Message& m);
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m);

@@ -23,10 +23,7 @@ void Core::send_replay(const NodeId& to, Progress& pr) {
 }
 
 void Core::handle_replay(const Message& m) {
-  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
-  heard_from_leader_ = true;
-  last_leader_contact_ = now_;
-  reset_election_deadline();
+  follow_sender(m);
   if (replay_requested_) return;  // the fetch under way reports when it ends
   if (m.commit <= commit_) return report_replay(false);
   replay_requested_ = true;
@@ -58,7 +55,9 @@ void Core::report_replay(bool failed) {
   send(std::move(r));
 }
 
-std::optional<CommittedRun> Core::committed_run(Index from, std::size_t max_count, std::size_t max_bytes) const {
+std::optional<CommittedRun> Core::committed_run(std::uint64_t incarnation, Index from, std::size_t max_count,
+                                                std::size_t max_bytes) const {
+  if (incarnation != hard_.incarnation || incarnation == 0) return std::nullopt;
   if (from <= log_.base().index || from > commit_ || max_count == 0) return std::nullopt;
   CommittedRun run;
   run.incarnation = hard_.incarnation;

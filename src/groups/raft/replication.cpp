@@ -105,11 +105,16 @@ void Core::flush_commit_broadcast() {
   }
 }
 
-void Core::handle_append(const Message& m) {
+// A message only the leader of m.term sends: follow it and hold off elections.
+void Core::follow_sender(const Message& m) {
   if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
   heard_from_leader_ = true;
   last_leader_contact_ = now_;
   reset_election_deadline();
+}
+
+void Core::handle_append(const Message& m) {
+  follow_sender(m);
   auto r = make(MessageType::AppendResponse, m.from);
   if (m.index < commit_) {
     r.index = commit_;  // our committed prefix matches the leader's: resume after it
@@ -136,10 +141,7 @@ void Core::handle_append(const Message& m) {
 }
 
 void Core::handle_heartbeat(const Message& m) {
-  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
-  heard_from_leader_ = true;
-  last_leader_contact_ = now_;
-  reset_election_deadline();
+  follow_sender(m);
   // The leader sends min(match, commit): our log matches its log up to there.
   commit_to(std::min(m.commit, log_.last_index()));
   auto r = make(MessageType::HeartbeatResponse, m.from);
@@ -148,10 +150,7 @@ void Core::handle_heartbeat(const Message& m) {
 }
 
 void Core::handle_state_sync(const Message& m) {
-  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
-  heard_from_leader_ = true;
-  last_leader_contact_ = now_;
-  reset_election_deadline();
+  follow_sender(m);
   if (m.index <= commit_) {
     auto r = make(MessageType::AppendResponse, m.from);
     r.index = commit_;

@@ -81,8 +81,7 @@ asio::awaitable<std::expected<ReplayFetched, std::string>> ReplayFetch::run(raft
       auto& [peer, m] = *reply;
       const auto asked = requests_.take(peer, m.request);
       if (!asked) continue;
-      if (m.sync_kind() != SyncKind::ReplayBatch || m.index != asked->offset || m.entries.size() > asked->count ||
-          m.incarnation != incarnation) {
+      if (m.sync_kind() != SyncKind::ReplayBatch || m.index != asked->offset || m.entries.size() > asked->count) {
         drop_source(peer, asked->offset, asked->count);  // Gone, or an answer to something we did not ask
         continue;
       }
