@@ -204,6 +204,22 @@ TEST(StateSyncNet, a_capturing_machine_is_encoded_only_when_a_late_member_fetche
   }());
 }
 
+// Ten thousand commands in 100 batches of 100, alternating between two members; returns
+// the sum they make.
+asio::awaitable<std::int64_t> add_ten_thousand(std::vector<groups::Group<Counter>>& members) {
+  std::int64_t sum = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Add> batch;
+    for (int k = 0; k < 100; ++k) {
+      batch.push_back(Add{round * 100 + k});
+      sum += round * 100 + k;
+    }
+    auto range = co_await test::timeout_s(10, members[round % 2].execute_many(std::move(batch)));
+    CO_ASSERT_TRUE(range.has_value());
+  }
+  co_return sum;
+}
+
 TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_replay) {
   block_on([]() -> asio::awaitable<void> {
     auto nodes = co_await test::make_converged_nodes(kNet, 3, [] { return test::fast_discovery(); });
@@ -211,16 +227,7 @@ TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_repla
     std::vector<groups::Group<Counter>> founders;
     for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, Counter{}));
     for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
-    std::int64_t sum = 0;
-    for (int round = 0; round < 100; ++round) {
-      std::vector<Add> batch;
-      for (int k = 0; k < 100; ++k) {
-        batch.push_back(Add{round * 100 + k});
-        sum += round * 100 + k;
-      }
-      auto range = co_await test::timeout_s(10, founders[round % 2].execute_many(std::move(batch)));
-      CO_ASSERT_TRUE(range.has_value());
-    }
+    const auto sum = co_await add_ten_thousand(founders);
     Counter late_counter;
     auto late = join(nodes[2], key, late_counter);
     const bool caught_up = co_await test::timeout_s(30, reads(late, sum));
@@ -252,16 +259,7 @@ TEST(StateSyncNet, a_member_stopped_while_ten_thousand_commands_commit_fetches_t
     const auto stopped = (test::leader_index(running) + 1) % running.size();  // a follower
     running.erase(running.begin() + static_cast<std::ptrdiff_t>(stopped));  // its member leaves; the other two go on
 
-    std::int64_t sum = 0;
-    for (int round = 0; round < 100; ++round) {
-      std::vector<Add> batch;
-      for (int k = 0; k < 100; ++k) {
-        batch.push_back(Add{round * 100 + k});
-        sum += round * 100 + k;
-      }
-      auto range = co_await test::timeout_s(10, running[round % 2].execute_many(std::move(batch)));
-      CO_ASSERT_TRUE(range.has_value());
-    }
+    const auto sum = co_await add_ten_thousand(running);
 
     Counter back;
     auto restarted = join3(nodes[stopped], back);
