@@ -95,6 +95,14 @@ TEST(Replay, a_run_of_a_term_beyond_ours_or_out_of_order_is_refused) {
   EXPECT_EQ(core->log().last_index(), Index(1));
 }
 
+TEST(Replay, a_run_longer_than_a_message_may_carry_is_refused) {
+  auto core = follower_with({command(Term(1), Index(1), 1)});
+  std::vector<Entry> many;
+  for (std::uint64_t i = 2; i <= kMaxEntriesPerMessage + 2; ++i) many.push_back(command(Term(1), Index(i), 1));
+  EXPECT_FALSE(core->accept_committed(run_after({Term(1), Index(1)}, std::move(many))).has_value());
+  EXPECT_EQ(core->log().last_index(), Index(1));
+}
+
 TEST(Replay, a_run_that_conflicts_with_a_committed_entry_is_refused) {
   auto core = follower_with({command(Term(1), Index(1), 1), command(Term(1), Index(2), 2), command(Term(1), Index(3), 3)});
   heartbeat(*core, Index(2));
