@@ -58,12 +58,14 @@ void Core::report_replay(bool failed) {
 std::optional<CommittedRun> Core::committed_run(std::uint64_t incarnation, Index from, std::size_t max_count,
                                                 std::size_t max_bytes) const {
   if (incarnation != hard_.incarnation || incarnation == 0) return std::nullopt;
-  if (from <= log_.base().index || from > commit_ || max_count == 0) return std::nullopt;
+  const bool planted_bug = planted(PlantedBug::ReplayServesUncommitted);
+  const Index upto = planted_bug ? log_.last_index() : commit_;
+  if (from <= log_.base().index || from > upto || max_count == 0) return std::nullopt;
   CommittedRun run;
   run.incarnation = hard_.incarnation;
   run.prev = Cursor{*log_.term_at(from.prev()), from.prev()};
-  run.entries = log_.slice(from, commit_, max_count, max_bytes);
-  invariant(!run.entries.empty() && run.entries.back().index <= commit_, "a served run is committed");
+  run.entries = log_.slice(from, upto, max_count, max_bytes);
+  invariant(!run.entries.empty() && (planted_bug || run.entries.back().index <= commit_), "a served run is committed");
   return run;
 }
 
