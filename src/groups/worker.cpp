@@ -73,6 +73,10 @@ std::unique_ptr<raft::Core> GroupWorker::make_core(bool may_found) const {
   o.preference = settings_.preference;
   o.random = [env = env_.get()] { return env->random(); };
   o.may_found = may_found;
+  if (!settings_.snapshots) {  // a compacted log is caught up by snapshot instead (0405)
+    o.replay_after = replay_config().fetch_batch_size;
+    o.replay_timeout = replay_config().fetch_timeout;
+  }
   return std::make_unique<raft::Core>(std::move(o), log_->store(), env_->now());
 }
 
@@ -226,6 +230,7 @@ void GroupWorker::bonded(Bonded b, bool we_dialed) {
   bonds_[peer] = Link{bond, member};
   peers_by_member_[member] = peer;
   logger()->info("group {}: bonded with {}", id(), peer);
+  if (replay_fetch_) replay_fetch_->add_source(peer);  // one more member to fetch from
   core_->tick(env_->now());
   core_->bond_up(member, peer_observer);
   pump();
@@ -440,6 +445,7 @@ void GroupWorker::pump() {
     send_written();
     if (!r.committed.empty()) apply_committed(std::move(r.committed));
     if (r.state_sync) start_state_sync(*r.state_sync);
+    if (r.replay) start_replay(*r.replay);
     for (const auto& p : r.proposals) {
       if (p.kind == raft::ProposalOutcome::Kind::Accepted) {
         auto it = pending_.find(p.request);

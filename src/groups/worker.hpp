@@ -4,7 +4,9 @@
 // member found in the catalog (the member with the smaller PeerId dials), relays the core's
 // messages over them, persists each Ready into its log store, applies committed commands
 // and reports both back to the core, and arms one timer at the core's next deadline. In
-// SnapshotSync groups it also snapshots, compacts and state-syncs (worker_sync.cpp, 0405).
+// SnapshotSync groups it also snapshots, compacts and state-syncs (worker_sync.cpp, 0405);
+// in LogReplaySync groups a member far behind fetches the committed log from the members
+// (worker_replay.cpp, 0412).
 // When a larger incarnation of its GroupId meets its own, it leaves its incarnation and
 // rejoins that one as a new member, telling the application what it held (worker_meet.cpp,
 // 0407).
@@ -38,6 +40,7 @@
 #include "groups/reporting/group_metrics.hpp"
 #include "groups/reporting/status_report.hpp"
 #include "groups/sync/held_snapshots.hpp"
+#include "groups/sync/replay_fetch.hpp"
 #include "groups/sync/snapshot_fetch.hpp"
 #include "mosaik/discovery/discovery.hpp"
 #include "mosaik/groups/consensus_config.hpp"
@@ -163,6 +166,12 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   asio::awaitable<void> state_sync(raft::StateSyncRequest want);
   void install(FetchedSnapshot snapshot);
   void installed(const raft::SnapshotPoint& point, std::vector<SnapshotItem> items);
+  // worker_replay.cpp: replay of committed entries from the members (decision 0412)
+  void serve_replay(const PeerId& peer, const SyncMessage& m);
+  void start_replay(const raft::ReplayRequest& want);
+  asio::awaitable<void> replay(raft::ReplayRequest want, std::vector<PeerId> sources);
+  [[nodiscard]] SyncConfig replay_config() const;
+
   void publish_status();
   [[nodiscard]] std::unique_ptr<raft::Core> make_core(bool may_found) const;
 
@@ -240,6 +249,7 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   SnapshotHooks snapshot_hooks_;
   std::optional<HeldSnapshots> held_;      // SnapshotSync groups: what we serve
   std::shared_ptr<SnapshotFetch> fetch_;   // the state sync under way, if any
+  std::shared_ptr<ReplayFetch> replay_fetch_;  // the replay from the members under way, if any
   bool syncing_ = false;
   bool installing_ = false;       // a fetched snapshot is being written before its install
   bool snapshot_writing_ = false;  // a taken snapshot is being written

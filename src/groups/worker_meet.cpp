@@ -65,6 +65,7 @@ void GroupWorker::abandon_incarnation() {
   // new life.
   fail_requests(raft::FailReason::Unknown, /*keep_forming=*/true);
   fetch_.reset();
+  replay_fetch_.reset();
   syncing_ = installing_ = snapshot_writing_ = false;
   snapshot_waiting_.reset();
   if (settings_.snapshots) held_.emplace(settings_.snapshots->snapshot_ttl);

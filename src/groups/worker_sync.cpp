@@ -124,10 +124,16 @@ void GroupWorker::on_sync(const PeerId& peer, const wire::Bytes& bytes) {
       (void)send_sync(peer, answer);
       return;
     }
+    case SyncKind::ReplayFetch: return serve_replay(peer, *m);
     case SyncKind::Offer:
     case SyncKind::Batch:
     case SyncKind::Gone:
-      if (fetch_ && fetch_->owns(m->request)) fetch_->on_reply(peer, std::move(*m));
+    case SyncKind::ReplayBatch:
+      if (fetch_ && fetch_->owns(m->request)) {
+        fetch_->on_reply(peer, std::move(*m));
+      } else if (replay_fetch_ && replay_fetch_->owns(m->request)) {
+        replay_fetch_->on_reply(peer, std::move(*m));
+      }
       return;
   }
 }

@@ -45,6 +45,7 @@ struct Harness {
   std::uint64_t seed = 7;
 
   std::function<bool(const Message&)> drop;  // a test's message filter
+  std::function<void(CoreOptions&)> tune;    // a test's options for every core it adds
 
   NodeId add(std::uint64_t n, ConsensusConfig config, LeadershipPreference pref = LeadershipPreference::normal(),
              MemoryLogStore state_on_disk = {}) {
@@ -54,6 +55,7 @@ struct Harness {
     o.preference = pref;
     auto state = std::make_shared<std::uint64_t>(seed + n);
     o.random = [state] { return (*state = *state * 6364136223846793005ull + 1442695040888963407ull) >> 11; };
+    if (tune) tune(o);
     const auto id = o.id;
     auto& node = nodes[id];
     node.core.reset();

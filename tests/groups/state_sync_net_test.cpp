@@ -1,11 +1,15 @@
-// Members that fall behind catch up over the network: by log replay (LogReplaySync, the
-// leader's pipelined appends) and, past a compacted log, by a snapshot fetched from the
-// other members (SnapshotSync). The late member is a node that joins the group only after
-// the others committed.
+// Members that fall behind catch up over the network: by log replay (LogReplaySync: the
+// committed log fetched from the members in parallel, decision 0412, then the leader's
+// appends) and, past a compacted log, by a snapshot fetched from the other members
+// (SnapshotSync). The late member is a node that joins the group only after the others
+// committed, or one that left and comes back.
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
+#include "group_fixture.hpp"
+#include "metrics_scrape.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
 #include "mosaik/primitives/persistent_map.hpp"
 #include "node_fixture.hpp"
@@ -200,6 +204,22 @@ TEST(StateSyncNet, a_capturing_machine_is_encoded_only_when_a_late_member_fetche
   }());
 }
 
+// Ten thousand commands in 100 batches of 100, alternating between two members; returns
+// the sum they make.
+asio::awaitable<std::int64_t> add_ten_thousand(std::vector<groups::Group<Counter>>& members) {
+  std::int64_t sum = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Add> batch;
+    for (int k = 0; k < 100; ++k) {
+      batch.push_back(Add{round * 100 + k});
+      sum += round * 100 + k;
+    }
+    auto range = co_await test::timeout_s(10, members[round % 2].execute_many(std::move(batch)));
+    CO_ASSERT_TRUE(range.has_value());
+  }
+  co_return sum;
+}
+
 TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_replay) {
   block_on([]() -> asio::awaitable<void> {
     auto nodes = co_await test::make_converged_nodes(kNet, 3, [] { return test::fast_discovery(); });
@@ -207,21 +227,53 @@ TEST(StateSyncNet, a_member_ten_thousand_commands_behind_catches_up_by_log_repla
     std::vector<groups::Group<Counter>> founders;
     for (std::size_t i = 0; i < 2; ++i) founders.push_back(join(nodes[i], key, Counter{}));
     for (auto& f : founders) co_await test::timeout_s(10, f.when().online());
-    std::int64_t sum = 0;
-    for (int round = 0; round < 100; ++round) {
-      std::vector<Add> batch;
-      for (int k = 0; k < 100; ++k) {
-        batch.push_back(Add{round * 100 + k});
-        sum += round * 100 + k;
-      }
-      auto range = co_await test::timeout_s(10, founders[round % 2].execute_many(std::move(batch)));
-      CO_ASSERT_TRUE(range.has_value());
-    }
+    const auto sum = co_await add_ten_thousand(founders);
     Counter late_counter;
     auto late = join(nodes[2], key, late_counter);
     const bool caught_up = co_await test::timeout_s(30, reads(late, sum));
     CO_ASSERT_TRUE(caught_up);
     CO_ASSERT_TRUE(late_counter.applied->load() == 10'000u);  // every command, replayed
+  }());
+}
+
+double replay_counter(const Network& node, const char* name, const GroupId& group) {
+  return test::sample(test::scrape(*node.metrics_address()), test::group_series(name, group)).value_or(0);
+}
+
+TEST(StateSyncNet, a_member_stopped_while_ten_thousand_commands_commit_fetches_them_from_several_members) {
+  block_on([]() -> asio::awaitable<void> {
+    std::vector<Network> nodes;
+    nodes.push_back(co_await test::node_with_metrics(kNet, test::loopback_any()));
+    const auto first = nodes.front().local().addr();
+    for (int i = 0; i < 2; ++i)
+      nodes.push_back(co_await test::node_with_metrics(kNet, test::loopback_any(), test::fast_discovery().with_bootstrap(first)));
+    for (const auto& n : nodes) co_await test::until_catalog(n, [](const discovery::Catalog& c) { return c.size() == 2; });
+    const auto key = groups::GroupKey::generate();
+    auto join3 = [&key](const Network& node, Counter machine) {
+      return node.groups().with_key(key).with_state_machine(std::move(machine)).with_consensus_config(test::test_consensus(3)).join();
+    };
+    std::vector<groups::Group<Counter>> running;
+    for (const auto& n : nodes) running.push_back(join3(n, Counter{}));
+    (void)co_await test::agreed_leader(running, 15);
+    const auto group = running.front().id();
+    const auto stopped = (test::leader_index(running) + 1) % running.size();  // a follower
+    running.erase(running.begin() + static_cast<std::ptrdiff_t>(stopped));  // its member leaves; the other two go on
+
+    const auto sum = co_await add_ten_thousand(running);
+
+    Counter back;
+    auto restarted = join3(nodes[stopped], back);
+    const bool caught_up = co_await test::timeout_s(30, reads(restarted, sum));
+    CO_ASSERT_TRUE(caught_up);
+    CO_ASSERT_TRUE(back.applied->load() == 10'000u);  // every command, replayed once
+
+    // Both other members served batches (the leader is one of them); the restarted one took several.
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (i != stopped)
+        CO_ASSERT_TRUE(replay_counter(nodes[i], "mosaik_group_replay_batches_served_total", group) >= 1.0);
+    }
+    CO_ASSERT_TRUE(replay_counter(nodes[stopped], "mosaik_group_replay_batches_fetched_total", group) >= 2.0);
+    for (auto& n : nodes) co_await n.shutdown();
   }());
 }
 

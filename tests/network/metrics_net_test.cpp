@@ -12,6 +12,7 @@
 #include <string>
 
 #include "group_fixture.hpp"
+#include "metrics_scrape.hpp"
 #include "kv_machine.hpp"
 #include "mosaik/mosaik.hpp"
 #include "node_fixture.hpp"
@@ -36,47 +37,18 @@ struct Bulk {
   static constexpr std::string_view stream_name = "metrics-test/bulk";
 };
 
-// 127.0.0.1, any port. Outside the coroutines: g++ 12 cannot keep a string literal in a
-// co_await's full expression.
-SocketAddr loopback_any() { return SocketAddr(asio::ip::make_address("127.0.0.1"), 0); }
+using test::group_series;
+using test::loopback_any;
+using test::sample;
+using test::scrape;
 
-NetworkBuilder builder_with_metrics(SocketAddr metrics,
-                                    discovery::Config::Builder discovery = test::fast_discovery()) {
-  auto builder = Network::builder(kNet);
-  builder.with_addresses({loopback_any()})
-      .with_relay_mode(RelayMode::kDisabled)
-      .with_discovery(std::move(discovery))
-      .with_metrics(metrics);
-  return builder;
+NetworkBuilder builder_with_metrics(SocketAddr metrics, discovery::Config::Builder discovery = test::fast_discovery()) {
+  return test::builder_with_metrics(kNet, metrics, std::move(discovery));
 }
 
 asio::awaitable<Network> node_with_metrics(SocketAddr metrics,
                                            discovery::Config::Builder discovery = test::fast_discovery()) {
-  auto builder = builder_with_metrics(metrics, std::move(discovery));
-  auto built = co_await builder.build();
-  if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
-  co_return std::move(*built);
-}
-
-// GET /metrics over a plain TCP socket: the response's body (blocking, bounded by a 5 s
-// socket timeout).
-std::string scrape(const SocketAddr& at) {
-  asio::ip::tcp::iostream http;
-  http.expires_after(std::chrono::seconds(5));
-  http.connect(at.address().to_string(), std::to_string(at.port()));
-  http << "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n" << std::flush;
-  std::string response((std::istreambuf_iterator<char>(http)), std::istreambuf_iterator<char>());
-  const auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? response : response.substr(body + 4);
-}
-
-// The value of the sample whose line starts with `series` followed by a space.
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
+  return test::node_with_metrics(kNet, metrics, std::move(discovery));
 }
 
 std::string handshake_failures(std::string_view direction, std::string_view reason) {
@@ -199,11 +171,6 @@ TEST(Metrics, failed_dials_count_as_outbound_handshake_failures_by_reason) {
     co_await b.shutdown();
     co_await a.shutdown();
   });
-}
-
-// `name{group="<short id>"}`: one group's series.
-std::string group_series(std::string_view name, const GroupId& group) {
-  return fmt::format(R"({}{{group="{}"}})", name, group.to_short_hex());
 }
 
 TEST(Metrics, group_series_show_the_term_and_elections_and_the_commit_index_grows_with_commands) {

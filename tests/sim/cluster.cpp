@@ -44,6 +44,8 @@ void SimCluster::start(std::uint32_t slot) {
   o.random = [rng] { return rng->next(); };
   o.max_entries_per_append = config_.max_entries_per_append;
   o.max_inflight_appends = config_.max_inflight_appends;
+  o.replay_after = config_.replay_after;
+  o.replay_timeout = config_.consensus.election_timeout;
   o.planted_bug = config_.planted;
   o.may_found = n.may_found;
   n.started_at = now_;
@@ -60,6 +62,7 @@ void SimCluster::start(std::uint32_t slot) {
   n.gets.clear();
   n.bonded.clear();
   n.sync_wanted.reset();
+  n.replay_wanted.reset();
   n.paused = false;
   // Desynchronise ticks across nodes.
   n.next_tick = now_ + Time(static_cast<Time::rep>(rng->below(static_cast<std::uint64_t>(config_.tick_interval.count()))));
@@ -86,6 +89,7 @@ void SimCluster::stop(std::uint32_t slot) {
   n.held.clear();
   n.paused = false;
   n.sync_wanted.reset();
+  n.replay_wanted.reset();
   if (hooks_.on_crash) hooks_.on_crash(slot);
 }
 
@@ -145,6 +149,7 @@ void SimCluster::advance_to(Time t) {
       }
       n.core->tick(n.core_now);
       if (n.sync_wanted) try_state_sync(s);
+      if (n.replay_wanted && n.core) replay_batch(s);
       drain(s);
     }
     if (next == t) break;
@@ -241,6 +246,7 @@ void SimCluster::drain(std::uint32_t slot) {
       }
     }
     if (r.state_sync) n.sync_wanted = r.state_sync;
+    if (r.replay) n.replay_wanted = r.replay;
     if (!nodes_[slot].core) return;  // a hook may not stop nodes, but stay safe
     serve_gets(slot);
     maybe_compact(nodes_[slot]);
@@ -290,6 +296,7 @@ void SimCluster::try_state_sync(std::uint32_t slot) {
   const auto want = *n.sync_wanted;
   if (want.point.cursor.index <= n.core->commit_index()) {
     n.sync_wanted.reset();
+  n.replay_wanted.reset();
     return;
   }
   // Prefer the leader that asked; any live member of the same group that applied far enough will do.
@@ -304,9 +311,39 @@ void SimCluster::try_state_sync(std::uint32_t slot) {
   report_acks(nodes_[*source]);  // its state is what it applied: the point must say so
   const auto point = nodes_[*source].core->applied_point();
   n.sync_wanted.reset();
+  n.replay_wanted.reset();
   n.kv = nodes_[*source].kv;
   n.applied = point.cursor.index;
   n.core->state_synced(point);
+  drain(slot);
+}
+
+// One batch per tick from the next member in turn that is up, reachable and of our
+// incarnation, as the shell's fetch spreads batches over its sources (0412). A refused or
+// unservable batch ends the fetch as failed: the leader then sends the entries.
+void SimCluster::replay_batch(std::uint32_t slot) {
+  Node& n = nodes_[slot];
+  const auto want = *n.replay_wanted;
+  const Index from = n.core->commit_index().next();
+  std::optional<groups::raft::CommittedRun> run;
+  for (std::uint32_t tried = 0; !run && tried < nodes_.size(); ++tried) {
+    const std::uint32_t s = n.replay_source++ % static_cast<std::uint32_t>(nodes_.size());
+    if (s == slot || !alive(s) || !network_.connected(s, slot))
+      continue;
+    run = nodes_[s].core->committed_run(n.core->incarnation(), from, std::max<std::size_t>(config_.replay_after / 2, 1), SIZE_MAX);
+  }
+  bool done = !run;
+  bool fetched = false;
+  if (run) {
+    auto took = n.core->accept_committed(*run);
+    if (took) ++replayed_batches_;
+    fetched = took.has_value() && *took >= want.target;
+    done = !took || fetched;
+  }
+  if (done) {
+    n.replay_wanted.reset();
+    n.core->replay_done(fetched);
+  }
   drain(slot);
 }
 

@@ -52,6 +52,8 @@ struct ClusterConfig {
   bool lagged_acks = false;         // persisted()/applied() are reported at the node's next tick
   Time max_sync_delay{};            // a Ready's writes sync after [0, this]; 0: at once
   bool early_appends = false;       // with max_sync_delay: a leader's appends leave before its sync
+  // A follower this far behind fetches committed entries from the members (0412); 0: never.
+  std::size_t replay_after = 0;
   std::uint64_t max_steps = 0;      // deliveries and ticks before StepBudgetExceeded; 0: unbounded
   groups::raft::PlantedBug planted = groups::raft::PlantedBug::None;
 };
@@ -100,6 +102,7 @@ class SimCluster {
   [[nodiscard]] std::size_t torn_crashes() const { return torn_crashes_; }
   [[nodiscard]] std::size_t lost_unsynced_writes() const { return lost_unsynced_; }
   [[nodiscard]] std::size_t torn_records() const { return torn_records_; }
+  [[nodiscard]] std::size_t replayed_batches() const { return replayed_batches_; }
   // The full comparison of every disk with its core's log (per step only ends are compared).
   void check_disks_fully();
 
@@ -132,6 +135,8 @@ class SimCluster {
     std::vector<PendingGet> gets;
     std::set<NodeId> bonded;
     std::optional<groups::raft::StateSyncRequest> sync_wanted;
+    std::optional<groups::raft::ReplayRequest> replay_wanted;
+    std::uint32_t replay_source = 0;  // where the next batch is fetched from (round robin)
     std::vector<Delivery> held;  // delivered while paused
     Time next_tick{};
     Time core_now{};  // the last time given to the core
@@ -172,6 +177,7 @@ class SimCluster {
   [[nodiscard]] std::optional<groups::Term> committed_term(std::uint64_t incarnation, Index i) const;
   void serve_gets(std::uint32_t slot);
   void try_state_sync(std::uint32_t slot);
+  void replay_batch(std::uint32_t slot);
   void maybe_compact(Node& n);
   NodeId make_id(std::uint32_t slot, std::uint32_t generation) const;
 
@@ -189,6 +195,7 @@ class SimCluster {
   std::size_t torn_crashes_ = 0;
   std::size_t lost_unsynced_ = 0;  // crashes that lost unsynced writes
   std::size_t torn_records_ = 0;   // torn records recovery dropped
+  std::size_t replayed_batches_ = 0;  // runs a lagging member fetched from another and took
   // (incarnation, term, voter) -> the candidate it granted: one vote per voter per term.
   std::map<std::tuple<std::uint64_t, std::uint64_t, NodeId>, NodeId> votes_;
   // incarnation -> the term of each index (index - 1) a leader committed.

@@ -170,7 +170,9 @@ void SimCluster::check_pre_vote_kept_state(std::uint32_t slot, const HardState& 
 void SimCluster::note_leader_contact(std::uint32_t slot, MessageType type, const NodeId& from, Term term) {
   Node& n = nodes_[slot];
   if (!n.core) return;
-  if (type != MessageType::Append && type != MessageType::Heartbeat && type != MessageType::StateSync) return;
+  if (type != MessageType::Append && type != MessageType::Heartbeat && type != MessageType::StateSync &&
+      type != MessageType::Replay)
+    return;
   if (n.core->leader() == from && n.core->term() == term) n.contact = {true, from, term, n.core_now};
 }
 

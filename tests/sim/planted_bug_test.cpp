@@ -58,6 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{PlantedBug::PreVoteIgnoresLease, "prevote_ignores_lease"},
                       Case{PlantedBug::VoteIgnoresLog, "vote_ignores_log"},
                       Case{PlantedBug::AppendKeepsConflicts, "append_keeps_conflicts"},
+                      Case{PlantedBug::ReplayServesUncommitted, "replay_serves_uncommitted"},
                       Case{PlantedBug::OverlappingMembership, "overlapping_membership"},
                       Case{PlantedBug::ReadWithoutConfirmation, "read_without_confirmation"},
                       Case{PlantedBug::LearnerCountedInQuorum, "learner_counted_in_quorum"},

@@ -51,7 +51,7 @@ class SimRng {
 };
 
 enum Stream : std::uint64_t {
-  Network = 1, Nemesis = 2, Clients = 3, Options = 4, Tuning = 5, Disk = 6, Script = 7, Acks = 8, Sync = 9, SyncDelays = 10,
+  Network = 1, Nemesis = 2, Clients = 3, Options = 4, Tuning = 5, Disk = 6, Script = 7, Acks = 8, Sync = 9, SyncDelays = 10, Replay = 11,
   NodeBase = 100
 };
 

@@ -48,6 +48,7 @@ struct Params {
   Tuning tuning;
   HarshFaults harsh;
   Script script = Script::None;
+  std::size_t replay_after = 0;  // 0412: a follower this far behind replays from the members
 };
 
 inline Params draw_params(SimRng& rng) {
@@ -127,6 +128,8 @@ class Run {
         params_.harsh.max_sync_delay = Time(std::chrono::milliseconds(std::array<int, 4>{1, 5, 20, 60}[srng.below(4)]));
         params_.harsh.early_appends = srng.chance(0.5);
       }
+      SimRng rrng(derive_seed(seed, Stream::Replay));  // 0412: its own stream too
+      params_.replay_after = std::array<std::size_t, 3>{0, 8, 40}[rrng.below(3)];
     }
     const auto& t = params_.tuning;
     ClusterConfig config{sim_consensus(params_.nodes, t), params_.compact_after, Time(std::chrono::milliseconds(10))};
@@ -138,6 +141,7 @@ class Run {
     config.lagged_acks = params_.harsh.lagged_acks;
     config.max_sync_delay = params_.harsh.max_sync_delay;
     config.early_appends = params_.harsh.early_appends;
+    config.replay_after = params_.replay_after;
     config.max_steps = options.max_steps;
     config.planted = options.planted;
     ClusterHooks hooks{

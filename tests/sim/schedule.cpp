@@ -23,12 +23,13 @@ std::string Run::describe() const {
   return fmt::format(
       "nodes={} clients={} loss={:.3f} dup={:.3f} max_delay={}ms slow={:.3f} compact_after={} partitions={} crashes={} "
       "state_loss={} pauses={} churn={} | {} max_entries_per_append={} inflight={} heartbeat={}ms election={}ms+{}ms "
-      "forward={}ms drift={} crash_before_send={} stale_to_restarted={} one_way={} lagged_acks={} sync_delay={}ms early_appends={} script={}",
+      "forward={}ms drift={} crash_before_send={} stale_to_restarted={} one_way={} lagged_acks={} sync_delay={}ms early_appends={} replay_after={} script={}",
       params_.nodes, params_.clients, params_.link.loss, params_.link.duplicate, ms(params_.link.max_delay),
       params_.link.slow, params_.compact_after, params_.partitions, params_.crashes, params_.state_loss, params_.pauses,
       params_.churn, params_.classic ? "classic" : "drawn", t.max_entries_per_append, t.max_inflight_appends,
       ms(t.heartbeat), ms(t.election), ms(t.election_jitter), ms(t.forward), t.clock_drift, h.crash_before_send,
-      h.stale_to_restarted, h.one_way, h.lagged_acks, ms(h.max_sync_delay), h.early_appends, kScriptNames[static_cast<int>(params_.script)]);
+      h.stale_to_restarted, h.one_way, h.lagged_acks, ms(h.max_sync_delay), h.early_appends, params_.replay_after,
+      kScriptNames[static_cast<int>(params_.script)]);
 }
 
 void Run::phases() {
@@ -116,6 +117,7 @@ ScheduleResult Run::run() {
   result.ops_unknown = unknown_;
   result.committed = checker_.committed_count();
   result.faults = faults_ + cluster_->torn_crashes();
+  result.replayed_batches = cluster_->replayed_batches();
   result.elections = checker_.leaders_elected();
   result.max_term = checker_.max_leader_term();
   for (const auto* c : cluster_->live_cores()) result.max_term = std::max(result.max_term, c->term().value);

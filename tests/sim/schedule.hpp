@@ -50,6 +50,7 @@ struct ScheduleResult {
   std::size_t elections = 0;  // leaders elected (distinct terms)
   std::uint64_t max_term = 0;
   std::uint64_t steps = 0;
+  std::size_t replayed_batches = 0;  // runs of committed entries fetched from members and taken (0412)
   double sim_seconds = 0;
   std::string description;  // the schedule's parameters, for a failing run's report
 };

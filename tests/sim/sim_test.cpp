@@ -46,7 +46,7 @@ void run_shard(std::uint64_t shard) {
   const std::uint64_t total = env_u64("SIM_SCHEDULES").value_or(kDefaultSchedules);
   const std::uint64_t per_shard = (total + kShards - 1) / kShards;
   const std::uint64_t max_failures = env_u64("SIM_MAX_FAILURES").value_or(5);
-  std::size_t ops = 0, committed = 0, unknown = 0, ok = 0, failed = 0, faults = 0, elections_max = 0;
+  std::size_t ops = 0, committed = 0, unknown = 0, ok = 0, failed = 0, faults = 0, elections_max = 0, replayed = 0;
   std::uint64_t steps_max = 0, term_max = 0, failed_seeds = 0;
   double sim_seconds = 0, failed_fraction_max = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -61,6 +61,7 @@ void run_shard(std::uint64_t shard) {
     ok += r.ops_ok;
     failed += r.ops_failed;
     faults += r.faults;
+    replayed += r.replayed_batches;
     sim_seconds += r.sim_seconds;
     steps_max = std::max(steps_max, r.steps);
     term_max = std::max(term_max, r.max_term);
@@ -74,10 +75,10 @@ void run_shard(std::uint64_t shard) {
       << fmt::format("liveness budget: {:.2f} of the shard's operations failed (seeds {}..{})", failed_fraction,
                      base + shard * per_shard, base + (shard + 1) * per_shard - 1);
   fmt::print("shard {}: seeds {}..{}: {} schedules, {} client ops ({} ok, {} failed, {} unknown), {} faults, {} "
-             "entries committed, at most {} elections / term {} / {} steps / {:.2f} ops failed in one schedule, "
+             "entries committed, {} batches replayed from members, at most {} elections / term {} / {} steps / {:.2f} ops failed in one schedule, "
              "{:.0f}s simulated in {:.1f}s, {} failing\n",
              shard, base + shard * per_shard, base + (shard + 1) * per_shard - 1, per_shard, ops, ok, failed, unknown,
-             faults, committed, elections_max, term_max, steps_max, failed_fraction_max, sim_seconds, wall, failed_seeds);
+             faults, committed, replayed, elections_max, term_max, steps_max, failed_fraction_max, sim_seconds, wall, failed_seeds);
 }
 
 class Simulation : public ::testing::TestWithParam<std::uint64_t> {};

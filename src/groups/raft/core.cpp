@@ -163,12 +163,13 @@ bool Core::handle_term(const Message& m) {
         return true;
       case MessageType::Append:
       case MessageType::Heartbeat:
-      case MessageType::StateSync: become_follower(m.term, m.from); return true;
+      case MessageType::StateSync:
+      case MessageType::Replay: become_follower(m.term, m.from); return true;
       default: become_follower(m.term, std::nullopt); return true;
     }
   }
   if (m.term < hard_.term && !term_free) {
-    if (type == MessageType::Append || type == MessageType::Heartbeat) {
+    if (type == MessageType::Append || type == MessageType::Heartbeat || type == MessageType::Replay) {
       // Tell a stale leader about the newer term so it steps down.
       send(make(MessageType::AppendResponse, m.from));
     } else if (type == MessageType::PreVote) {
@@ -201,6 +202,10 @@ void Core::dispatch(const Message& m) {
     case MessageType::ForwardResponse: return handle_forward_response(m);
     case MessageType::ReadIndex: return handle_read_index(m);
     case MessageType::ReadIndexResponse: return handle_read_index_response(m);
+    case MessageType::Replay: return handle_replay(m);
+    case MessageType::ReplayResponse:
+      if (role_ == Role::Leader) handle_replay_response(m);
+      return;
   }
 }
 

@@ -15,6 +15,7 @@
 // copy of an entry counts toward a commit only once persisted() says so. Inputs are never trusted: a message that fails validate() or
 // names another incarnation is counted in ignored_messages() and otherwise ignored.
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -53,6 +54,12 @@ struct CoreOptions {
   // losing its log (the shell knows from its storage epoch). It never campaigns for, nor votes
   // in, a genesis, so it cannot help found a second incarnation (docs/decisions/0400).
   bool may_found = true;
+  // Catch-up from the members (docs/decisions/0412): a follower whose next entry is more than
+  // this many committed entries behind is told to fetch them from the members (Replay)
+  // instead of being sent them; 0: the leader always sends them.
+  std::size_t replay_after = 0;
+  // A follower told to replay that reports no progress for this long is sent entries again.
+  Time replay_timeout = std::chrono::seconds(5);
   PlantedBug planted_bug = PlantedBug::None;  // ignored unless built with MOSAIK_RAFT_PLANTED_BUGS
 };
 
@@ -95,6 +102,21 @@ struct StateSyncRequest {
   SnapshotPoint point;
 };
 
+// The leader says we are far behind its commit: fetch the committed entries [from, target]
+// from the members, hand them to accept_committed() in order, then call replay_done().
+struct ReplayRequest {
+  NodeId leader;
+  Index from;
+  Index target;
+};
+
+// Committed entries as one member serves them to another: `prev` is the entry before them.
+struct CommittedRun {
+  std::uint64_t incarnation = 0;
+  Cursor prev;
+  std::vector<Entry> entries;
+};
+
 struct Ready {
   // Persist first: the log now starts after this point. Entries after it stay if the stored
   // entry at the point has the point's term; otherwise the stored log is dropped entirely.
@@ -108,10 +130,11 @@ struct Ready {
   std::vector<ReadOutcome> reads;
   std::optional<RoleChange> role_change;
   std::optional<StateSyncRequest> state_sync;
+  std::optional<ReplayRequest> replay;
 
   [[nodiscard]] bool empty() const {
     return !snapshot && !hard_state && entries.empty() && messages.empty() && committed.empty() &&
-           proposals.empty() && reads.empty() && !role_change && !state_sync;
+           proposals.empty() && reads.empty() && !role_change && !state_sync && !replay;
   }
 };
 
@@ -141,6 +164,21 @@ class Core {
   [[nodiscard]] std::expected<SnapshotPoint, CompactError> compact(Index up_to);
   // The shell installed state at `point` (after a StateSyncRequest).
   void state_synced(const SnapshotPoint& point);
+  // ---- replay from the members (docs/decisions/0412)
+  // Serving a member of `incarnation`: our committed entries from `from` (at most max_count,
+  // within max_bytes but at least one), or nullopt when `from` is not committed here, was
+  // compacted away or the asker is of another incarnation. Never an entry beyond our commit
+  // index: only committed entries are the same on every member.
+  [[nodiscard]] std::optional<CommittedRun> committed_run(std::uint64_t incarnation, Index from, std::size_t max_count,
+                                                          std::size_t max_bytes) const;
+  // Fetching: a run another member served as committed. Taken only by a follower of the
+  // run's incarnation, when the run links to our log at run.prev and conflicts with no
+  // entry we committed; entries of ours after our commit that differ are replaced (they can
+  // never commit). Then the run is committed here. Returns our commit index, or why not.
+  std::expected<Index, std::string> accept_committed(const CommittedRun& run);
+  // The fetch a ReplayRequest started ended; unless `fetched`, the leader sends the rest.
+  void replay_done(bool fetched);
+
   // The shell's acknowledgements: the store holds the log up to `up_to` (a cursor of an
   // entry handed out in a Ready; a stale one, since overwritten, is ignored); the state
   // machine applied committed entries up to `up_to`.
@@ -253,17 +291,27 @@ class Core {
   void send_append(const NodeId& to, Progress& pr);
   void broadcast_append();
   void broadcast_heartbeat(std::uint64_t round);
+  void follow_sender(const Message& m);
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m);
   void handle_heartbeat_response(const Message& m);
   void handle_state_sync(const Message& m);
+  // Sends what the pipeline has room for; whether anything went.
+  bool fill_pipeline(const NodeId& to, Progress& pr);
   void maybe_commit();
   void flush_leader_broadcasts();
   void flush_commit_broadcast();
   void commit_to(Index index);
   [[nodiscard]] Index planted_match_counting_learners() const;
   [[nodiscard]] bool committed_in_current_term() const;
+
+  // replay.cpp
+  [[nodiscard]] bool replay_wanted(const Progress& pr) const;
+  void send_replay(const NodeId& to, Progress& pr);
+  void handle_replay(const Message& m);
+  void handle_replay_response(const Message& m);
+  void report_replay(bool failed);
 
   // proposals.cpp
   void append_commands(std::uint64_t request, std::vector<Payload> commands,
@@ -353,6 +401,7 @@ class Core {
 
   std::map<NodeId, Bond> bonds_;
   bool state_sync_requested_ = false;
+  bool replay_requested_ = false;  // a ReplayRequest went out and replay_done() is not called yet
   // Unbound, we heard a leader of our incarnation that committed an entry: the group exists,
   // so we wait for its leader and never found (or join) another. In memory only: a restart
   // forgets it (docs/decisions/0400, 0402).

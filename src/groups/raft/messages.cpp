@@ -32,11 +32,17 @@ std::expected<void, MessageError> validate_entries(const Message& m) {
   if (type != MessageType::Append && type != MessageType::Forward && !m.entries.empty())
     return fail("entries on a message that carries none");
   if (type != MessageType::Append) return {};
-  Index expected = m.index.next();
-  Term previous = m.log_term;
-  for (const auto& e : m.entries) {
+  return validate_chain(Cursor{m.log_term, m.index}, m.term, m.entries);
+}
+
+}  // namespace
+
+std::expected<void, MessageError> validate_chain(Cursor prev, Term max_term, const std::vector<Entry>& entries) {
+  Index expected = prev.index.next();
+  Term previous = prev.term;
+  for (const auto& e : entries) {
     if (e.index != expected) return fail("entries not contiguous after prev index");
-    if (e.term < previous || e.term > m.term) return fail("entry terms out of order");
+    if (e.term < previous || e.term > max_term) return fail("entry terms out of order");
     if (e.kind > kMaxEntryKind) return fail("unknown entry kind");
     if (e.entry_kind() == EntryKind::Membership && !decode_membership(e.data))
       return fail("malformed membership entry");
@@ -45,8 +51,6 @@ std::expected<void, MessageError> validate_entries(const Message& m) {
   }
   return {};
 }
-
-}  // namespace
 
 std::expected<void, MessageError> validate(const Message& m) {
   if (m.type == 0 || m.type > kMaxMessageType) return fail(fmt::format("unknown type {}", m.type));

@@ -32,8 +32,11 @@ enum class MessageType : std::uint8_t {
   ReadIndex,            // request
   ReadIndexResponse,    // request; index: read index; reject
   StateSync,            // index/log_term: leader's log start; membership there
+  Replay,               // commit: leader commit; fetch the committed entries up to it from the members
+  ReplayResponse,       // index: the follower's commit (its log matches up to it); reject: the
+                        // fetch failed, send the entries instead
 };
-inline constexpr std::uint8_t kMaxMessageType = static_cast<std::uint8_t>(MessageType::StateSync);
+inline constexpr std::uint8_t kMaxMessageType = static_cast<std::uint8_t>(MessageType::ReplayResponse);
 
 struct Message {
   std::uint8_t type = 0;          // MessageType
@@ -71,6 +74,11 @@ inline constexpr std::size_t kMaxProposalBytes = kMaxEncodedMessageBytes - (64 <
 struct MessageError {
   std::string reason;
 };
+
+// A run of entries after `prev` (an Append's, or a replayed run's): contiguous from
+// prev.index + 1, terms non-decreasing from prev.term and at most `max_term`, known kinds,
+// decodable membership entries.
+[[nodiscard]] std::expected<void, MessageError> validate_chain(Cursor prev, Term max_term, const std::vector<Entry>& entries);
 
 // Checks the fields every type relies on (ranges, contiguity, sortedness). Does not know the
 // receiver's state: incarnation and addressing are checked by the core.

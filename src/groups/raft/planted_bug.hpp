@@ -25,6 +25,7 @@ enum class PlantedBug : std::uint8_t {
   LearnerCountedInQuorum,   // learners' replicas count toward the commit quorum
   CommitBeforePersist,      // the leader counts its own copy before persisted() says it is on disk
   CampaignBeforePersist,    // a candidate's requests leave before its new term and own vote are persisted
+  ReplayServesUncommitted,  // a member serves a replaying member entries beyond its commit index (0412)
 };
 
 #ifdef MOSAIK_RAFT_PLANTED_BUGS

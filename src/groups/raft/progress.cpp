@@ -45,11 +45,20 @@ void Progress::become_replicate() {
   inflight.clear();
 }
 
+void Progress::become_replay(Time deadline) {
+  state = State::Replay;
+  probe_sent = false;
+  next = match.next();
+  inflight.clear();
+  replay_deadline = deadline;
+}
+
 bool Progress::paused(std::size_t max_inflight) const {
   switch (state) {
     case State::Probe: return probe_sent;
     case State::Replicate: return inflight.size() >= max_inflight;
-    case State::StateSync: return true;
+    case State::StateSync:
+    case State::Replay: return true;
   }
   return true;
 }

@@ -18,6 +18,7 @@ struct Progress {
     Probe,      // one append in flight until the follower's position is known
     Replicate,  // pipelined appends, at most max_inflight unacknowledged
     StateSync,  // behind the compacted prefix: told to state-sync, waiting for it
+    Replay,     // far behind the commit: told to fetch committed entries from the members
   };
 
   Index match;
@@ -28,6 +29,8 @@ struct Progress {
   std::uint64_t read_ack = 0;   // highest read-index round this member confirmed
   Time last_heard{};            // when it last answered this leader
   std::deque<Index> inflight;   // last index of each unacknowledged pipelined append
+  Time replay_deadline{};       // Replay: without news from the fetch by then, appends resume
+  bool replay_declined = false;  // its fetch failed once: this leader sends it the entries
 
   // A success for `index`: advances match/next, frees acknowledged inflight slots.
   bool on_success(Index index);
@@ -35,6 +38,7 @@ struct Progress {
   bool on_reject(Index rejected, Index hint);
   void become_probe();
   void become_replicate();
+  void become_replay(Time deadline);
   [[nodiscard]] bool paused(std::size_t max_inflight) const;
 };
 

@@ -46,6 +46,7 @@ void Core::send_append(const NodeId& to, Progress& pr) {
     send(std::move(m));
     return;
   }
+  if (pr.state == Progress::State::Replicate && replay_wanted(pr)) return send_replay(to, pr);
   auto m = make(MessageType::Append, to);
   m.index = prev;
   m.log_term = *prev_term;
@@ -104,11 +105,16 @@ void Core::flush_commit_broadcast() {
   }
 }
 
-void Core::handle_append(const Message& m) {
+// A message only the leader of m.term sends: follow it and hold off elections.
+void Core::follow_sender(const Message& m) {
   if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
   heard_from_leader_ = true;
   last_leader_contact_ = now_;
   reset_election_deadline();
+}
+
+void Core::handle_append(const Message& m) {
+  follow_sender(m);
   auto r = make(MessageType::AppendResponse, m.from);
   if (m.index < commit_) {
     r.index = commit_;  // our committed prefix matches the leader's: resume after it
@@ -135,10 +141,7 @@ void Core::handle_append(const Message& m) {
 }
 
 void Core::handle_heartbeat(const Message& m) {
-  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
-  heard_from_leader_ = true;
-  last_leader_contact_ = now_;
-  reset_election_deadline();
+  follow_sender(m);
   // The leader sends min(match, commit): our log matches its log up to there.
   commit_to(std::min(m.commit, log_.last_index()));
   auto r = make(MessageType::HeartbeatResponse, m.from);
@@ -147,10 +150,7 @@ void Core::handle_heartbeat(const Message& m) {
 }
 
 void Core::handle_state_sync(const Message& m) {
-  if (role_ != Role::Follower || leader_ != m.from) become_follower(m.term, m.from);
-  heard_from_leader_ = true;
-  last_leader_contact_ = now_;
-  reset_election_deadline();
+  follow_sender(m);
   if (m.index <= commit_) {
     auto r = make(MessageType::AppendResponse, m.from);
     r.index = commit_;
@@ -173,16 +173,15 @@ void Core::handle_append_response(const Message& m) {
   if (m.index > log_.last_index()) return ignore(m, "match beyond our log");
   const Index old_match = pr->match;
   const bool advanced = pr->on_success(m.index);
+  // A follower replaying from the members stays so while it is far behind (an answer to an
+  // append sent before it was told).
+  if (pr->state == Progress::State::Replay && replay_wanted(*pr)) {
+    if (advanced) maybe_commit();
+    return;
+  }
   if (pr->state != Progress::State::Replicate) pr->become_replicate();
   if (advanced) maybe_commit();
-  // Fill the pipeline: bounded by max_inflight_appends in Replicate.
-  bool sent = false;
-  while (pr->next <= log_.last_index() && !pr->paused(options_.max_inflight_appends)) {
-    const Index before = pr->next;
-    send_append(m.from, *pr);
-    sent = true;
-    if (pr->next == before) break;
-  }
+  const bool sent = fill_pipeline(m.from, *pr);
   // The commit moved past this member's match before this answer came (another member made
   // the quorum), so what it was told of the commit stopped at its old match. With nothing
   // new to append it would hear the commit only at the next heartbeat, and its waiting
@@ -195,6 +194,18 @@ void Core::handle_append_response(const Message& m) {
   }
 }
 
+bool Core::fill_pipeline(const NodeId& to, Progress& pr) {
+  // Bounded by max_inflight_appends in Replicate.
+  bool sent = false;
+  while (pr.next <= log_.last_index() && !pr.paused(options_.max_inflight_appends)) {
+    const Index before = pr.next;
+    send_append(to, pr);
+    sent = true;
+    if (pr.next == before) break;
+  }
+  return sent;
+}
+
 void Core::handle_heartbeat_response(const Message& m) {
   auto* pr = progress_.find(m.from);
   if (!pr) return;
@@ -204,6 +215,8 @@ void Core::handle_heartbeat_response(const Message& m) {
   if (pr->state == Progress::State::Replicate && pr->inflight.size() >= options_.max_inflight_appends)
     pr->inflight.pop_front();  // a lost append must not stall the pipeline forever
   if (pr->state == Progress::State::StateSync) pr->become_probe();  // re-send the StateSync
+  // A replay that reported nothing for replay_timeout: probe again (and maybe re-send Replay).
+  if (pr->state == Progress::State::Replay && now_ >= pr->replay_deadline) pr->become_probe();
   if (pr->match < log_.last_index()) send_append(m.from, *pr);
   if (m.request > pr->read_ack) {
     pr->read_ack = std::min(m.request, read_round_);

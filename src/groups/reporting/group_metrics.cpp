@@ -42,6 +42,8 @@ GroupMetricsSnapshot GroupMetrics::snapshot() const {
   s.is_leader = is_leader_.load(kRelaxed);
   s.leader_changes = leader_changes_.load(kRelaxed);
   s.elections = elections_.load(kRelaxed);
+  s.replay_batches_served = replay_served_.load(kRelaxed);
+  s.replay_batches_fetched = replay_fetched_.load(kRelaxed);
   for (std::size_t i = 0; i < latency_counts_.size(); ++i) s.commit_latency_counts[i] = latency_counts_[i].load(kRelaxed);
   s.commit_latency_sum_seconds = static_cast<double>(latency_sum_ns_.load(kRelaxed)) / 1e9;
   return s;

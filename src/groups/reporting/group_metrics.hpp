@@ -1,7 +1,8 @@
 #pragma once
 // GroupMetrics: one member's figures for the node's Prometheus endpoint (decision 0702): the
 // term and commit index it knows, whether it leads, its bonds, the leaders it came to follow,
-// the elections it started, and how long its execute() calls waited for their commit.
+// the elections it started, how long its execute() calls waited for their commit, and the
+// replay batches it served and fetched (0412).
 // Written on the node's executor (GroupWorker), read from any thread (a scrape): relaxed
 // atomics, like the transport's TrafficCounters; nothing runs between scrapes.
 //
@@ -34,6 +35,8 @@ struct GroupMetricsSnapshot {
   // Commits per latency bucket (not cumulative); the last one is past every bound.
   std::array<std::uint64_t, kCommitLatencyBoundsSeconds.size() + 1> commit_latency_counts{};
   double commit_latency_sum_seconds = 0;
+  std::uint64_t replay_batches_served = 0;   // committed-entry batches served to members replaying (0412)
+  std::uint64_t replay_batches_fetched = 0;  // such batches this member fetched and took
 };
 
 class GroupMetrics {
@@ -43,6 +46,8 @@ class GroupMetrics {
   void status(const Status& s);
   // An execute() whose commands committed after `waited`.
   void committed_after(std::chrono::nanoseconds waited);
+  void replay_batch_served() { replay_served_.fetch_add(1, kRelaxed); }
+  void replay_batches_fetched(std::uint64_t n) { replay_fetched_.fetch_add(n, kRelaxed); }
 
   // ---- any thread
   [[nodiscard]] GroupMetricsSnapshot snapshot() const;
@@ -54,7 +59,7 @@ class GroupMetrics {
   std::optional<Term> campaigned_;        // executor only: the last term this member campaigned in
   std::atomic<std::uint64_t> term_{0}, commit_index_{0}, bonds_{0};
   std::atomic<bool> is_leader_{false};
-  std::atomic<std::uint64_t> leader_changes_{0}, elections_{0};
+  std::atomic<std::uint64_t> leader_changes_{0}, elections_{0}, replay_served_{0}, replay_fetched_{0};
   std::array<std::atomic<std::uint64_t>, kCommitLatencyBoundsSeconds.size() + 1> latency_counts_{};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
 };

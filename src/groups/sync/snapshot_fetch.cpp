@@ -4,48 +4,11 @@
 
 #include <algorithm>
 
-#include "mosaik/primitives/async/timeout.hpp"
 
 namespace mosaik::groups::detail {
 
 SnapshotFetch::SnapshotFetch(Send send, SyncConfig config, Clock now, std::uint64_t first_request)
-    : send_(std::move(send)), config_(config), now_(std::move(now)), next_request_(first_request) {}
-
-void SnapshotFetch::on_reply(const PeerId& from, SyncMessage m) {
-  replies_.emplace_back(from, std::move(m));
-  arrived_.notify();
-}
-
-std::uint64_t SnapshotFetch::ask(const PeerId& peer, SyncMessage m) {
-  m.request = next_request_++;
-  if (!send_(peer, m)) return 0;
-  outstanding_[m.request] = Outstanding{peer, m.sync_kind(), m.offset, m.count, now_() + config_.fetch_timeout};
-  return m.request;
-}
-
-asio::awaitable<void> SnapshotFetch::wait(raft::Time limit) {
-  if (!replies_.empty()) co_return;
-  const auto seen = arrived_.version();
-  raft::Time until = limit;
-  for (const auto& [request, o] : outstanding_) until = std::min(until, o.deadline);
-  const auto left = until - now_();
-  if (left <= raft::Time::zero()) co_return;
-  (void)co_await with_timeout(arrived_.wait_change(seen), std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
-}
-
-std::vector<SnapshotFetch::Outstanding> SnapshotFetch::expired() {
-  std::vector<Outstanding> out;
-  const auto now = now_();
-  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
-    if (it->second.deadline <= now) {
-      out.push_back(it->second);
-      it = outstanding_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return out;
-}
+    : config_(config), requests_(std::move(send), std::move(now), config.fetch_timeout, first_request) {}
 
 asio::awaitable<std::expected<SyncMessage, std::string>> SnapshotFetch::gather_offers(Index least,
                                                                                      std::vector<PeerId>& sources,
@@ -55,21 +18,18 @@ asio::awaitable<std::expected<SyncMessage, std::string>> SnapshotFetch::gather_o
     SyncMessage q;
     q.kind = static_cast<std::uint8_t>(SyncKind::Query);
     q.index = least.value;
-    (void)ask(peer, q);
+    (void)requests_.ask(peer, q);
   }
-  while (!outstanding_.empty() && now_() < deadline) {
-    co_await wait(deadline);
-    while (!replies_.empty()) {
-      auto [peer, m] = std::move(replies_.front());
-      replies_.pop_front();
-      auto it = outstanding_.find(m.request);
-      if (it == outstanding_.end() || it->second.peer != peer || m.sync_kind() != SyncKind::Offer) continue;
-      outstanding_.erase(it);
+  while (!requests_.idle() && requests_.now() < deadline) {
+    co_await requests_.wait(deadline);
+    while (auto reply = requests_.next_reply()) {
+      auto& [peer, m] = *reply;
+      if (!requests_.take(peer, m.request) || m.sync_kind() != SyncKind::Offer) continue;
       if (m.index >= least.value && m.index != 0) offers.insert_or_assign(peer, std::move(m));
     }
-    (void)expired();  // a member that does not answer in time is no source
+    (void)requests_.expired();  // a member that does not answer in time is no source
   }
-  outstanding_.clear();
+  requests_.forget_all();
   if (offers.empty())
     co_return std::unexpected(fmt::format("none of {} members holds a snapshot at or after {}", sources.size(), least));
   // The index most members hold, the newest on a tie: then most batches can go in parallel.
@@ -91,7 +51,7 @@ asio::awaitable<std::expected<SyncMessage, std::string>> SnapshotFetch::gather_o
 
 asio::awaitable<std::expected<FetchedSnapshot, std::string>> SnapshotFetch::run(Index least,
                                                                                 std::vector<PeerId> sources) {
-  const auto deadline = now_() + config_.snapshot_request_timeout;
+  const auto deadline = requests_.now() + config_.snapshot_request_timeout;
   auto offer = co_await gather_offers(least, sources, deadline);
   if (!offer) co_return std::unexpected(offer.error());
 
@@ -111,7 +71,7 @@ asio::awaitable<std::expected<FetchedSnapshot, std::string>> SnapshotFetch::run(
   };
 
   while (got < total) {
-    if (now_() >= deadline)
+    if (requests_.now() >= deadline)
       co_return std::unexpected(fmt::format("snapshot {} not fetched within {} ms ({} of {} items)", offer->index,
                                             config_.snapshot_request_timeout.count(), got, total));
     for (auto it = live.begin(); it != live.end() && !chunks.empty();) {
@@ -124,7 +84,7 @@ asio::awaitable<std::expected<FetchedSnapshot, std::string>> SnapshotFetch::run(
       f.index = offer->index;
       f.offset = c.offset;
       f.count = c.count;
-      if (ask(peer, f) == 0) {
+      if (requests_.ask(peer, f) == 0) {
         drop_source(peer, Outstanding{peer, SyncKind::Fetch, c.offset, c.count, {}});
         continue;
       }
@@ -132,14 +92,12 @@ asio::awaitable<std::expected<FetchedSnapshot, std::string>> SnapshotFetch::run(
     }
     if (live.empty())
       co_return std::unexpected(fmt::format("every source of snapshot {} failed ({} of {} items)", offer->index, got, total));
-    co_await wait(deadline);
-    while (!replies_.empty()) {
-      auto [peer, m] = std::move(replies_.front());
-      replies_.pop_front();
-      auto it = outstanding_.find(m.request);
-      if (it == outstanding_.end() || it->second.peer != peer) continue;
-      const Outstanding asked = it->second;
-      outstanding_.erase(it);
+    co_await requests_.wait(deadline);
+    while (auto reply = requests_.next_reply()) {
+      auto& [peer, m] = *reply;
+      const auto taken = requests_.take(peer, m.request);
+      if (!taken) continue;
+      const Outstanding asked = *taken;
       if (m.sync_kind() != SyncKind::Batch || m.index != offer->index || m.offset != asked.offset ||
           m.items.size() > asked.count) {
         drop_source(peer, asked);  // Gone, or an answer to something we did not ask
@@ -152,7 +110,7 @@ asio::awaitable<std::expected<FetchedSnapshot, std::string>> SnapshotFetch::run(
       received.emplace(asked.offset, std::move(m.items));
       if (n < asked.count) chunks.push_front(Chunk{asked.offset + n, asked.count - n});  // cut by the byte bound
     }
-    for (const auto& late : expired()) drop_source(late.peer, late);
+    for (const auto& late : requests_.expired()) drop_source(late.peer, late);
   }
   out.items.reserve(total);
   for (auto& [offset, items] : received) std::move(items.begin(), items.end(), std::back_inserter(out.items));

@@ -13,18 +13,14 @@
 #include <asio/awaitable.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <expected>
-#include <functional>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "messages.hpp"
-#include "mosaik/primitives/async/notifier.hpp"
-#include "mosaik/primitives/keys.hpp"
+#include "sync_requests.hpp"
 
 namespace mosaik::groups::detail {
 
@@ -36,44 +32,27 @@ struct FetchedSnapshot {
 
 class SnapshotFetch {
  public:
-  // Sends to a bonded member; false when there is no bond with it any more.
-  using Send = std::function<bool(const PeerId&, const SyncMessage&)>;
-  using Clock = std::function<raft::Time()>;
+  using Send = SyncRequests::Send;
+  using Clock = SyncRequests::Clock;
 
   SnapshotFetch(Send send, SyncConfig config, Clock now, std::uint64_t first_request);
 
-  [[nodiscard]] bool owns(std::uint64_t request) const { return outstanding_.contains(request); }
-  void on_reply(const PeerId& from, SyncMessage m);
+  [[nodiscard]] bool owns(std::uint64_t request) const { return requests_.owns(request); }
+  void on_reply(const PeerId& from, SyncMessage m) { requests_.on_reply(from, std::move(m)); }
   asio::awaitable<std::expected<FetchedSnapshot, std::string>> run(Index least, std::vector<PeerId> sources);
 
  private:
-  struct Outstanding {
-    PeerId peer;
-    SyncKind kind;
-    std::uint64_t offset = 0;
-    std::uint64_t count = 0;
-    raft::Time deadline{};
-  };
+  using Outstanding = SyncRequests::Outstanding;
   struct Chunk {
     std::uint64_t offset;
     std::uint64_t count;
   };
 
-  std::uint64_t ask(const PeerId& peer, SyncMessage m);
-  // Waits for a reply or the earliest outstanding deadline (at most until `limit`).
-  asio::awaitable<void> wait(raft::Time limit);
-  // Removes the outstanding requests whose deadline passed, returning them.
-  std::vector<Outstanding> expired();
   asio::awaitable<std::expected<SyncMessage, std::string>> gather_offers(Index least, std::vector<PeerId>& sources,
                                                                          raft::Time deadline);
 
-  Send send_;
   const SyncConfig config_;
-  Clock now_;
-  std::uint64_t next_request_;
-  std::map<std::uint64_t, Outstanding> outstanding_;
-  std::deque<std::pair<PeerId, SyncMessage>> replies_;
-  Notifier arrived_;
+  SyncRequests requests_;
 };
 
 }  // namespace mosaik::groups::detail

@@ -118,6 +118,10 @@ void add_groups(std::vector<MetricFamily>& out,
                                "Times this member came to follow a new leader (the first included)", kCounter);
   auto elections = family("mosaik_group_elections_total", "Elections this member started (terms it campaigned in)",
                           kCounter);
+  auto served = family("mosaik_group_replay_batches_served_total",
+                       "Batches of committed entries this member served to members replaying, per group", kCounter);
+  auto fetched = family("mosaik_group_replay_batches_fetched_total",
+                        "Batches of committed entries this member fetched from members and took, per group", kCounter);
   auto latency = family("mosaik_group_commit_latency_seconds",
                         "Time from execute() on this member to its commands' commit, per group", MetricType::Histogram);
   for (const auto& g : counters) {
@@ -129,6 +133,8 @@ void add_groups(std::vector<MetricFamily>& out,
     add(bonds, static_cast<double>(m.bonds), label);
     add(leader_changes, static_cast<double>(m.leader_changes), label);
     add(elections, static_cast<double>(m.elections), label);
+    add(served, static_cast<double>(m.replay_batches_served), label);
+    add(fetched, static_cast<double>(m.replay_batches_fetched), label);
     ClientMetric h;
     h.label = label;
     std::uint64_t cumulative = 0;
@@ -143,7 +149,7 @@ void add_groups(std::vector<MetricFamily>& out,
     h.histogram.sample_sum = m.commit_latency_sum_seconds;
     latency.metric.push_back(std::move(h));
   }
-  for (auto* f : {&term, &commit, &leading, &bonds, &leader_changes, &elections, &latency}) {
+  for (auto* f : {&term, &commit, &leading, &bonds, &leader_changes, &elections, &served, &fetched, &latency}) {
     out.push_back(std::move(*f));
   }
 }
