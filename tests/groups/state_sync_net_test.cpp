@@ -240,7 +240,7 @@ double replay_counter(const Network& node, const char* name, const GroupId& grou
   return test::sample(test::scrape(*node.metrics_address()), test::group_series(name, group)).value_or(0);
 }
 
-TEST(StateSyncNet, a_member_stopped_while_ten_thousand_commands_commit_fetches_them_from_several_members) {
+TEST(StateSyncNet, a_member_stopped_while_ten_thousand_commands_commit_fetches_them_in_batches_from_the_members) {
   block_on([]() -> asio::awaitable<void> {
     std::vector<Network> nodes;
     nodes.push_back(co_await test::node_with_metrics(kNet, test::loopback_any()));
@@ -267,12 +267,18 @@ TEST(StateSyncNet, a_member_stopped_while_ten_thousand_commands_commit_fetches_t
     CO_ASSERT_TRUE(caught_up);
     CO_ASSERT_TRUE(back.applied->load() == 10'000u);  // every command, replayed once
 
-    // Both other members served batches (the leader is one of them); the restarted one took several.
+    // The restarted member took several batches, served by the members. Which members serve
+    // depends on which bonds are up when the fetch starts: with the leader's bond alone the
+    // whole fetch (about 9 ms) may end before the other member's bond comes up, so that both
+    // serve is checked where the bonds are set (replay_fetch_test: batches spread over the
+    // sources, a member that bonds mid-fetch becomes one).
+    double served = 0;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      if (i != stopped)
-        CO_ASSERT_TRUE(replay_counter(nodes[i], "mosaik_group_replay_batches_served_total", group) >= 1.0);
+      if (i != stopped) served += replay_counter(nodes[i], "mosaik_group_replay_batches_served_total", group);
     }
-    CO_ASSERT_TRUE(replay_counter(nodes[stopped], "mosaik_group_replay_batches_fetched_total", group) >= 2.0);
+    const double fetched = replay_counter(nodes[stopped], "mosaik_group_replay_batches_fetched_total", group);
+    CO_ASSERT_TRUE(fetched >= 2.0);
+    CO_ASSERT_TRUE(served >= fetched);
     for (auto& n : nodes) co_await n.shutdown();
   }());
 }
