@@ -444,6 +444,7 @@ void GroupWorker::pump() {
     if (!r.messages.empty()) outbox_.push_back(Outgoing{writes_queued_, std::move(r.messages)});
     send_written();
     if (!r.committed.empty()) apply_committed(std::move(r.committed));
+    if (replay_fetch_) replay_fetch_->committed(core_->commit_index());
     if (r.state_sync) start_state_sync(*r.state_sync);
     if (r.replay) start_replay(*r.replay);
     for (const auto& p : r.proposals) {

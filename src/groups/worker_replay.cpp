@@ -53,16 +53,18 @@ asio::awaitable<void> GroupWorker::replay(raft::ReplayRequest want, std::vector<
                                  [this](const raft::CommittedRun& run) -> std::expected<Index, std::string> {
                                    core_->tick(env_->now());
                                    auto took = core_->accept_committed(run);
-                                   if (!took)
+                                   if (took) {
+                                     metrics_->replay_batch_fetched();  // counted as taken: the fetch may end later
+                                   } else {
                                      logger()->warn("group {}: refused replayed entries {}..: {}", id(),
                                                     run.prev.index.next(), took.error());
+                                   }
                                    pump();
                                    return took;
                                  });
   if (stopped_ || life != life_) co_return;  // abandon_incarnation() reset the replay state
   replay_fetch_.reset();
   if (got) {
-    metrics_->replay_batches_fetched(got->batches);
     logger()->info("group {}: replayed up to {} in {} batches from {} members", id(), got->reached, got->batches,
                    got->served_by.size());
   } else {

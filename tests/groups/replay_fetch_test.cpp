@@ -93,6 +93,7 @@ struct FakeMembers {
   std::shared_ptr<ReplayFetch> fetch;
   std::uint64_t next_id = 4;
   std::set<PeerId> bond_later;  // no source at the start: bonded once the first batch is served
+  bool leader_brings_the_rest = false;  // our commit reaches the target by appends once a batch is asked
 
   PeerId add(Behaviour b) {
     const PeerId p = SecretKey::generate().public_key();
@@ -105,6 +106,7 @@ struct FakeMembers {
   bool send(const PeerId& to, const SyncMessage& m) {
     const auto b = behaviour[to];
     if (b == Behaviour::DiesAfterOne && served[to] >= 1) return false;  // its bond is gone
+    if (leader_brings_the_rest) asio::post(io, [this] { fetch->committed(Index(kCommitted)); });
     asio::post(io, [this, to, m, b] {
       if (b == Behaviour::Silent) return;
       SyncMessage answer;
@@ -229,6 +231,16 @@ TEST(ReplayFetch, a_member_serves_only_up_to_its_commit_and_the_rest_comes_from_
   auto got = m.run();
   ASSERT_TRUE(got.has_value()) << got.error();
   m.expect_caught_up();
+}
+
+TEST(ReplayFetch, once_the_leader_has_brought_the_rest_the_fetch_ends_without_waiting_for_its_batches) {
+  FakeMembers m;
+  (void)m.add(FakeMembers::Behaviour::Silent);  // its batch would come only by dropping it at fetch_timeout
+  m.leader_brings_the_rest = true;
+  auto got = m.run();
+  ASSERT_TRUE(got.has_value()) << got.error();
+  EXPECT_EQ(got->reached, Index(kCommitted));
+  EXPECT_EQ(got->batches, 0u);
 }
 
 TEST(ReplayFetch, when_every_source_fails_the_fetch_fails_with_a_reason_in_bounded_time) {

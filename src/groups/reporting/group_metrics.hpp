@@ -47,7 +47,7 @@ class GroupMetrics {
   // An execute() whose commands committed after `waited`.
   void committed_after(std::chrono::nanoseconds waited);
   void replay_batch_served() { replay_served_.fetch_add(1, kRelaxed); }
-  void replay_batches_fetched(std::uint64_t n) { replay_fetched_.fetch_add(n, kRelaxed); }
+  void replay_batch_fetched() { replay_fetched_.fetch_add(1, kRelaxed); }
 
   // ---- any thread
   [[nodiscard]] GroupMetricsSnapshot snapshot() const;

@@ -55,7 +55,9 @@ asio::awaitable<std::expected<ReplayFetched, std::string>> ReplayFetch::run(raft
     return c;
   };
 
-  while (out.reached.value < target) {
+  for (;;) {
+    out.reached = std::max(out.reached, commit_);  // the leader may have brought the rest
+    if (out.reached.value >= target) break;
     live.insert(joined_.begin(), joined_.end());
     joined_.clear();
     for (auto it = live.begin(); it != live.end();) {

@@ -5,10 +5,12 @@
 // in index order. A source that answers Gone, answers something not asked, misses
 // fetch_timeout or serves a batch the core refuses (it does not link to our log) loses its
 // batch to another; the fetch fails when no source is left. A member that bonds meanwhile
-// becomes a source too.
+// becomes a source too. Once the leader has brought the rest (it appends to a member no
+// longer far behind), the fetch ends without waiting for batches still on their way.
 //
 //   auto fetch = std::make_shared<ReplayFetch>(send, now, config, first_request);
 //   // replies: if (fetch->owns(m.request)) fetch->on_reply(peer, std::move(m));
+//   // the commit moved (by the leader's appends too): fetch->committed(core.commit_index());
 //   auto done = co_await fetch->run(request, incarnation, sources, deliver);
 
 #include <asio/awaitable.hpp>
@@ -45,6 +47,12 @@ class ReplayFetch {
     joined_.push_back(peer);
     requests_.wake();
   }
+  // Our commit index moved, whichever way: what the fetch has no need to take any more.
+  void committed(Index commit) {
+    if (commit <= commit_) return;
+    commit_ = commit;
+    requests_.wake();
+  }
   asio::awaitable<std::expected<ReplayFetched, std::string>> run(raft::ReplayRequest want, std::uint64_t incarnation,
                                                                  std::vector<PeerId> sources, Deliver deliver);
 
@@ -52,6 +60,7 @@ class ReplayFetch {
   const std::uint64_t batch_;
   SyncRequests requests_;
   std::vector<PeerId> joined_;
+  Index commit_{};
 };
 
 }  // namespace mosaik::groups::detail
