@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
+#include <utility>
 #include <set>
 
 #include "direct.hpp"
@@ -93,7 +95,9 @@ struct FakeMembers {
   std::shared_ptr<ReplayFetch> fetch;
   std::uint64_t next_id = 4;
   std::set<PeerId> bond_later;  // no source at the start: bonded once the first batch is served
-  bool leader_brings_the_rest = false;  // our commit reaches the target by appends once a batch is asked
+  // The leader's appends bring our core up to this index once the first batch is asked.
+  std::optional<std::uint64_t> leader_brings_up_to;
+  std::vector<std::uint64_t> asked;  // the first index of each batch asked, in order
 
   PeerId add(Behaviour b) {
     const PeerId p = SecretKey::generate().public_key();
@@ -106,7 +110,8 @@ struct FakeMembers {
   bool send(const PeerId& to, const SyncMessage& m) {
     const auto b = behaviour[to];
     if (b == Behaviour::DiesAfterOne && served[to] >= 1) return false;  // its bond is gone
-    if (leader_brings_the_rest) asio::post(io, [this] { fetch->committed(Index(kCommitted)); });
+    asked.push_back(m.index);
+    if (leader_brings_up_to) asio::post(io, [this, upto = *std::exchange(leader_brings_up_to, std::nullopt)] { appended(upto); });
     asio::post(io, [this, to, m, b] {
       if (b == Behaviour::Silent) return;
       SyncMessage answer;
@@ -133,6 +138,17 @@ struct FakeMembers {
       if (fetch->owns(decoded->request)) fetch->on_reply(to, std::move(*decoded));
     });
     return true;
+  }
+
+  // What the leader's appends do: our core takes and commits the entries up to `upto`.
+  void appended(std::uint64_t upto) {
+    const auto leader = member(next_id++, history(kCommitted), kCommitted);
+    const auto from = lagging->commit_index().next();
+    auto run = leader->committed_run(direct::kIncarnation, from, upto - from.value + 1, kMaxBatchBytes);
+    ASSERT_TRUE(run.has_value());
+    ASSERT_TRUE(lagging->accept_committed(*run).has_value());
+    (void)lagging->take_ready();
+    fetch->committed(lagging->commit_index());
   }
 
   std::expected<ReplayFetched, std::string> run() {
@@ -236,11 +252,22 @@ TEST(ReplayFetch, a_member_serves_only_up_to_its_commit_and_the_rest_comes_from_
 TEST(ReplayFetch, once_the_leader_has_brought_the_rest_the_fetch_ends_without_waiting_for_its_batches) {
   FakeMembers m;
   (void)m.add(FakeMembers::Behaviour::Silent);  // its batch would come only by dropping it at fetch_timeout
-  m.leader_brings_the_rest = true;
+  m.leader_brings_up_to = kCommitted;
   auto got = m.run();
   ASSERT_TRUE(got.has_value()) << got.error();
   EXPECT_EQ(got->reached, Index(kCommitted));
   EXPECT_EQ(got->batches, 0u);
+  m.expect_caught_up();
+}
+
+TEST(ReplayFetch, entries_the_leader_brought_meanwhile_are_not_fetched_again) {
+  FakeMembers m;
+  (void)m.add(FakeMembers::Behaviour::Serve);
+  m.leader_brings_up_to = 60;  // while the first batch (11..20) is on its way
+  auto got = m.run();
+  ASSERT_TRUE(got.has_value()) << got.error();
+  EXPECT_EQ(m.asked, (std::vector<std::uint64_t>{11, 61, 71, 81, 91}));
+  m.expect_caught_up();
 }
 
 TEST(ReplayFetch, when_every_source_fails_the_fetch_fails_with_a_reason_in_bounded_time) {

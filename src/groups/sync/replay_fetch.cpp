@@ -49,6 +49,7 @@ asio::awaitable<std::expected<ReplayFetched, std::string>> ReplayFetch::run(raft
       again.pop_front();
       if (c.first + c.count - 1 > out.reached.value) return c;  // else the core has it already
     }
+    unasked = std::max(unasked, out.reached.value + 1);  // what the leader brought is not asked for
     if (unasked > target) return std::nullopt;
     const ReplayChunk c{unasked, std::min(batch_, target - unasked + 1)};
     unasked += c.count;
