@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "mosaik/network/network.hpp"
@@ -108,6 +109,20 @@ std::size_t leader_index(const std::vector<groups::Group<M>>& members) {
   for (std::size_t i = 0; i < members.size(); ++i)
     if (members[i].is_leader()) return i;
   throw std::logic_error("no member leads");
+}
+
+// Offline means certainly not done: a member that just joined another incarnation, or one
+// whose leader a loaded machine made lose an election, has none for a moment. As a client
+// would, wait until it follows a leader and try again (a few times).
+template <class M, class Op>
+asio::awaitable<decltype(std::declval<Op>()().await_resume())> retrying_offline(const groups::Group<M>& member,
+                                                                               Op op) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = co_await timeout_s(10, op());
+    if (r || !r.error().is_offline() || attempt == 4) co_return r;
+    (void)co_await timeout_s(10, member.status_watch().wait_until(
+                                     [](const groups::Status& s) { return s.leader.has_value(); }));
+  }
 }
 
 }  // namespace mosaik::test

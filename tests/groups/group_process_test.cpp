@@ -175,12 +175,14 @@ TEST(GroupProcess, clients_stay_linearizable_while_member_processes_are_killed_a
     // Every replica holds the same commands: both of ours and the three processes' (each
     // reads with a strong query on SIGTERM and prints it).
     const KvPut last{0, next_value++};
-    auto index = co_await timeout_s(10, group.execute(last));
+    // The last replacement may still be settling in: an Offline answer is retried.
+    auto index = co_await retrying_offline(group, [&] { return group.execute(last); });
     CO_ASSERT_TRUE(index.has_value());
-    auto mine = co_await timeout_s(10, group.query(KvQuery{0, true}, groups::Consistency::Strong));
+    auto mine = co_await retrying_offline(group, [&] { return group.query(KvQuery{0, true}, groups::Consistency::Strong); });
     CO_ASSERT_TRUE(mine.has_value());
     const auto& applied = mine->result.applied;
-    auto other = co_await timeout_s(10, via[1].query(KvQuery{0, true}, groups::Consistency::Strong));
+    auto other = co_await retrying_offline(
+        via[1], [&] { return via[1].query(KvQuery{0, true}, groups::Consistency::Strong); });
     CO_ASSERT_TRUE(other.has_value());
     EXPECT_EQ(other->result.applied, applied);
     const auto expected = fmt::format("replica state: {} {}", applied.size(), applied_digest(applied));

@@ -84,20 +84,6 @@ asio::awaitable<std::vector<Network>> durable_nodes(const std::vector<TempDir>& 
   co_return nodes;
 }
 
-// Offline means certainly not done: a member that just joined the other incarnation, or
-// one whose leader a loaded machine made lose an election, has none for a moment. As a
-// client would, wait until it follows a leader and try again (a few times).
-template <class Op>
-asio::awaitable<decltype(std::declval<Op>()().await_resume())> retrying_offline(
-    const groups::Group<KvStore>& member, Op op) {
-  for (int attempt = 0;; ++attempt) {
-    auto r = co_await timeout_s(10, op());
-    if (r || !r.error().is_offline() || attempt == 4) co_return r;
-    (void)co_await timeout_s(10, member.status_watch().wait_until(
-                                     [](const groups::Status& s) { return s.leader.has_value(); }));
-  }
-}
-
 // Every value the member has applied, read linearizably.
 asio::awaitable<std::vector<std::uint64_t>> applied_through_leader(
     const groups::Group<KvStore>& member) {
