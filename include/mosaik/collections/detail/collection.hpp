@@ -112,8 +112,9 @@ class Collection {
   // Mutations waiting on one collection handle. A caller that finds a proposal slot free
   // takes everything waiting (up to kMaxCoalesced) as one log entry (one proposal; its
   // mutations apply in arrival order and share the entry's index as their version, 0802)
-  // and, once it settled, the next batch, until nothing waits. Up to kMaxBatchesInFlight proposals of one handle are in flight at once,
-  // so a deep pipeline is not held to one quorum round trip per kMaxCoalesced mutations.
+  // and, once it settled, the next batch, until nothing waits. Up to kMaxBatchesInFlight
+  // proposals of one handle are in flight at once, so a deep pipeline is not held to one
+  // quorum round trip per kMaxCoalesced mutations.
   struct Waiting {
     std::mutex mutex;
     std::deque<std::shared_ptr<Slot>> slots;
