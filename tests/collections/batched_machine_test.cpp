@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "machine_test_support.hpp"
 #include "mosaik/collections/detail/batched.hpp"
 #include "mosaik/collections/detail/map_machine.hpp"
 #include "mosaik/primitives/wire.hpp"
@@ -18,26 +19,14 @@ namespace {
 using Mutation = MapCommand<std::string, int>;
 using Machine = Batched<MapMachine<std::string, int>>;
 
-class Ctx final : public groups::ApplyContext {
- public:
-  [[nodiscard]] groups::Cursor committed() const override { return {}; }
-  [[nodiscard]] groups::Cursor log_position() const override { return {}; }
-  [[nodiscard]] groups::Term current_term() const override { return {}; }
-};
+using Ctx = test::EmptyApplyContext;
 
 Mutation insert(std::string k, int v) {
   Mutation m;
   m.entries.emplace_back(std::move(k), v);
   return m;
 }
-Mutation compare_exchange(std::string k, std::optional<int> expected, std::optional<int> desired) {
-  Mutation m;
-  m.op = Mutation::kCompareExchange;
-  m.key = std::move(k);
-  m.expected = expected;
-  m.desired = desired;
-  return m;
-}
+constexpr auto compare_exchange = test::map_compare_exchange<std::string, int>;
 
 // An entry as the group stores it: encoded, then decoded on each member.
 Machine::Command through_the_log(const Machine::Command& entry) {
