@@ -27,8 +27,9 @@ Digest sync_digest(const SyncConfig& s) {
 
 }  // namespace
 
+// v2: a log entry carries a batch of mutations (0802); a v1 member could not decode them.
 UniqueId machine_signature(const StoreDescriptor& d) {
-  Digest out = unique_id("mosaik.collections.machine.v1").derive(d.kind);
+  Digest out = unique_id("mosaik.collections.machine.v2").derive(d.kind);
   for (const auto& name : d.type_names) out = out.derive(std::string_view(name));
   return out;
 }

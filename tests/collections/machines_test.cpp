@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "machine_test_support.hpp"
 #include "mosaik/collections/detail/map_machine.hpp"
 #include "mosaik/collections/detail/priority_queue_machine.hpp"
 #include "mosaik/collections/detail/register_machine.hpp"
@@ -18,12 +19,7 @@ namespace mosaik::collections::detail {
 namespace machines_test {
 namespace {
 
-class Ctx final : public groups::ApplyContext {
- public:
-  [[nodiscard]] groups::Cursor committed() const override { return {}; }
-  [[nodiscard]] groups::Cursor log_position() const override { return {}; }
-  [[nodiscard]] groups::Term current_term() const override { return {}; }
-};
+using Ctx = test::EmptyApplyContext;
 
 // Applies `c` as the group would: encoded, decoded, applied.
 template <class M>
@@ -85,16 +81,8 @@ TEST(CollectionsMachines, register_compare_exchange_applies_only_when_the_curren
 }
 
 TEST(CollectionsMachines, map_compare_exchange_inserts_updates_removes_and_ignores_mismatches) {
-  using C = MapCommand<std::string, int>;
   MapMachine<std::string, int> m;
-  auto cas = [](std::string k, std::optional<int> e, std::optional<int> d) {
-    C c;
-    c.op = C::kCompareExchange;
-    c.key = std::move(k);
-    c.expected = e;
-    c.desired = d;
-    return c;
-  };
+  auto cas = test::map_compare_exchange<std::string, int>;
   run(m, cas("a", std::nullopt, 1));  // insert
   run(m, cas("a", std::nullopt, 2));  // must be absent: mismatch
   EXPECT_EQ(*m.state.find("a"), 1);

@@ -1,7 +1,8 @@
 // Map on real nodes over loopback: a writer's mutations reach a reader on another node
 // (each through reaches(v)); a reader joining late catches up past a compacted log by
 // snapshot; two writers interleave and every replica ends identical; concurrent inserts on one
-// handle (coalesced into few proposals) each get their own version; errors give values back.
+// handle share few log entries (one per coalesced batch, 0802), a batch too large for one
+// entry is split; errors give values back.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -167,17 +168,38 @@ TEST(MapNet, two_writers_interleave_and_every_replica_ends_identical) {
   }());
 }
 
-// One concurrent insert: its version goes into `versions`, then `left` counts down.
-asio::awaitable<void> insert_one(MapWriter<std::string, std::uint64_t> w, std::uint64_t i,
-                                 std::shared_ptr<std::vector<Version>> versions,
+// One concurrent insert: its version goes into `versions` at its position, then `left`
+// counts down.
+template <class Writer, class Value>
+asio::awaitable<void> insert_one(Writer w, std::uint64_t i, Value value, std::shared_ptr<std::vector<Version>> versions,
                                  std::shared_ptr<Watch<std::size_t>> left) {
   std::string key = "concurrent-" + std::to_string(i);
-  auto v = co_await w.insert(std::move(key), i);
-  if (v) versions->push_back(*v);
+  auto v = co_await w.insert(std::move(key), std::move(value));
+  if (v) (*versions)[i] = *v;
   left->modify([](std::size_t& n) { --n; return true; });
 }
 
-TEST(MapNet, concurrent_inserts_on_one_handle_each_get_their_own_version_and_all_apply) {
+// Spawns `count` inserts on `writer` at once (value_of(i) each) and waits until all
+// returned: the version of each, Version{} for one that failed.
+template <class Writer, class ValueOf>
+asio::awaitable<std::vector<Version>> insert_concurrently(Writer writer, std::size_t count, ValueOf value_of) {
+  auto versions = std::make_shared<std::vector<Version>>(count);
+  auto left = std::make_shared<Watch<std::size_t>>(count);
+  auto ex = co_await asio::this_coro::executor;
+  for (std::size_t i = 0; i < count; ++i)
+    asio::co_spawn(ex, insert_one(writer, i, value_of(i), versions, left), asio::detached);
+  auto all = left->subscribe();
+  (void)co_await test::timeout_s(30, all.wait_until([](std::size_t n) { return n == 0; }));
+  co_return *versions;
+}
+
+// How many log entries `versions` (of one handle's mutations) took.
+std::size_t entries_taken(std::vector<Version> versions) {
+  std::sort(versions.begin(), versions.end());
+  return static_cast<std::size_t>(std::unique(versions.begin(), versions.end()) - versions.begin());
+}
+
+TEST(MapNet, concurrent_inserts_on_one_handle_share_few_entries_in_arrival_order_and_all_apply) {
   block_on([]() -> asio::awaitable<void> {
     auto nodes = co_await test::make_converged_nodes(kNet, 2, [] { return test::fast_discovery(); });
     const auto options = test::collection_options();
@@ -185,18 +207,40 @@ TEST(MapNet, concurrent_inserts_on_one_handle_each_get_their_own_version_and_all
     auto reader = Prices::reader_with_options(nodes[1], StoreId("concurrent"), options);
     co_await test::timeout_s(10, writer.when().online());
     constexpr std::size_t kInserts = 300;  // more than one coalesced proposal holds
-    auto versions = std::make_shared<std::vector<Version>>();
-    auto left = std::make_shared<Watch<std::size_t>>(kInserts);
-    auto ex = co_await asio::this_coro::executor;
-    for (std::size_t i = 0; i < kInserts; ++i) asio::co_spawn(ex, insert_one(writer, i, versions, left), asio::detached);
-    auto all = left->subscribe();
-    (void)co_await test::timeout_s(20, all.wait_until([](std::size_t n) { return n == 0; }));
-    CO_ASSERT_TRUE(versions->size() == kInserts);
-    std::sort(versions->begin(), versions->end());
-    CO_ASSERT_TRUE(std::adjacent_find(versions->begin(), versions->end()) == versions->end());  // all distinct
-    co_await test::reaches(reader, versions->back());
+    const auto versions = co_await insert_concurrently(writer, kInserts, [](std::size_t i) { return std::uint64_t{i}; });
+    CO_ASSERT_TRUE(std::ranges::none_of(versions, [](Version v) { return v == Version{}; }));  // all committed
+    // Arrival order: a later caller's version is never below an earlier one's (0802).
+    CO_ASSERT_TRUE(std::ranges::is_sorted(versions));
+    // One entry per coalesced batch (0802): the first callers find a free proposal slot each,
+    // the rest wait together; one entry per insert would be 300.
+    const auto entries = entries_taken(versions);
+    CO_ASSERT_TRUE(entries >= 2 && entries <= 16);
+    co_await test::reaches(reader, versions.back());
     CO_ASSERT_TRUE(reader.len() == kInserts && writer.len() == kInserts);
     CO_ASSERT_TRUE(reader.get("concurrent-299") == 299u);
+  }());
+}
+
+TEST(MapNet, a_batch_too_large_for_one_entry_is_split_and_every_mutation_commits) {
+  block_on([]() -> asio::awaitable<void> {
+    using Blobs = Map<std::string, std::string>;
+    auto nodes = co_await test::make_converged_nodes(kNet, 2, [] { return test::fast_discovery(); });
+    const auto options = test::collection_options(1, 1000);
+    auto writer = Blobs::writer_with_options(nodes[0], StoreId("too-large"), options);
+    auto reader = Blobs::reader_with_options(nodes[1], StoreId("too-large"), options);
+    co_await test::timeout_s(10, writer.when().online());
+    // 40 values of 600 KiB: the callers past the first few wait as one batch of ~21 MiB,
+    // more than one entry may carry (16 MiB), so it goes as halves.
+    constexpr std::size_t kInserts = 40;
+    constexpr std::size_t kValueBytes = 600 << 10;
+    auto value_of = [](std::size_t i) { return std::string(kValueBytes, static_cast<char>('a' + i % 26)); };
+    const auto versions = co_await insert_concurrently(writer, kInserts, value_of);
+    CO_ASSERT_TRUE(std::ranges::none_of(versions, [](Version v) { return v == Version{}; }));
+    CO_ASSERT_TRUE(std::ranges::is_sorted(versions));
+    CO_ASSERT_TRUE(entries_taken(versions) < kInserts);  // split in halves, not one by one
+    co_await test::reaches(reader, versions.back(), 30);
+    CO_ASSERT_TRUE(reader.len() == kInserts);
+    for (std::size_t i = 0; i < kInserts; ++i) CO_ASSERT_TRUE(reader.get("concurrent-" + std::to_string(i)) == value_of(i));
   }());
 }
 

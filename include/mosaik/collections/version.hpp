@@ -1,5 +1,7 @@
 #pragma once
-// Version: the log index at which a collection's mutation committed (the seed's Version).
+// Version: the log index at which a collection's mutation committed (the seed's Version): the
+// index of the entry that carries it, shared by the mutations a handle coalesced into that
+// entry (0802), so one writer's versions never decrease.
 //
 //   Version v = *co_await map.insert("k", 1);
 //   co_await map.when().reaches(v);   fmt::print("at {}", v);

@@ -19,6 +19,7 @@
 #include <typeindex>
 #include <utility>
 
+#include <mosaik/collections/detail/batched.hpp>
 #include <mosaik/collections/detail/machine.hpp>
 #include <mosaik/collections/detail/registry.hpp>
 #include <mosaik/collections/error.hpp>
@@ -50,13 +51,14 @@ template <class Machine>
 class Collection {
  public:
   using State = typename Machine::State;
-  using Command = typename Machine::Command;
+  using Command = typename Machine::Command;  // one mutation
+  using GroupMachine = Batched<Machine>;      // its log entries carry batches of mutations
 
   // The version this member's state is at: every mutation up to it is visible to reads.
   [[nodiscard]] Version version() const { return Version(group_.committed()); }
   [[nodiscard]] When when() const { return When(group_.status_watch()); }
   // The group underneath (its status, leader, bonds).
-  [[nodiscard]] const groups::Group<Machine>& group() const { return group_; }
+  [[nodiscard]] const groups::Group<GroupMachine>& group() const { return group_; }
 
  protected:
   template <NetworkHandle Net>
@@ -75,7 +77,7 @@ class Collection {
   }
 
  private:
-  using Joined = std::pair<groups::Group<Machine>, std::shared_ptr<Published<State>>>;
+  using Joined = std::pair<groups::Group<GroupMachine>, std::shared_ptr<Published<State>>>;
   explicit Collection(Joined joined) : group_(std::move(joined.first)), published_(std::move(joined.second)) {}
 
   template <class Net>
@@ -85,12 +87,12 @@ class Collection {
     machine.sync = options.sync;
     machine.preference = writer ? groups::LeadershipPreference::normal() : groups::LeadershipPreference::learner();
     auto candidate = machine.published;
-    std::optional<groups::Group<Machine>> group;
+    std::optional<groups::Group<GroupMachine>> group;
     auto key = store_group_key(descriptor, options.sync, options.secret);
     const groups::Groups& groups = network.groups();
     auto state = join_registered(network.local().id(), std::type_index(typeid(Machine)), candidate, [&] {
       group.emplace(groups.with_key(std::move(key))
-                        .with_state_machine(std::move(machine))
+                        .with_state_machine(GroupMachine(std::move(machine)))
                         .with_consensus_config(options.consensus)
                         .join());
       return group->id();
@@ -108,10 +110,11 @@ class Collection {
     Watch<bool> done{false};
   };
   // Mutations waiting on one collection handle. A caller that finds a proposal slot free
-  // takes everything waiting (up to kMaxCoalesced) as one execute_many (one proposal;
-  // consecutive versions in arrival order) and, once it settled, the next batch, until
-  // nothing waits. Up to kMaxBatchesInFlight proposals of one handle are in flight at once,
-  // so a deep pipeline is not held to one quorum round trip per kMaxCoalesced mutations.
+  // takes everything waiting (up to kMaxCoalesced) as one log entry (one proposal; its
+  // mutations apply in arrival order and share the entry's index as their version, 0802)
+  // and, once it settled, the next batch, until nothing waits. Up to kMaxBatchesInFlight
+  // proposals of one handle are in flight at once, so a deep pipeline is not held to one
+  // quorum round trip per kMaxCoalesced mutations.
   struct Waiting {
     std::mutex mutex;
     std::deque<std::shared_ptr<Slot>> slots;
@@ -134,7 +137,7 @@ class Collection {
     return batch;
   }
 
-  static asio::awaitable<void> flush(groups::Group<Machine> group, std::shared_ptr<Waiting> waiting, Batch batch) {
+  static asio::awaitable<void> flush(groups::Group<GroupMachine> group, std::shared_ptr<Waiting> waiting, Batch batch) {
     while (!batch.empty()) {
       co_await send(group, batch);
       for (auto& slot : batch) slot->done.set(true);
@@ -142,22 +145,25 @@ class Collection {
     }
   }
 
-  // Executes `batch` as one proposal; a batch too large for one is sent one by one.
-  static asio::awaitable<void> send(groups::Group<Machine> group, std::vector<std::shared_ptr<Slot>> batch) {
-    std::vector<Command> commands;
-    commands.reserve(batch.size());
-    for (const auto& slot : batch) commands.push_back(slot->command);  // kept: handed back on failure
-    auto done = co_await group.execute_many(std::move(commands));
+  // Executes `batch` as one log entry. One too large for an entry is split in halves, sent
+  // one after the other (so still in arrival order), until a half fits or is one mutation.
+  static asio::awaitable<void> send(groups::Group<GroupMachine> group, Batch batch) {
+    typename GroupMachine::Command mutations;
+    mutations.reserve(batch.size());
+    for (const auto& slot : batch) mutations.push_back(slot->command);  // kept: handed back on failure
+    auto done = co_await group.execute(std::move(mutations));
     if (done) {
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->kind = Slot::Kind::kCommitted;
-        batch[i]->index = groups::Index(done->first.value + i);
+      for (auto& slot : batch) {
+        slot->kind = Slot::Kind::kCommitted;
+        slot->index = *done;
       }
       co_return;
     }
     const auto& e = done.error();
     if (e.is_too_large() && batch.size() > 1) {
-      for (auto& slot : batch) co_await send(group, std::vector<std::shared_ptr<Slot>>(1, slot));
+      const auto half = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
+      co_await send(group, Batch(batch.begin(), half));
+      co_await send(group, Batch(half, batch.end()));
       co_return;
     }
     typename Slot::Kind kind = Slot::Kind::kOffline;
@@ -168,7 +174,7 @@ class Collection {
   }
 
   template <class T, class Back>
-  static asio::awaitable<std::expected<Version, Error<T>>> run(groups::Group<Machine> group,
+  static asio::awaitable<std::expected<Version, Error<T>>> run(groups::Group<GroupMachine> group,
                                                                std::shared_ptr<Waiting> waiting, Command command,
                                                                Back back) {
     auto slot = std::make_shared<Slot>(std::move(command));
@@ -200,7 +206,7 @@ class Collection {
     co_return v;
   }
 
-  groups::Group<Machine> group_;
+  groups::Group<GroupMachine> group_;
   std::shared_ptr<Published<State>> published_;
   std::shared_ptr<Waiting> waiting_ = std::make_shared<Waiting>();
 };
