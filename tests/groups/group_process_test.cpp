@@ -178,7 +178,8 @@ TEST(GroupProcess, clients_stay_linearizable_while_member_processes_are_killed_a
     // The last replacement may still be settling in: an Offline answer is retried.
     auto index = co_await retrying_offline(group, [&] { return group.execute(last); });
     CO_ASSERT_TRUE(index.has_value());
-    auto mine = co_await retrying_offline(group, [&] { return group.query(KvQuery{0, true}, groups::Consistency::Strong); });
+    auto mine = co_await retrying_offline(
+        group, [&] { return group.query(KvQuery{0, true}, groups::Consistency::Strong); });
     CO_ASSERT_TRUE(mine.has_value());
     const auto& applied = mine->result.applied;
     auto other = co_await retrying_offline(

@@ -111,7 +111,8 @@ struct FakeMembers {
     const auto b = behaviour[to];
     if (b == Behaviour::DiesAfterOne && served[to] >= 1) return false;  // its bond is gone
     asked.push_back(m.index);
-    if (leader_brings_up_to) asio::post(io, [this, upto = *std::exchange(leader_brings_up_to, std::nullopt)] { appended(upto); });
+    if (leader_brings_up_to)
+      asio::post(io, [this, upto = *std::exchange(leader_brings_up_to, std::nullopt)] { appended(upto); });
     asio::post(io, [this, to, m, b] {
       if (b == Behaviour::Silent) return;
       SyncMessage answer;
