@@ -3,7 +3,8 @@
 // node receives once nothing changes (issue 5). Prints one JSON object per N:
 //   {"nodes":N,"converge_s":…,"max_connections":…,"announces_per_node_s":…,
 //    "cpu_s_per_node_s":… (process CPU over the steady window / nodes / seconds)}
-// Every node runs in this process on 127.0.0.1 with its own event-loop thread.
+// Every node runs in this process on 127.0.0.1; the nodes share one event-loop thread per
+// core (`event_loops`; `--loops=0`: a thread each).
 //
 // Settings: the seed's announce_interval (15 s, jitter 0.5; `--interval=S` to change it),
 // measured over 4 s after 3 s of settling (packets_per_node_s: QUIC packets a node receives
@@ -17,7 +18,7 @@
 // bootstrap_busy_refusals the connections the first node refused as busy until then. When
 // N nodes do not converge within 20 s, stderr lists the nodes that miss entries or whose
 // entry is missing somewhere. Node i binds 127.0.x.y of its own (see loopback_of).
-// Usage: discovery [--interval=S] [--progress] [N ...]   (default 16 64 256); `--progress`
+// Usage: discovery [--interval=S] [--loops=K] [--progress] [N ...]   (default 16 64 256); `--progress`
 // prints how far the join got every 500 ms on stderr. MOSAIK_LOG sets the log levels
 // (default off), e.g. MOSAIK_LOG=discovery=warn.
 #include <fmt/format.h>
@@ -31,6 +32,8 @@
 #include <string_view>
 #include <future>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -85,13 +88,47 @@ asio::ip::address loopback_of(std::size_t i) {
       (127U << 24) | ((i / 254) << 8) | (i % 254 + 1)));
 }
 
-asio::awaitable<Network> start_node(NetworkId net, discovery::Config::Builder disc, std::size_t i) {
+// The event loops the nodes run on: as many as the machine has cores, node i on loop
+// i mod K (`--loops=K`; `--loops=0` gives every node its own thread, as a lone node has).
+// 257 threads on two cores spend about half the process's CPU on the kernel's wake-ups
+// and task switches (decision 0220), which no deployment of one node per machine pays.
+std::size_t event_loops = std::max(1U, std::thread::hardware_concurrency());
+
+class EventLoops {
+ public:
+  explicit EventLoops(std::size_t count) {
+    for (std::size_t k = 0; k < count; ++k) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+      work_.emplace_back(contexts_.back()->get_executor());
+      threads_.emplace_back([ctx = contexts_.back().get()] { ctx->run(); });
+    }
+  }
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+  // After the nodes are gone: each loop runs their shutdowns to the end, then returns.
+  ~EventLoops() {
+    work_.clear();
+    for (auto& t : threads_) t.join();
+  }
+  // Node i's executor; none when every node runs its own thread.
+  std::optional<asio::any_io_executor> executor_for(std::size_t i) const {
+    if (contexts_.empty()) return std::nullopt;
+    return contexts_[i % contexts_.size()]->get_executor();
+  }
+
+ private:
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+};
+
+asio::awaitable<Network> start_node(const EventLoops& loops, NetworkId net,
+                                    discovery::Config::Builder disc, std::size_t i) {
   const std::set<SocketAddr> loopback = {SocketAddr(loopback_of(i), 0)};
-  auto built = co_await Network::builder(net)
-                   .with_addresses(loopback)
-                   .with_relay_mode(RelayMode::kDisabled)
-                   .with_discovery(std::move(disc))
-                   .build();
+  auto builder = Network::builder(net);
+  builder.with_addresses(loopback).with_relay_mode(RelayMode::kDisabled).with_discovery(std::move(disc));
+  if (auto executor = loops.executor_for(i)) builder.with_executor(*executor);
+  auto built = co_await builder.build();
   if (!built) throw std::runtime_error("node failed to start: " + built.error().message);
   co_return std::move(*built);
 }
@@ -147,14 +184,15 @@ void tear_down(std::vector<Network> nodes) {
 
 void run(std::size_t n) {
   const NetworkId net = Digest::random();  // every run its own network
+  const EventLoops loops(event_loops);  // declared first: outlives the nodes
   std::vector<Network> nodes;
   nodes.reserve(n);
-  nodes.push_back(block_on(start_node(net, bench_discovery(), 0)));
+  nodes.push_back(block_on(start_node(loops, net, bench_discovery(), 0)));
   const EndpointAddr first = nodes.front().local().addr();
   const auto first_started = Clock::now();
   const double cpu_at_start = process_cpu_seconds();
   for (std::size_t i = 1; i < n; ++i) {
-    nodes.push_back(block_on(start_node(net, bench_discovery().with_bootstrap(first), i)));
+    nodes.push_back(block_on(start_node(loops, net, bench_discovery().with_bootstrap(first), i)));
   }
   const auto last_started = Clock::now();
   const double start_s = std::chrono::duration<double>(last_started - first_started).count();
@@ -254,12 +292,12 @@ void run(std::size_t n) {
   fmt::print(R"({{"nodes": {}, "converge_s": {}, "converged": {}, "max_connections": {}, )"
              R"("mean_connections": {:.1f}, "max_connections_joining": {}, "busiest_joining": {}, "announces_per_node_s": {:.2f}, )"
              R"("cpu_s_per_node_s": {:.5f}, "packets_per_node_s": {:.1f}, "join_cpu_s": {:.1f}, "bootstrap_busy_refusals": {}, )"
-             R"("start_s": {:.2f}, "announce_interval_s": {}}})"
+             R"("start_s": {:.2f}, "announce_interval_s": {}, "event_loops": {}}})"
              "\n",
              n, converged ? fmt::format("{:.3f}", converge_s) : std::string("null"), converged,
              most_connections, connection_sum / static_cast<double>(std::max<std::size_t>(samples, 1)),
              joining_connections, busiest, per_node_s, cpu_per_node_s, packets_per_node_s, join_cpu_s, busy_refusals, start_s,
-             std::chrono::duration<double>(announce_interval).count());
+             std::chrono::duration<double>(announce_interval).count(), event_loops);
   std::fflush(stdout);
   tear_down(std::move(nodes));
 }
@@ -273,6 +311,8 @@ int main(int argc, char** argv) {
     const std::string_view arg = argv[i];
     if (arg == "--progress") {
       print_progress = true;
+    } else if (arg.starts_with("--loops=")) {
+      event_loops = static_cast<std::size_t>(std::atoi(argv[i] + std::strlen("--loops=")));
     } else if (arg.starts_with("--interval=")) {
       announce_interval = std::chrono::milliseconds(
           static_cast<std::int64_t>(std::atof(argv[i] + std::strlen("--interval=")) * 1000));
