@@ -312,12 +312,26 @@ asio::awaitable<void> AnnounceProtocol::serve_link(transport::RawLink link, Peer
     co_return;
   }
   auto network = wire::decode<NetworkId>(**hello);
+  std::optional<SyncHello> sync;
+  if (!network && serve_sync_) {
+    auto decoded = wire::decode<SyncHello>(**hello);
+    if (decoded && decoded->purpose == SyncHello::kPurpose) {
+      network = decoded->network;
+      sync = std::move(*decoded);
+    }
+  }
   if (!network || *network != network_) {
     logger()->info("refused announce link from {}: {}", from,
                    network ? "different network" : "malformed hello");
     inbound.refused = true;
     link.close(network ? transport::close_reason::DifferentNetwork
                        : transport::close_reason::ProtocolViolation);
+    co_return;
+  }
+  if (sync) {
+    // A neighbour's catalog exchange on the connection we share (decision 0221); the
+    // connection stays while it runs, as for any link of the peer's.
+    co_await serve_sync_(std::move(link));
     co_return;
   }
   link.set_max_frame_size(kMaxGossipFrame);

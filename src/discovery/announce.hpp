@@ -12,6 +12,10 @@
 // link). One connection per neighbour pair rather than one per direction halves the
 // handshakes of a forming overlay and the keep-alive traffic of a formed one (decision 0216).
 //
+// A neighbour's catalog exchange (discovery's, at neighbour-up, settling, anti-entropy) runs
+// on that shared connection too, on a link whose hello says so (SyncHello), rather than on
+// a connection and handshake of its own (decision 0221).
+//
 // The GossipNode is guarded by this class's mutex; actions run after it is released, so
 // the delivery callback may take discovery's own lock.
 
@@ -30,9 +34,19 @@
 
 #include "gossip/gossip_node.hpp"
 #include "mosaik/primitives/async/task_group.hpp"
+#include "mosaik/primitives/wire.hpp"
 #include "mosaik/transport/endpoint.hpp"
 
 namespace mosaik::discovery::detail {
+
+// The hello of a link on an announce connection that carries a catalog exchange instead of
+// gossip (a gossip link's hello is the bare network id).
+struct SyncHello {
+  static constexpr std::string_view kPurpose = "catalog-sync";
+  NetworkId network;
+  std::string purpose;
+  MOSAIK_WIRE_FIELDS(network, purpose);
+};
 
 class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
  public:
@@ -57,8 +71,15 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // also covers broadcasts made before the two were neighbours.
   using NeighborFn = std::function<void(const EndpointAddr& peer)>;
 
+  // Serves a catalog exchange a peer opened on an announce connection (the link past its
+  // SyncHello); without one such links are refused like any malformed hello.
+  using SyncFn = std::function<asio::awaitable<void>(transport::RawLink link)>;
+
   AnnounceProtocol(transport::Endpoint endpoint, NetworkId network, std::uint64_t seed,
                    DeliverFn deliver, NeighborFn neighbor_up, TaskGroup& tasks);
+
+  // Before start().
+  void serve_catalog_syncs(SyncFn serve) { serve_sync_ = std::move(serve); }
 
   // Serves the protocol and starts the tick; the node joins nobody until join() or learn().
   void start();
@@ -73,6 +94,9 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   // Sends `payload` straight to `peers` as if we were their neighbour (they deliver it and
   // spread it on): last words that must not depend on the state of our views.
   void send_direct(const wire::Bytes& payload, const std::vector<EndpointAddr>& peers);
+  // A link for a catalog exchange with `peer`, its SyncHello sent, on the announce
+  // connection we share with it; none when we share none or it closed meanwhile.
+  asio::awaitable<std::optional<transport::RawLink>> open_sync_link(PeerId peer);
   // The peers of the active view (for anti-entropy exchanges with neighbours only).
   std::vector<EndpointAddr> active_peers() const;
   std::size_t open_links() const;
@@ -133,6 +157,7 @@ class AnnounceProtocol : public std::enable_shared_from_this<AnnounceProtocol> {
   NetworkId network_;
   DeliverFn deliver_;
   NeighborFn neighbor_up_;
+  SyncFn serve_sync_;
   TaskGroup& tasks_;
   const std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
 

@@ -56,6 +56,20 @@ asio::awaitable<std::optional<transport::RawLink>> AnnounceProtocol::open_link_t
   co_return raw;
 }
 
+asio::awaitable<std::optional<transport::RawLink>> AnnounceProtocol::open_sync_link(PeerId peer) {
+  std::optional<transport::Connection> shared;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = connections_.find(peer); it != connections_.end()) shared = it->second;
+  }
+  if (!shared) co_return std::nullopt;
+  auto opened = co_await shared->open_link();
+  if (!opened) co_return std::nullopt;
+  const auto hello = wire::encode(SyncHello{network_, std::string(SyncHello::kPurpose)});
+  if (!co_await opened->send_frame(hello)) co_return std::nullopt;
+  co_return std::move(*opened);
+}
+
 void AnnounceProtocol::serve_dialed(const transport::Connection& connection) {
   bool start = false;
   {

@@ -70,6 +70,7 @@ void DiscoveryService::start() {
         if (auto self = weak.lock()) self->on_neighbor_up(peer);
       },
       tasks_);
+  announce_->serve_catalog_syncs([weak](transport::RawLink link) { return serve_shared_sync(weak, std::move(link)); });
   announce_->start();
   transport::register_bounded_alpn(
       endpoint_, std::string(CatalogSyncMessage::alpn),
@@ -338,24 +339,43 @@ asio::awaitable<std::expected<void, Error>> DiscoveryService::sync_on_executor(E
 
 asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoveryService::exchange_catalogs(
     const EndpointAddr& peer, std::optional<transport::Connection>& connection) {
+  // A neighbour: on the announce connection we share, with no handshake of its own
+  // (decision 0221). A peer that refuses that (a build before it) or a connection that
+  // closes under the exchange: on a connection of its own, as with any other peer.
+  if (announce_) {
+    if (auto shared = co_await announce_->open_sync_link(peer.id)) {
+      shared->set_max_frame_size(CatalogSyncMessage::kMaxFrame);
+      SyncLink link(std::move(*shared));
+      auto received = co_await exchange_on(link);
+      if (received) shared_exchanges_.fetch_add(1, std::memory_order_relaxed);
+      if (received || received.error().kind == Error::Kind::kDifferentNetwork) co_return received;
+      logger()->debug("catalog exchange with {} on the announce connection failed: {}; dialing",
+                      peer.id, received.error().message);
+    }
+  }
   auto opened = co_await with_timeout(SyncLink::open(endpoint_, peer, CatalogSyncMessage::kMaxFrame),
                                    config_.sync_timeout);
   if (!opened) co_return std::unexpected(link_error("connecting for a catalog sync timed out"));
   auto& link = *opened;
   if (!link) co_return std::unexpected(link_error(link.error().message));
   connection = link->connection();
-  if (auto sent = co_await link->send(sync_request()); !sent) {
+  co_return co_await exchange_on(*link);
+}
+
+asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoveryService::exchange_on(
+    SyncLink& link) {
+  if (auto sent = co_await link.send(sync_request()); !sent) {
     co_return std::unexpected(from_link_error(sent.error()));
   }
-  auto reply = co_await recv_within_timeout(*link);
+  auto reply = co_await recv_within_timeout(link);
   if (!reply) co_return std::unexpected(from_link_error(reply.error()));
   if (reply->network_id != network_) {
-    link->close(transport::close_reason::DifferentNetwork);
+    link.close(transport::close_reason::DifferentNetwork);
     co_return std::unexpected(
         Error{Error::Kind::kDifferentNetwork, "the peer belongs to a different network"});
   }
   if (reply->wanted.empty()) {
-    link->close(transport::close_reason::Success);
+    link.close(transport::close_reason::Success);
     co_return std::move(reply->entries);
   }
   // The entries the peer lacks; it closes the link once it has them (closing first would
@@ -365,8 +385,8 @@ asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> DiscoverySer
     std::lock_guard lock(mutex_);
     more.entries = entries_named(state_.catalog(), reply->wanted, CatalogSyncMessage::kMaxFrame - 64);
   }
-  if (auto sent = co_await link->send(more); !sent) co_return std::unexpected(from_link_error(sent.error()));
-  (void)co_await recv_within_timeout(*link);
+  if (auto sent = co_await link.send(more); !sent) co_return std::unexpected(from_link_error(sent.error()));
+  (void)co_await recv_within_timeout(link);
   co_return std::move(reply->entries);
 }
 
@@ -403,6 +423,19 @@ asio::awaitable<void> DiscoveryService::serve_connection(transport::Connection c
     ++*serving;
     tasks_.spawn(serve_sync(std::move(*link), serving));
   }
+}
+
+asio::awaitable<void> DiscoveryService::serve_shared_sync(std::weak_ptr<DiscoveryService> weak,
+                                                         transport::RawLink link) {
+  auto self = weak.lock();
+  if (!self) co_return;
+  // Bounded with the exchanges served on connections of their own.
+  if (self->inbound_syncs_.load() >= kMaxInboundSyncs) {
+    link.close(transport::close_reason::Cancelled);
+    co_return;
+  }
+  link.set_max_frame_size(CatalogSyncMessage::kMaxFrame);
+  co_await self->serve_sync(SyncLink(std::move(link)), std::make_shared<std::size_t>(1));
 }
 
 asio::awaitable<void> DiscoveryService::serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving) {

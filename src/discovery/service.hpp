@@ -142,6 +142,8 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   std::size_t inbound_syncs() const { return inbound_syncs_.load(); }
   // Catalog-sync connections dialed to us and being served (bounded by kMaxInboundSyncs).
   std::size_t sync_connections() const { return sync_connections_.load(); }
+  // Exchanges we dialed that ran on an announce connection shared with the peer.
+  std::uint64_t shared_exchanges() const { return shared_exchanges_.load(std::memory_order_relaxed); }
   std::uint64_t announce_frames_received() const {
     return announce_ ? announce_->frames_received() : 0;
   }
@@ -165,11 +167,16 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   // link is open (for sync_on_executor to close).
   asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> exchange_catalogs(
       const EndpointAddr& peer, std::optional<transport::Connection>& connection);
+  // The exchange itself, on an open link (of its own connection or an announce connection).
+  asio::awaitable<std::expected<std::vector<SignedPeerEntry>, Error>> exchange_on(SyncLink& link);
   // The peer's next message, or kCancelled once sync_timeout passes (a timer cancels the
   // link, so the wait never depends on cancellation reaching into the transport).
   asio::awaitable<std::expected<CatalogSyncMessage, transport::LinkError>> recv_within_timeout(
       SyncLink& link);
   asio::awaitable<void> serve_connection(transport::Connection connection);
+  // An exchange a neighbour opened on the announce connection we share (decision 0221).
+  static asio::awaitable<void> serve_shared_sync(std::weak_ptr<DiscoveryService> weak,
+                                                 transport::RawLink link);
   // `serving`: the exchanges being served on the link's connection (one less when done).
   asio::awaitable<void> serve_sync(SyncLink link, std::shared_ptr<std::size_t> serving);
   void start_dht();
@@ -213,6 +220,7 @@ class DiscoveryService : public std::enable_shared_from_this<DiscoveryService> {
   Broadcast<Event> events_;
   std::atomic<std::size_t> inbound_syncs_{0};
   std::atomic<std::size_t> sync_connections_{0};
+  std::atomic<std::uint64_t> shared_exchanges_{0};
   std::atomic<bool> anti_entropy_in_flight_{false};
   std::atomic<bool> departing_{false};  // set (under mutex_) once our departure is signed
   std::map<PeerId, int> syncs_in_flight_;  // only touched on the executor

@@ -189,15 +189,21 @@ wire::Bytes gossip_frame(const AnnouncePayload& payload) {
   return discovery::gossip::encode_message(discovery::gossip::Message(std::move(gossip)));
 }
 
-// A raw announce link from `from` to `to`, past its network hello. Frames on it are
-// handled in order, so a later frame's effect shows that the earlier ones were handled.
-asio::awaitable<transport::RawLink> announce_link(Network& from, const Network& to) {
+// A raw announce link from `from` to `to`, past `hello` (by default the network id of a
+// gossip link). Frames on it are handled in order, so a later frame's effect shows that the
+// earlier ones were handled.
+asio::awaitable<transport::RawLink> announce_link(Network& from, const Network& to,
+                                                  wire::Bytes hello = wire::encode(kNet)) {
   auto conn = co_await from.local().endpoint().connect(to.local().addr(), "/mosaik/announce");
   CO_ASSERT_TRUE(conn.has_value());
   auto link = co_await conn->open_link();
   CO_ASSERT_TRUE(link.has_value());
-  CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(kNet))).has_value());
+  CO_ASSERT_TRUE((co_await link->send_frame(hello)).has_value());
   co_return std::move(*link);
+}
+
+wire::Bytes sync_hello(const NetworkId& network, std::string_view purpose) {
+  return wire::encode(discovery::detail::SyncHello{network, std::string(purpose)});
 }
 
 TEST(AnnounceNet, an_announcement_carrying_more_than_one_entry_is_refused_whole_and_counted) {
@@ -263,6 +269,66 @@ TEST(AnnounceNet, a_gossip_item_whose_id_is_another_payloads_hash_closes_its_lin
     auto honest = co_await announce_link(b, a);
     CO_ASSERT_TRUE((co_await honest.send_frame(gossip_frame(genuine))).has_value());
     co_await until_knows(a, real.id(), 5);
+  });
+}
+
+// Neighbours exchange catalogs on the announce connection they share, with no connection
+// (and handshake) of its own (decision 0221).
+TEST(AnnounceNet, neighbours_exchange_catalogs_on_the_announce_connection_they_share) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh().with_bootstrap(a.local().addr()));
+    co_await until_knows(a, b.local().id());
+    co_await until_knows(b, a.local().id());
+    co_await until_one_connection_each(a, b);
+    const auto before = b.discovery().service()->shared_exchanges();
+    CO_ASSERT_TRUE((co_await b.discovery().sync_with(a.local().addr())).has_value());
+    EXPECT_GT(b.discovery().service()->shared_exchanges(), before);
+    EXPECT_EQ(a.local().endpoint().open_connections(), 1u);
+  });
+}
+
+TEST(AnnounceNet, a_catalog_exchange_on_an_announce_link_from_another_network_is_closed_with_different_network) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    auto link = co_await announce_link(b, a, sync_hello("some-other-net", discovery::detail::SyncHello::kPurpose));
+    auto reply = co_await test::timeout_s(5, link.recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::DifferentNetwork);
+  });
+}
+
+TEST(AnnounceNet, an_announce_link_hello_naming_another_purpose_is_a_protocol_violation) {
+  block_on([]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    auto link = co_await announce_link(b, a, sync_hello(kNet, "catalog-sink"));
+    auto reply = co_await test::timeout_s(5, link.recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::ProtocolViolation);
+  });
+}
+
+// Exchanges on announce connections count against the node's bound of exchanges served.
+TEST(AnnounceNet, catalog_exchanges_on_announce_links_past_the_bound_are_refused_as_cancelled) {
+  block_on([]() -> asio::awaitable<void> {
+    using discovery::detail::DiscoveryService;
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    // Each waits for a request that never comes (until the sync timeout, 2 s).
+    std::vector<transport::RawLink> silent;
+    for (std::size_t i = 0; i < DiscoveryService::kMaxInboundSyncs; ++i) {
+      silent.push_back(co_await announce_link(b, a, sync_hello(kNet, discovery::detail::SyncHello::kPurpose)));
+    }
+    for (int i = 0; i < 500 && a.discovery().service()->inbound_syncs() < DiscoveryService::kMaxInboundSyncs; ++i) {
+      co_await sleep_for(std::chrono::milliseconds(2));
+    }
+    CO_ASSERT_TRUE(a.discovery().service()->inbound_syncs() == DiscoveryService::kMaxInboundSyncs);
+    auto one_more = co_await announce_link(b, a, sync_hello(kNet, discovery::detail::SyncHello::kPurpose));
+    auto reply = co_await test::timeout_s(1, one_more.recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, transport::close_reason::Cancelled);
   });
 }
 
