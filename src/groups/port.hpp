@@ -51,17 +51,12 @@ class GroupPort final : public GroupCore {
   void set_machine_reset(std::function<void()> reset) override {
     if (auto w = worker()) w->set_machine_reset(std::move(reset));
   }
-  // The worker is held by these coroutines' frames, which end on the executor.
-  asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override {
+  void submit(std::vector<wire::Bytes> commands, bool until_commit, std::function<void(ExecuteOutcome)> done) override {
     auto w = worker();
-    if (!w) co_return ExecuteOutcome{ExecuteOutcome::Kind::Terminated, {}};
-    co_return co_await w->execute(std::move(commands));
+    if (!w) return done(ExecuteOutcome{ExecuteOutcome::Kind::Terminated, {}});
+    w->submit(std::move(commands), until_commit, std::move(done));
   }
-  asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) override {
-    auto w = worker();
-    if (!w) co_return ExecuteOutcome{ExecuteOutcome::Kind::Terminated, {}};
-    co_return co_await w->feed(std::move(commands));
-  }
+  // The worker is held by this coroutine's frame, which ends on the executor.
   asio::awaitable<ReadBarrier> read_barrier(bool strong) override {
     auto w = worker();
     if (!w) co_return ReadBarrier{ReadBarrier::Kind::Terminated, {}};

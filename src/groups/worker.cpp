@@ -41,10 +41,12 @@ raft::NodeId member_id(const PeerId& self, std::optional<std::uint64_t> epoch) {
   return base.derive(std::string_view(epoch_name));
 }
 
+// A caller waiting for a request: a submitted proposal's callback, or a strong read's
+// coroutine in settled() (ok and the read index in range.last).
 struct GroupWorker::Pending {
-  std::optional<ExecuteResult> result;  // proposals; strong reads: ok and the index in range.last
-  asio::steady_timer wake;
-  explicit Pending(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
+  std::optional<ExecuteResult> result;
+  std::function<void(const ExecuteResult&)> done;  // proposals
+  std::optional<asio::steady_timer> wake;          // strong reads
 };
 
 GroupWorker::GroupWorker(transport::Endpoint endpoint, discovery::Discovery discovery, WorkerSettings settings,
@@ -268,12 +270,17 @@ void GroupWorker::on_bond_down(const std::shared_ptr<Bond>& bond, const raft::No
   pump();
 }
 
-asio::awaitable<ExecuteOutcome> GroupWorker::execute(std::vector<wire::Bytes> commands) {
-  co_return outcome_of(co_await propose(std::move(commands), true));
-}
-
-asio::awaitable<ExecuteOutcome> GroupWorker::feed(std::vector<wire::Bytes> commands) {
-  co_return outcome_of(co_await propose(std::move(commands), false));
+// Calls made while the executor is busy share one proposal (see Batch).
+void GroupWorker::submit(std::vector<wire::Bytes> commands, bool until_commit,
+                         std::function<void(ExecuteOutcome)> done) {
+  if (stopped_) return done(outcome_of(ExecuteResult{false, {}, raft::FailReason::NoLeader}));
+  if (commands.empty()) return done(outcome_of(ExecuteResult{false, {}, raft::FailReason::Busy}));  // as the core answers it
+  auto pending = std::make_shared<Pending>();
+  pending->done = [this, until_commit, proposed = env_->now(), done = std::move(done)](const ExecuteResult& r) {
+    if (until_commit && r.ok) metrics_->committed_after(env_->now() - proposed);
+    done(outcome_of(r));
+  };
+  join_batch(std::move(commands), until_commit, std::move(pending));
 }
 
 ExecuteOutcome GroupWorker::outcome_of(const ExecuteResult& result) const {
@@ -293,7 +300,8 @@ ExecuteOutcome GroupWorker::outcome_of(const ExecuteResult& result) const {
 
 std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::open_read() {
   const auto request = next_request_++;
-  auto pending = std::make_shared<Pending>(endpoint_.executor());
+  auto pending = std::make_shared<Pending>();
+  pending->wake.emplace(endpoint_.executor(), asio::steady_timer::time_point::max());
   pending_[request] = Request{true, {Caller{0, 0, pending}}};
   core_->tick(env_->now());
   return {request, pending};
@@ -302,9 +310,18 @@ std::pair<std::uint64_t, std::shared_ptr<GroupWorker::Pending>> GroupWorker::ope
 asio::awaitable<ExecuteResult> GroupWorker::settled(std::shared_ptr<Pending> pending) {
   while (!pending->result) {  // finish() or stop() sets it and cancels the wait
     std::error_code ec;
-    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await pending->wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   co_return *pending->result;
+}
+
+void GroupWorker::settle(Pending& pending, const ExecuteResult& result) {
+  pending.result = result;
+  if (auto done = std::exchange(pending.done, nullptr)) {
+    done(result);
+  } else if (pending.wake) {
+    pending.wake->cancel();
+  }
 }
 
 asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
@@ -332,18 +349,6 @@ asio::awaitable<ReadBarrier> GroupWorker::read_barrier(bool strong) {
 
 void GroupWorker::finish_read(const raft::ReadOutcome& outcome) {
   finish(outcome.request, ExecuteResult{outcome.ok, IndexRange{outcome.index, outcome.index}, outcome.reason});
-}
-
-asio::awaitable<ExecuteResult> GroupWorker::propose(std::vector<raft::Bytes> commands, bool until_commit) {
-  auto self = shared_from_this();
-  if (stopped_) co_return ExecuteResult{false, {}, raft::FailReason::NoLeader};
-  if (commands.empty()) co_return ExecuteResult{false, {}, raft::FailReason::Busy};  // as the core answers it
-  auto pending = std::make_shared<Pending>(endpoint_.executor());
-  const auto proposed = env_->now();
-  join_batch(std::move(commands), until_commit, pending);
-  auto result = co_await settled(pending);
-  if (until_commit && result.ok) metrics_->committed_after(env_->now() - proposed);
-  co_return result;
 }
 
 void GroupWorker::join_batch(std::vector<raft::Bytes> commands, bool until_commit, std::shared_ptr<Pending> pending) {
@@ -403,10 +408,7 @@ void GroupWorker::fail_requests(raft::FailReason reason, bool keep_forming) {
     for (const auto& batch : forming_)
       if (batch) kept.insert(pending_.extract(batch->request));
   for (auto& [request, r] : pending_) {
-    for (auto& c : r.callers) {
-      c.pending->result = ExecuteResult{false, {}, reason};
-      c.pending->wake.cancel();
-    }
+    for (auto& c : r.callers) settle(*c.pending, ExecuteResult{false, {}, reason});
   }
   pending_ = std::move(kept);
 }
@@ -421,8 +423,7 @@ void GroupWorker::finish(std::uint64_t request, ExecuteResult result) {
     if (result.ok && c.count > 0)
       own.range = IndexRange{Index(result.range.first.value + c.offset),
                              Index(result.range.first.value + c.offset + c.count - 1)};
-    c.pending->result = own;
-    c.pending->wake.cancel();
+    settle(*c.pending, own);
   }
 }
 

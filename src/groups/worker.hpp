@@ -14,7 +14,7 @@
 //   auto w = std::make_shared<GroupWorker>(endpoint, discovery, settings, env);   // log in memory
 //   auto d = std::make_shared<GroupWorker>(endpoint, discovery, settings, env, GroupLog::durable(...));
 //   w->set_apply(apply);  w->start();            // start on the executor
-//   auto r = co_await w->execute({command});     // committed, or why not
+//   w->submit({command}, true, [](ExecuteOutcome o) { ... });   // on the executor: committed, or why not
 //   co_await w->status().wait_until([](auto& s) { return s.leader.has_value(); });
 
 #include <asio/awaitable.hpp>
@@ -94,8 +94,7 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void set_snapshots(SnapshotHooks hooks) override { snapshot_hooks_ = std::move(hooks); }
   void set_machine_reset(std::function<void()> reset) override { reset_machine_ = std::move(reset); }
   [[nodiscard]] WatchReceiver<LostIncarnations> lost_incarnations() const override { return lost_.subscribe(); }
-  asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) override;
-  asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) override;
+  void submit(std::vector<wire::Bytes> commands, bool until_commit, std::function<void(ExecuteOutcome)> done) override;
   asio::awaitable<ReadBarrier> read_barrier(bool strong) override;
 
   [[nodiscard]] const raft::NodeId& member() const { return member_; }
@@ -116,10 +115,6 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   [[nodiscard]] bool durable() const { return log_->epoch().has_value(); }
   // An accepted bond (the service ran the handshake).
   void bonded(Bonded bond, bool we_dialed);
-  // Appends `commands` (through the leader) and waits until they commit (or, without
-  // `until_commit`, are assigned a range) or fail. Calls made while the executor is busy share
-  // one proposal (see Batch).
-  asio::awaitable<ExecuteResult> propose(std::vector<raft::Bytes> commands, bool until_commit);
 
  private:
   struct Pending;
@@ -188,6 +183,8 @@ class GroupWorker final : public GroupCore, public std::enable_shared_from_this<
   void submit_batch(bool until_commit);
   void submit_batches_when_settled(std::size_t gathered, int turns);
   static asio::awaitable<ExecuteResult> settled(std::shared_ptr<Pending> pending);
+  // Gives a caller its result: calls its callback, or wakes its settled().
+  static void settle(Pending& pending, const ExecuteResult& result);
   [[nodiscard]] ExecuteOutcome outcome_of(const ExecuteResult& result) const;
   void finish(std::uint64_t request, ExecuteResult result);
   // Fails every request the core tracks (and, unless `keep_forming`, the batches not yet

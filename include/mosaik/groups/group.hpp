@@ -17,6 +17,7 @@
 
 #include <mosaik/groups/command_error.hpp>
 #include <mosaik/groups/detail/groups_api.hpp>
+#include <mosaik/groups/detail/submit_op.hpp>
 #include <mosaik/groups/incarnation_lost.hpp>
 #include <mosaik/groups/state_machine.hpp>
 #include <mosaik/groups/status.hpp>
@@ -153,7 +154,7 @@ class Group {
     for (const auto& c : commands) bytes.push_back(wire::encode(c));
     auto core = state_->core;
     if (core->terminated()) co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
-    auto outcome = co_await asio::co_spawn(core->executor(), core->execute(std::move(bytes)), asio::use_awaitable);
+    auto outcome = co_await detail::submit_op(std::move(core), std::move(bytes), /*until_commit=*/true);
     if (outcome.kind == detail::ExecuteOutcome::Kind::Committed) co_return outcome.range;
     co_return std::unexpected(error_of(outcome, std::move(commands)));
   }
@@ -164,7 +165,7 @@ class Group {
     if (core->terminated()) co_return std::unexpected(CommandError<M>(typename CommandError<M>::GroupTerminated{}));
     std::vector<wire::Bytes> bytes;
     bytes.push_back(wire::encode(command));
-    auto outcome = co_await asio::co_spawn(core->executor(), core->feed(std::move(bytes)), asio::use_awaitable);
+    auto outcome = co_await detail::submit_op(std::move(core), std::move(bytes), /*until_commit=*/false);
     if (outcome.kind == detail::ExecuteOutcome::Kind::Committed) co_return outcome.range.last;
     std::vector<Command> back;
     back.push_back(std::move(command));

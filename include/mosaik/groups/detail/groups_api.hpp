@@ -89,10 +89,11 @@ class GroupCore {
   virtual void set_machine_reset(std::function<void()> reset) = 0;
   // Every incarnation this member left so far.
   [[nodiscard]] virtual WatchReceiver<LostIncarnations> lost_incarnations() const = 0;
-  // Appends through the leader; completes once committed.
-  virtual asio::awaitable<ExecuteOutcome> execute(std::vector<wire::Bytes> commands) = 0;
-  // Appends through the leader; completes once the leader assigned the range (not committed).
-  virtual asio::awaitable<ExecuteOutcome> feed(std::vector<wire::Bytes> commands) = 0;
+  // On executor(): appends through the leader; `done` runs once, on executor(), when the
+  // commands committed (without `until_commit`: when the leader assigned their range) or
+  // failed. A callback, not a coroutine: one per call was most of a caller's hand-off cost.
+  virtual void submit(std::vector<wire::Bytes> commands, bool until_commit,
+                      std::function<void(ExecuteOutcome)> done) = 0;
   // Weak: the state as applied here now. Strong: the leader confirmed (ReadIndex) that no
   // newer commit exists beyond an index, and this member applied up to it.
   virtual asio::awaitable<ReadBarrier> read_barrier(bool strong) = 0;
