@@ -20,6 +20,7 @@
 #include "mosaik/collections/map.hpp"
 #include "mosaik/network/network.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/async/watch.hpp"
 
 namespace bench {
@@ -99,6 +100,7 @@ struct Keys {
   std::uint64_t next;
   std::uint64_t end;
   Clock::time_point deadline;
+  Version highest;  // of the inserts that committed
 };
 
 // One pipeline slot: inserts the keys it takes until none are left.
@@ -114,6 +116,7 @@ asio::awaitable<void> insert_slot(Writer w, std::shared_ptr<Keys> keys,
       v = co_await w.insert(std::move(back->first), std::move(back->second));
     }
     if (!v) report_retry(v.error());
+    if (v) keys->highest = std::max(keys->highest, *v);
   }
   left->modify([](std::uint64_t& n) { --n; return true; });
 }
@@ -121,6 +124,7 @@ asio::awaitable<void> insert_slot(Writer w, std::shared_ptr<Keys> keys,
 struct InsertRun {
   double per_second = 0;
   std::uint64_t inserted = 0;  // keys [first, first + inserted)
+  Version highest;
 };
 
 // Inserts keys from `first` on through `writers`, `in_flight` at a time on each, within
@@ -138,7 +142,7 @@ asio::awaitable<InsertRun> pipelined_inserts(std::vector<Writer> writers, std::u
   (void)co_await watch.wait_until([](std::uint64_t n) { return n == 0; });
   const auto inserted = keys->next - first;
   co_return InsertRun{static_cast<double>(inserted) / std::chrono::duration<double>(Clock::now() - start).count(),
-                      inserted};
+                      inserted, keys->highest};
 }
 
 asio::awaitable<MosaikFigures> run(MosaikSettings s) {
@@ -173,6 +177,10 @@ asio::awaitable<MosaikFigures> run(MosaikSettings s) {
   std::fprintf(stderr, "bench/collections: inserts measured\n");
   // A reader's local get.
   auto reader = Table::reader_with_options(nodes[2], kStore, o);  // same node: the writer's state
+  // That member may not have applied the other writers' last inserts yet.
+  auto caught_up = reader.when().reaches(std::max(one.highest, three.highest));
+  if (!co_await mosaik::with_timeout(std::move(caught_up), std::chrono::seconds(10)))
+    throw std::runtime_error(kMissedKeys);
   std::mt19937_64 rng(7);
   std::vector<double> samples;
   samples.reserve(s.gets);
