@@ -255,34 +255,28 @@ class PersistentMap {
     if (inner) {
       if (!owned(left_heavy ? child->right : child->left)) return false;
       if (left_heavy) {
-        rotate_left(child);
+        rotate<&Node::right, &Node::left>(child);
       } else {
-        rotate_right(child);
+        rotate<&Node::left, &Node::right>(child);
       }
     }
     if (left_heavy) {
-      rotate_right(n);
+      rotate<&Node::left, &Node::right>(n);
     } else {
-      rotate_left(n);
+      rotate<&Node::right, &Node::left>(n);
     }
     return true;
   }
-  // n and n->right change places: n->right becomes the subtree's root.
-  static void rotate_left(Ptr& n) {
-    Ptr r = std::move(n->right);
-    n->right = std::move(r->left);
+  // n's child on side `up` takes n's place, n becomes its child on side `down`; only these
+  // two nodes change. rotate<&Node::right, &Node::left> is a left rotation.
+  template <Ptr Node::*up, Ptr Node::*down>
+  static void rotate(Ptr& n) {
+    Ptr c = std::move((*n).*up);
+    (*n).*up = std::move((*c).*down);
     refresh(*n);
-    r->left = std::move(n);
-    refresh(*r);
-    n = std::move(r);
-  }
-  static void rotate_right(Ptr& n) {
-    Ptr l = std::move(n->left);
-    n->left = std::move(l->right);
-    refresh(*n);
-    l->right = std::move(n);
-    refresh(*l);
-    n = std::move(l);
+    (*c).*down = std::move(n);
+    refresh(*c);
+    n = std::move(c);
   }
 
   // Removes the smallest node of a subtree, handing it back through `min`.
