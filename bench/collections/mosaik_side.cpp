@@ -5,7 +5,10 @@
 #include <asio/detached.hpp>
 #include <asio/this_coro.hpp>
 #include <chrono>
+#include <limits>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -17,6 +20,7 @@
 #include "mosaik/collections/map.hpp"
 #include "mosaik/network/network.hpp"
 #include "mosaik/primitives/async/block_on.hpp"
+#include "mosaik/primitives/async/timeout.hpp"
 #include "mosaik/primitives/async/watch.hpp"
 
 namespace bench {
@@ -82,12 +86,29 @@ asio::awaitable<mosaik::Network> node(std::optional<mosaik::EndpointAddr> bootst
   co_return std::move(*built);
 }
 
-// One pipeline slot: inserts keys `slot`, `slot + stride`, ... below `end`.
-asio::awaitable<void> insert_slot(Writer w, std::uint64_t slot, std::uint64_t stride, std::uint64_t end,
+// The keys a measurement inserts, handed out in order to its pipeline slots (all on the
+// bench's executor): up to the budget's count, or until its time is up.
+struct Keys {
+  Keys(std::uint64_t first, const WriteBudget& budget)
+      : next(first), end(budget.count ? first + budget.count : std::numeric_limits<std::uint64_t>::max()),
+        deadline(budget.count ? Clock::time_point::max()
+                              : Clock::now() + std::chrono::duration_cast<Clock::duration>(budget.seconds)) {}
+  std::optional<std::uint64_t> take() {
+    if (next >= end || Clock::now() >= deadline) return std::nullopt;
+    return next++;
+  }
+  std::uint64_t next;
+  std::uint64_t end;
+  Clock::time_point deadline;
+  Version highest;  // of the inserts that committed
+};
+
+// One pipeline slot: inserts the keys it takes until none are left.
+asio::awaitable<void> insert_slot(Writer w, std::shared_ptr<Keys> keys,
                                   std::shared_ptr<mosaik::Watch<std::uint64_t>> left) {
-  for (std::uint64_t k = slot; k < end; k += stride) {
-    std::string value = value_of(k);
-    auto v = co_await w.insert(k, std::move(value));
+  while (const auto k = keys->take()) {
+    std::string value = value_of(*k);
+    auto v = co_await w.insert(*k, std::move(value));
     for (int retry = 0; !v && retry < 10; ++retry) {  // an unknown outcome or no leader for a moment
       report_retry(v.error());
       auto back = std::move(v.error()).take_value();
@@ -95,22 +116,33 @@ asio::awaitable<void> insert_slot(Writer w, std::uint64_t slot, std::uint64_t st
       v = co_await w.insert(std::move(back->first), std::move(back->second));
     }
     if (!v) report_retry(v.error());
+    if (v) keys->highest = std::max(keys->highest, *v);
   }
   left->modify([](std::uint64_t& n) { --n; return true; });
 }
 
-// Inserts keys [first, first + count) through `writers`, `in_flight` at a time on each: per second.
-asio::awaitable<double> pipelined_inserts(std::vector<Writer> writers, std::uint64_t first, std::uint64_t count,
-                                          std::uint64_t in_flight) {
+struct InsertRun {
+  double per_second = 0;
+  std::uint64_t inserted = 0;  // keys [first, first + inserted)
+  Version highest;
+};
+
+// Inserts keys from `first` on through `writers`, `in_flight` at a time on each, within
+// `budget`: per second, from the first insert to the last one's return.
+asio::awaitable<InsertRun> pipelined_inserts(std::vector<Writer> writers, std::uint64_t first, WriteBudget budget,
+                                             std::uint64_t in_flight) {
   auto ex = co_await asio::this_coro::executor;
-  const std::uint64_t stride = writers.size() * in_flight;
-  auto left = std::make_shared<mosaik::Watch<std::uint64_t>>(stride);
+  const std::uint64_t slots = writers.size() * in_flight;
+  auto left = std::make_shared<mosaik::Watch<std::uint64_t>>(slots);
   auto watch = left->subscribe();
   const auto start = Clock::now();
-  for (std::uint64_t s = 0; s < stride; ++s)
-    asio::co_spawn(ex, insert_slot(writers[s % writers.size()], first + s, stride, first + count, left), asio::detached);
+  auto keys = std::make_shared<Keys>(first, budget);
+  for (std::uint64_t s = 0; s < slots; ++s)
+    asio::co_spawn(ex, insert_slot(writers[s % writers.size()], keys, left), asio::detached);
   (void)co_await watch.wait_until([](std::uint64_t n) { return n == 0; });
-  co_return static_cast<double>(count) / std::chrono::duration<double>(Clock::now() - start).count();
+  const auto inserted = keys->next - first;
+  co_return InsertRun{static_cast<double>(inserted) / std::chrono::duration<double>(Clock::now() - start).count(),
+                      inserted, keys->highest};
 }
 
 asio::awaitable<MosaikFigures> run(MosaikSettings s) {
@@ -134,18 +166,27 @@ asio::awaitable<MosaikFigures> run(MosaikSettings s) {
     (void)co_await sw.wait_until([](const mosaik::groups::Status& st) { return st.leader && st.bonds == 2; });
   }
   std::fprintf(stderr, "bench/collections: three writers bonded\n");
-  f.inserts_one_writer_s = co_await pipelined_inserts(std::vector<Writer>(1, writers[0]), 0, s.inserts, s.in_flight);
-  f.inserts_three_writers_s = co_await pipelined_inserts(writers, s.inserts, s.inserts, s.in_flight / 3 + 1);
+  const auto one = co_await pipelined_inserts(std::vector<Writer>(1, writers[0]), 0, s.inserts, s.in_flight);
+  const auto three = co_await pipelined_inserts(writers, one.inserted, s.inserts, s.in_flight / 3 + 1);
+  f.inserts_one_writer_s = one.per_second;
+  f.inserts_one_writer = one.inserted;
+  f.inserts_three_writers_s = three.per_second;
+  f.inserts_three_writers = three.inserted;
+  const std::uint64_t inserted = one.inserted + three.inserted;  // keys [0, inserted)
 
   std::fprintf(stderr, "bench/collections: inserts measured\n");
   // A reader's local get.
   auto reader = Table::reader_with_options(nodes[2], kStore, o);  // same node: the writer's state
+  // That member may not have applied the other writers' last inserts yet.
+  auto caught_up = reader.when().reaches(std::max(one.highest, three.highest));
+  if (!co_await mosaik::with_timeout(std::move(caught_up), std::chrono::seconds(10)))
+    throw std::runtime_error(kMissedKeys);
   std::mt19937_64 rng(7);
   std::vector<double> samples;
   samples.reserve(s.gets);
   std::uint64_t found = 0;
   for (std::uint64_t i = 0; i < s.gets; ++i) {
-    const std::uint64_t key = rng() % (2 * s.inserts);
+    const std::uint64_t key = rng() % inserted;
     const auto t0 = Clock::now();
     const auto v = reader.get(key);
     samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());

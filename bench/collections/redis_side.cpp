@@ -85,7 +85,7 @@ std::uint16_t free_tcp_port(asio::io_context& io) {
 
 }  // namespace
 
-std::optional<RedisFigures> measure_redis(std::uint64_t sets, std::uint64_t pipeline, std::uint64_t gets) {
+std::optional<RedisFigures> measure_redis(const WriteBudget& budget, std::uint64_t pipeline, std::uint64_t gets) {
   const auto binary = find_redis();
   if (!binary) return std::nullopt;
   asio::io_context io;
@@ -107,18 +107,24 @@ std::optional<RedisFigures> measure_redis(std::uint64_t sets, std::uint64_t pipe
   socket.set_option(asio::ip::tcp::no_delay(true));
 
   RedisFigures f;
-  // SET, pipelined: `pipeline` commands written, then their `pipeline` "+OK\r\n" replies read.
+  // SET, pipelined: `pipeline` commands written, then their `pipeline` "+OK\r\n" replies
+  // read; rounds until the budget's count is done or its time is up.
   const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(budget.seconds);
+  const auto more = [&](std::uint64_t done) { return budget.count ? done < budget.count : Clock::now() < deadline; };
   std::vector<char> replies;
-  for (std::uint64_t done = 0; done < sets; done += pipeline) {
-    const auto n = std::min(pipeline, sets - done);
+  std::uint64_t sets = 0;
+  while (more(sets)) {
+    const auto n = budget.count ? std::min(pipeline, budget.count - sets) : pipeline;
     std::string batch;
-    for (std::uint64_t i = done; i < done + n; ++i) batch += resp({"SET", fmt::format("key-{}", i), fmt::format("value-{}", i)});
+    for (std::uint64_t i = sets; i < sets + n; ++i) batch += resp({"SET", fmt::format("key-{}", i), fmt::format("value-{}", i)});
     asio::write(socket, asio::buffer(batch));
     replies.resize(5 * n);
     asio::read(socket, asio::buffer(replies));
+    sets += n;
   }
   f.set_s = static_cast<double>(sets) / std::chrono::duration<double>(Clock::now() - start).count();
+  f.sets = sets;
 
   // GET, one round trip at a time.
   std::mt19937_64 rng(7);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
@@ -91,6 +92,36 @@ TEST(PersistentMap, copies_taken_between_sets_keep_their_contents) {
   ASSERT_GT(copies.size(), 20u);
   for (const auto& [copy, seen] : copies) expect_same(copy, seen);
   expect_same(m, model);
+}
+
+// A map that shares no node rebalances by relinking: every entry stays where it was made
+// (its address) through later sets, in ascending order (a rotation about every other set),
+// descending, and in random order; the map stays balanced and complete.
+TEST(PersistentMap, sets_into_a_map_that_shares_nothing_never_move_its_entries) {
+  std::mt19937 rng(5);
+  std::vector<int> ascending(3000), descending(3000), shuffled(3000);
+  for (int i = 0; i < 3000; ++i) {
+    ascending[i] = i;
+    descending[i] = -1 - i;
+    shuffled[i] = 10000 + i;
+  }
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  Map m;
+  std::map<int, std::string> model;
+  std::map<int, const std::pair<const int, std::string>*> where;
+  for (const auto* keys : {&ascending, &descending, &shuffled}) {
+    for (const int k : *keys) {
+      m.set(k, std::to_string(k));
+      model[k] = std::to_string(k);
+    }
+    for (const auto& entry : m) {
+      const auto [at, fresh] = where.emplace(entry.first, &entry);
+      if (!fresh) {
+        EXPECT_EQ(at->second, &entry) << "entry " << entry.first << " was copied";
+      }
+    }
+    expect_same(m, model);
+  }
 }
 
 TEST(PersistentMap, erase_of_a_missing_key_returns_the_same_snapshot) {

@@ -233,11 +233,50 @@ class PersistentMap {
     }
     const int diff = height_of(m.left) - height_of(m.right);
     if (diff > 1 || diff < -1) {
-      n = balance(m, m.left, m.right);  // a rotation: new nodes, as insert_at makes
+      if (!rebalance_in_place(n)) n = balance(m, m.left, m.right);  // through shared nodes: new ones
       return;
     }
+    refresh(m);
+  }
+
+  static void refresh(Node& m) {
     m.height = static_cast<std::uint8_t>(1 + std::max(height_of(m.left), height_of(m.right)));
     m.size = 1 + size_of(m.left) + size_of(m.right);
+  }
+  // The rotations of balance() by relinking, when every node they change is this map's
+  // alone: sequential keys rotate about every other set, and copying nodes (key and value)
+  // for each rotation cost more than the set. False (nothing changed) when one is shared.
+  static bool rebalance_in_place(Ptr& n) {
+    const bool left_heavy = height_of(n->left) > height_of(n->right);
+    Ptr& child = left_heavy ? n->left : n->right;
+    if (!owned(child)) return false;
+    const bool inner = left_heavy ? height_of(child->left) < height_of(child->right)
+                                  : height_of(child->right) < height_of(child->left);
+    if (inner) {
+      if (!owned(left_heavy ? child->right : child->left)) return false;
+      if (left_heavy) {
+        rotate<&Node::right, &Node::left>(child);
+      } else {
+        rotate<&Node::left, &Node::right>(child);
+      }
+    }
+    if (left_heavy) {
+      rotate<&Node::left, &Node::right>(n);
+    } else {
+      rotate<&Node::right, &Node::left>(n);
+    }
+    return true;
+  }
+  // n's child on side `up` takes n's place, n becomes its child on side `down`; only these
+  // two nodes change. rotate<&Node::right, &Node::left> is a left rotation.
+  template <Ptr Node::*up, Ptr Node::*down>
+  static void rotate(Ptr& n) {
+    Ptr c = std::move((*n).*up);
+    (*n).*up = std::move((*c).*down);
+    refresh(*n);
+    (*c).*down = std::move(n);
+    refresh(*c);
+    n = std::move(c);
   }
 
   // Removes the smallest node of a subtree, handing it back through `min`.

@@ -28,8 +28,8 @@
 #include <mosaik/collections/when.hpp>
 #include <mosaik/groups/group.hpp>
 #include <mosaik/groups/groups.hpp>
+#include <mosaik/primitives/async/one_shot.hpp>
 #include <mosaik/primitives/async/timeout.hpp>
-#include <mosaik/primitives/async/watch.hpp>
 
 namespace mosaik::collections {
 
@@ -101,13 +101,19 @@ class Collection {
   }
 
   // What became of one mutation in a coalesced batch.
+  enum class Kind : std::uint8_t { kPending, kCommitted, kOffline, kTimeout, kTooLarge, kDown };
+  struct Outcome {
+    Kind kind = Kind::kPending;
+    groups::Index index;
+    Command command;  // handed back when it failed
+  };
+  // One mutation waiting on a handle; its caller waits on `done`, holding no reference.
   struct Slot {
-    enum class Kind : std::uint8_t { kPending, kCommitted, kOffline, kTimeout, kTooLarge, kDown };
     explicit Slot(Command c) : command(std::move(c)) {}
     Command command;
     Kind kind = Kind::kPending;
     groups::Index index;
-    Watch<bool> done{false};
+    OneShot<Outcome> done;
   };
   // Mutations waiting on one collection handle. A caller that finds a proposal slot free
   // takes everything waiting (up to kMaxCoalesced) as one log entry (one proposal; its
@@ -140,7 +146,10 @@ class Collection {
   static asio::awaitable<void> flush(groups::Group<GroupMachine> group, std::shared_ptr<Waiting> waiting, Batch batch) {
     while (!batch.empty()) {
       co_await send(group, batch);
-      for (auto& slot : batch) slot->done.set(true);
+      for (auto& slot : batch) {
+        const bool failed = slot->kind != Kind::kCommitted;
+        slot->done.send(Outcome{slot->kind, slot->index, failed ? std::move(slot->command) : Command{}});
+      }
       batch = take_batch(*waiting, true);
     }
   }
@@ -154,7 +163,7 @@ class Collection {
     auto done = co_await group.execute(std::move(mutations));
     if (done) {
       for (auto& slot : batch) {
-        slot->kind = Slot::Kind::kCommitted;
+        slot->kind = Kind::kCommitted;
         slot->index = *done;
       }
       co_return;
@@ -166,10 +175,10 @@ class Collection {
       co_await send(group, Batch(half, batch.end()));
       co_return;
     }
-    typename Slot::Kind kind = Slot::Kind::kOffline;
-    if (e.is_terminated()) kind = Slot::Kind::kDown;
-    if (e.is_too_large()) kind = Slot::Kind::kTooLarge;
-    if (e.is_timeout()) kind = Slot::Kind::kTimeout;
+    Kind kind = Kind::kOffline;
+    if (e.is_terminated()) kind = Kind::kDown;
+    if (e.is_too_large()) kind = Kind::kTooLarge;
+    if (e.is_timeout()) kind = Kind::kTimeout;
     for (auto& slot : batch) slot->kind = kind;
   }
 
@@ -185,17 +194,18 @@ class Collection {
     // A task of its own, so no caller waits for others' batches after its own one settled.
     if (auto batch = take_batch(*waiting, false); !batch.empty())
       asio::co_spawn(co_await asio::this_coro::executor, flush(group, waiting, std::move(batch)), asio::detached);
-    auto settled = slot->done.subscribe();
-    (void)co_await settled.wait_until([](bool d) { return d; });
-    switch (slot->kind) {
-      case Slot::Kind::kCommitted: break;
-      case Slot::Kind::kDown: co_return std::unexpected(Error<T>::network_down());
-      case Slot::Kind::kTooLarge: co_return std::unexpected(Error<T>::too_large());
-      case Slot::Kind::kTimeout: co_return std::unexpected(Error<T>::timeout(back(std::move(slot->command))));
-      case Slot::Kind::kPending:
-      case Slot::Kind::kOffline: co_return std::unexpected(Error<T>::offline(back(std::move(slot->command))));
+    waiting.reset();  // the queue and the batches own the slot, not the waiting caller
+    OneShot<Outcome>* done = &slot->done;
+    auto outcome = co_await OneShot<Outcome>::receive(std::shared_ptr<OneShot<Outcome>>(std::move(slot), done));
+    switch (outcome.kind) {
+      case Kind::kCommitted: break;
+      case Kind::kDown: co_return std::unexpected(Error<T>::network_down());
+      case Kind::kTooLarge: co_return std::unexpected(Error<T>::too_large());
+      case Kind::kTimeout: co_return std::unexpected(Error<T>::timeout(back(std::move(outcome.command))));
+      case Kind::kPending:
+      case Kind::kOffline: co_return std::unexpected(Error<T>::offline(back(std::move(outcome.command))));
     }
-    const Version v(slot->index);
+    const Version v(outcome.index);
     // Read-your-writes: this member publishes its status after applying what committed.
     // Mostly it has already (a leader applies as it commits): then no timer is armed.
     auto status = group.status_watch();
