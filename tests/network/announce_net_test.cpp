@@ -105,20 +105,6 @@ TEST(AnnounceNet, thirty_two_nodes_given_only_the_first_all_hold_all_entries) {
   });
 }
 
-TEST(AnnounceNet, another_networks_announce_link_is_closed_with_different_network) {
-  block_on([]() -> asio::awaitable<void> {
-    auto a = co_await make_node(kNet, slow_refresh());
-    auto b = co_await make_node("some-other-net", slow_refresh());
-    auto conn = co_await b.local().endpoint().connect(a.local().addr(), "/mosaik/announce");
-    CO_ASSERT_TRUE(conn.has_value());
-    auto link = co_await conn->open_link();
-    CO_ASSERT_TRUE(link.has_value());
-    CO_ASSERT_TRUE((co_await link->send_frame(wire::encode(NetworkId("some-other-net")))).has_value());
-    auto reply = co_await test::timeout_s(5, link->recv_frame());
-    CO_ASSERT_FALSE(reply.has_value());
-    EXPECT_EQ(reply.error().reason, transport::close_reason::DifferentNetwork);
-  });
-}
 
 TEST(AnnounceNet, a_garbage_announce_frame_closes_that_link_and_is_counted) {
   block_on([]() -> asio::awaitable<void> {
@@ -206,6 +192,22 @@ wire::Bytes sync_hello(const NetworkId& network, std::string_view purpose) {
   return wire::encode(discovery::detail::SyncHello{network, std::string(purpose)});
 }
 
+// A node closes an announce link that starts with `hello` with `expected`.
+void expect_hello_refused(const wire::Bytes& hello, transport::CloseReason expected) {
+  block_on([&]() -> asio::awaitable<void> {
+    auto a = co_await make_node(kNet, slow_refresh());
+    auto b = co_await make_node(kNet, slow_refresh());
+    auto link = co_await announce_link(b, a, hello);
+    auto reply = co_await test::timeout_s(5, link.recv_frame());
+    CO_ASSERT_FALSE(reply.has_value());
+    EXPECT_EQ(reply.error().reason, expected);
+  });
+}
+
+TEST(AnnounceNet, another_networks_announce_link_is_closed_with_different_network) {
+  expect_hello_refused(wire::encode(NetworkId("some-other-net")), transport::close_reason::DifferentNetwork);
+}
+
 TEST(AnnounceNet, an_announcement_carrying_more_than_one_entry_is_refused_whole_and_counted) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await make_node(kNet, slow_refresh());
@@ -289,25 +291,12 @@ TEST(AnnounceNet, neighbours_exchange_catalogs_on_the_announce_connection_they_s
 }
 
 TEST(AnnounceNet, a_catalog_exchange_on_an_announce_link_from_another_network_is_closed_with_different_network) {
-  block_on([]() -> asio::awaitable<void> {
-    auto a = co_await make_node(kNet, slow_refresh());
-    auto b = co_await make_node(kNet, slow_refresh());
-    auto link = co_await announce_link(b, a, sync_hello("some-other-net", discovery::detail::SyncHello::kPurpose));
-    auto reply = co_await test::timeout_s(5, link.recv_frame());
-    CO_ASSERT_FALSE(reply.has_value());
-    EXPECT_EQ(reply.error().reason, transport::close_reason::DifferentNetwork);
-  });
+  expect_hello_refused(sync_hello("some-other-net", discovery::detail::SyncHello::kPurpose),
+                       transport::close_reason::DifferentNetwork);
 }
 
 TEST(AnnounceNet, an_announce_link_hello_naming_another_purpose_is_a_protocol_violation) {
-  block_on([]() -> asio::awaitable<void> {
-    auto a = co_await make_node(kNet, slow_refresh());
-    auto b = co_await make_node(kNet, slow_refresh());
-    auto link = co_await announce_link(b, a, sync_hello(kNet, "catalog-sink"));
-    auto reply = co_await test::timeout_s(5, link.recv_frame());
-    CO_ASSERT_FALSE(reply.has_value());
-    EXPECT_EQ(reply.error().reason, transport::close_reason::ProtocolViolation);
-  });
+  expect_hello_refused(sync_hello(kNet, "catalog-sink"), transport::close_reason::ProtocolViolation);
 }
 
 // Exchanges on announce connections count against the node's bound of exchanges served.
