@@ -65,13 +65,19 @@ asio::awaitable<void> until_one_connection_each(const Network& a, const Network&
   EXPECT_EQ(b.discovery().service()->active_peers(), 1u);
 }
 
-TEST(AnnounceNet, two_neighbours_send_both_ways_over_one_connection) {
+// One connection carries both sides' gossip, and their catalog exchanges too, with no
+// connection (and handshake) of their own (decisions 0216, 0221).
+TEST(AnnounceNet, two_neighbours_send_both_ways_and_exchange_catalogs_over_one_connection) {
   block_on([]() -> asio::awaitable<void> {
     auto a = co_await make_node(kNet, slow_refresh());
     auto b = co_await make_node(kNet, slow_refresh().with_bootstrap(a.local().addr()));
     co_await until_knows(a, b.local().id());
     co_await until_knows(b, a.local().id());
     co_await until_one_connection_each(a, b);
+    const auto before = b.discovery().service()->shared_exchanges();
+    CO_ASSERT_TRUE((co_await b.discovery().sync_with(a.local().addr())).has_value());
+    EXPECT_GT(b.discovery().service()->shared_exchanges(), before);
+    EXPECT_EQ(a.local().endpoint().open_connections(), 1u);
   });
 }
 
@@ -271,22 +277,6 @@ TEST(AnnounceNet, a_gossip_item_whose_id_is_another_payloads_hash_closes_its_lin
     auto honest = co_await announce_link(b, a);
     CO_ASSERT_TRUE((co_await honest.send_frame(gossip_frame(genuine))).has_value());
     co_await until_knows(a, real.id(), 5);
-  });
-}
-
-// Neighbours exchange catalogs on the announce connection they share, with no connection
-// (and handshake) of its own (decision 0221).
-TEST(AnnounceNet, neighbours_exchange_catalogs_on_the_announce_connection_they_share) {
-  block_on([]() -> asio::awaitable<void> {
-    auto a = co_await make_node(kNet, slow_refresh());
-    auto b = co_await make_node(kNet, slow_refresh().with_bootstrap(a.local().addr()));
-    co_await until_knows(a, b.local().id());
-    co_await until_knows(b, a.local().id());
-    co_await until_one_connection_each(a, b);
-    const auto before = b.discovery().service()->shared_exchanges();
-    CO_ASSERT_TRUE((co_await b.discovery().sync_with(a.local().addr())).has_value());
-    EXPECT_GT(b.discovery().service()->shared_exchanges(), before);
-    EXPECT_EQ(a.local().endpoint().open_connections(), 1u);
   });
 }
 
